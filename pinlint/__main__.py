@@ -1,0 +1,5 @@
+import sys
+
+from pinlint.cli import main
+
+sys.exit(main())

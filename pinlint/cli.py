@@ -1,0 +1,217 @@
+"""`pinlint check` and `pinlint rule`: a thin front end over the engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Sequence
+
+from pinlint import __version__
+from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings
+from pinlint.targets import Target
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+_CHECK_EPILOG = """\
+exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+Settings come from [tool.pinlint] in the nearest pinlint.toml or pyproject.toml;
+flags override them. Explain a rule with `pinlint rule PIN101`.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pinlint",
+        description="Find Python code, SQL and connection settings that break database connection "
+        "poolers (AWS RDS Proxy, PgBouncer in transaction mode).",
+    )
+    parser.add_argument("--version", action="version", version=f"pinlint {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    check = commands.add_parser(
+        "check", help="lint files and directories", epilog=_CHECK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Lint .py and .sql files; directories are walked, honouring .gitignore and excludes.",
+    )
+    check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
+    selection = check.add_argument_group("rule selection (codes like PIN101, prefixes like PIN1, or names)")
+    selection.add_argument("--select", action="append", metavar="RULES", help="only these rules (default: all)")
+    selection.add_argument("--extend-select", action="append", metavar="RULES", help="add to the selection")
+    selection.add_argument("--ignore", action="append", metavar="RULES", help="leave these rules out")
+    context = check.add_argument_group("what the code runs behind")
+    context.add_argument(
+        "--target", action="append", metavar="NAME", choices=[t.value for t in Target],
+        help="pooler(s) the project runs behind, repeatable: rds-proxy, pgbouncer, pgbouncer-legacy "
+        "(default: rds-proxy and pgbouncer)",
+    )
+    context.add_argument("--dialect", choices=DIALECT_CHOICES, help="SQL dialect (default: auto, from each file's imports)")
+    context.add_argument(
+        "--min-confidence", choices=["high", "medium", "low"], help="report findings at least this certain (default: medium)"
+    )
+    files = check.add_argument_group("files")
+    files.add_argument("--exclude", action="append", metavar="PATTERNS", help="gitignore-style patterns replacing the default excludes")
+    files.add_argument("--extend-exclude", action="append", metavar="PATTERNS", help="patterns to exclude in addition")
+    files.add_argument("--force-exclude", action="store_true", help="apply excludes to paths given explicitly too (pre-commit)")
+    files.add_argument("--no-respect-gitignore", action="store_true", help="lint files that .gitignore excludes")
+    files.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin (decides Python or SQL)")
+    files.add_argument("--config", metavar="FILE", help="use this pinlint.toml or pyproject.toml")
+    files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    output = check.add_argument_group("output")
+    output.add_argument("--output-format", choices=OUTPUT_FORMATS, help="full (default), concise, json or json-lines")
+    output.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+
+    rule = commands.add_parser("rule", help="explain a rule", description="Print a rule's documentation.")
+    rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
+    rule.add_argument("--all", action="store_true", help="every rule")
+    rule.add_argument("--output-format", choices=["text", "json"], default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "rule":
+            return _rule(args, parser)
+        return _check(args)
+    except ConfigError as error:
+        print(f"pinlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _check(args: argparse.Namespace) -> int:
+    from pinlint.config import apply, find_config, load_config
+    from pinlint.engine import Report, lint_paths, lint_source
+    from pinlint.output import FORMATS
+
+    raw_paths = args.paths or ["."]
+    reading_stdin = raw_paths == ["-"]
+    if "-" in raw_paths and not reading_stdin:
+        raise ConfigError("- (stdin) cannot be combined with other paths")
+    paths = [Path(p) for p in raw_paths if p != "-"]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise ConfigError(f"no such file or directory: {', '.join(missing)}")
+
+    cwd = Path.cwd()
+    settings = Settings(root=cwd)
+    if not args.isolated:
+        config = Path(args.config) if args.config else find_config(_search_start(paths, args.stdin_filename, cwd))
+        if config is not None:
+            if not config.is_file():
+                raise ConfigError(f"no such configuration file: {config}")
+            settings = apply(Settings(root=config.resolve().parent, config_file=config), load_config(config), str(config))
+    settings = apply(settings, _flag_options(args), "command line")
+    if args.force_exclude:
+        settings = _replace(settings, force_exclude=True)
+    if args.no_respect_gitignore:
+        settings = _replace(settings, respect_gitignore=False)
+    settings.enabled_codes()  # reports bad selectors before any work
+
+    if reading_stdin:
+        display = args.stdin_filename or "-"
+        if args.stdin_filename and settings.force_exclude and _excluded(Path(display), settings):
+            report = Report()
+        else:
+            is_python = None if args.stdin_filename else True
+            report = lint_source(sys.stdin.buffer.read(), display, settings, is_python)
+    else:
+        report = lint_paths(paths, settings, cwd)
+
+    output_format = settings.output_format
+    if args.statistics:
+        sys.stdout.write(_statistics(report, output_format))
+    else:
+        sys.stdout.write(FORMATS[output_format](report))
+    if output_format in ("full", "concise"):
+        print(_summary(report), file=sys.stderr)
+    if report.findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _search_start(paths: list[Path], stdin_filename: str | None, cwd: Path) -> Path:
+    if stdin_filename:
+        return (cwd / stdin_filename).parent.resolve()
+    resolved = [(p if p.is_dir() else p.parent).resolve() for p in paths] or [cwd]
+    common = resolved[0]
+    for path in resolved[1:]:
+        while common not in (path, *path.parents):
+            common = common.parent
+    return common
+
+
+def _flag_options(args: argparse.Namespace) -> dict:
+    options: dict = {}
+    for flag in ("select", "extend_select", "ignore", "exclude", "extend_exclude"):
+        values = getattr(args, flag)
+        if values is not None:
+            options[flag.replace("_", "-")] = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    if args.target:
+        options["targets"] = list(dict.fromkeys(args.target))
+    for flag in ("dialect", "min_confidence", "output_format"):
+        if getattr(args, flag) is not None:
+            options[flag.replace("_", "-")] = getattr(args, flag)
+    return options
+
+
+def _replace(settings: Settings, **changes) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def _excluded(path: Path, settings: Settings) -> bool:
+    from pinlint.discovery import Discovery
+
+    return Discovery(settings).is_excluded(path)
+
+
+def _statistics(report, output_format: str) -> str:
+    from pinlint.rules import BY_CODE
+
+    counts = Counter(f.code for f in report.findings)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    if output_format in ("json", "json-lines"):
+        data = [{"code": code, "name": BY_CODE[code].name, "count": count} for code, count in rows]
+        return json.dumps(data, indent=2) + "\n"
+    width = max((len(str(count)) for _, count in rows), default=1)
+    return "".join(f"{count:>{width}}\t{code}\t{BY_CODE[code].name}\n" for code, count in rows)
+
+
+def _summary(report) -> str:
+    if not report.findings:
+        return "All checks passed."
+    errors = sum(1 for f in report.findings if f.severity.value == "error")
+    warnings = len(report.findings) - errors
+    noun = "finding" if len(report.findings) == 1 else "findings"
+    files = len({f.path for f in report.findings})
+    return (
+        f"Found {len(report.findings)} {noun} ({errors} error{'s' * (errors != 1)}, "
+        f"{warnings} warning{'s' * (warnings != 1)}) in {files} file{'s' * (files != 1)}."
+    )
+
+
+def _rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from pinlint.rules import ALL_RULES, lookup
+
+    if args.all:
+        rules = list(ALL_RULES)
+    elif args.rule:
+        rule = lookup(args.rule)
+        if rule is None:
+            raise ConfigError(f"unknown rule {args.rule!r}; `pinlint rule --all` lists them")
+        rules = [rule]
+    else:
+        parser.error("rule: give a CODE or NAME, or --all")
+    if args.output_format == "json":
+        data = [{"code": r.code, "name": r.name, "summary": r.summary, "explanation": r.doc} for r in rules]
+        sys.stdout.write(json.dumps(data if args.all else data[0], indent=2, ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write("\n".join(r.doc.rstrip("\n") + "\n" for r in rules))
+    return EXIT_CLEAN

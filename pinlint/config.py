@@ -1,0 +1,126 @@
+"""Read `[tool.pinlint]` from the nearest `pinlint.toml` or `pyproject.toml`; CLI flags win."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pinlint.diagnostics import Confidence
+from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings, normalize_selector
+from pinlint.targets import Target
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+_LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
+KEYS = _LIST_KEYS + (
+    "targets", "target", "dialect", "min-confidence", "output-format", "per-file-ignores", "respect-gitignore",
+)
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest `pinlint.toml`, or `pyproject.toml` with a `[tool.pinlint]` table, at or above ``start``."""
+    for directory in (start, *start.parents):
+        candidate = directory / "pinlint.toml"
+        if candidate.is_file():
+            return candidate
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "pinlint" in _read_toml(candidate).get("tool", {}):
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None
+
+
+def load_config(path: Path) -> dict[str, Any]:
+    """The pinlint table of a config file, as written (kebab-case keys)."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("pinlint", {})
+    elif "tool" in data and "pinlint" in data["tool"]:
+        data = data["tool"]["pinlint"]
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [tool.pinlint] must be a table")
+    return data
+
+
+def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
+    """Validate ``options`` (config-file keys) and return settings with them applied."""
+    changes: dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in KEYS:
+            hint = difflib.get_close_matches(key, KEYS, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            raise ConfigError(f"{origin}: unknown key {key!r}{suggestion}")
+        where = f"{origin}: {key}"
+        if key in _LIST_KEYS:
+            strings = _strings(value, where)
+            if key in ("select", "extend-select", "ignore"):
+                for selector in strings:
+                    _check(normalize_selector, selector, where)
+            changes[key.replace("-", "_")] = strings
+        elif key in ("targets", "target"):
+            names = _strings(value if isinstance(value, list) else [value], where)
+            changes["targets"] = tuple(_target(name, where) for name in names)
+            if not changes["targets"]:
+                raise ConfigError(f"{where}: name at least one target")
+        elif key == "dialect":
+            changes["dialect"] = _choice(value, DIALECT_CHOICES, where)
+        elif key == "min-confidence":
+            changes["min_confidence"] = Confidence(_choice(value, [c.value for c in Confidence], where))
+        elif key == "output-format":
+            changes["output_format"] = _choice(value, OUTPUT_FORMATS, where)
+        elif key == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: expected true or false, got {value!r}")
+            changes["respect_gitignore"] = value
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: expected a table of glob = [codes]")
+            pairs = []
+            for pattern, codes in value.items():
+                selectors = _strings(codes, f"{where}.{pattern}")
+                for selector in selectors:
+                    _check(normalize_selector, selector, f"{where}.{pattern}")
+                pairs.append((pattern, selectors))
+            changes["per_file_ignores"] = tuple(pairs)
+    return replace(settings, **changes)
+
+
+def _strings(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _choice(value: Any, choices, where: str) -> str:
+    if value not in choices:
+        raise ConfigError(f"{where}: expected one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
+def _target(name: str, where: str) -> Target:
+    try:
+        return Target(name)
+    except ValueError:
+        raise ConfigError(
+            f"{where}: unknown target {name!r} (choose from {', '.join(t.value for t in Target)})"
+        ) from None
+
+
+def _check(function, value, where: str) -> None:
+    try:
+        function(value)
+    except ConfigError as error:
+        raise ConfigError(f"{where}: {error}") from None

@@ -1,0 +1,67 @@
+"""What the engine produces: findings with a position, a message, a fix and per-pooler consequences."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from pinlint.targets import Consequence, Target
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Confidence(str, enum.Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
+
+
+def lowest(*levels: Confidence) -> Confidence:
+    return min(levels, key=lambda level: level.rank)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A rule's verdict on one piece of SQL or code, before it is placed in a file.
+
+    ``subject`` names what was found ("`SET search_path`"); the engine adds the consequences of
+    the configured targets to it. ``offset`` is where the hit starts inside the SQL text it was
+    found in, so a `.sql` file can report the statement itself.
+    """
+
+    code: str
+    subject: str
+    consequences: dict[Target, Consequence]
+    fix: str
+    offset: int = 0
+    confidence: Confidence = Confidence.HIGH
+    note: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    path: str
+    row: int
+    col: int
+    code: str
+    message: str
+    end_row: int
+    end_col: int
+    name: str = field(compare=False)
+    fix: str = field(compare=False)
+    severity: Severity = field(compare=False)
+    confidence: Confidence = field(compare=False)
+    consequences: dict[str, str] = field(compare=False, hash=False)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.row, self.col, self.code, self.message)

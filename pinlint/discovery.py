@@ -1,0 +1,93 @@
+"""Which files a run lints: walk directories, honour `.gitignore`, excludes and virtualenvs."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+import pathspec
+
+from pinlint.settings import Settings
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+SQL_SUFFIXES = (".sql",)
+LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
+
+
+class Discovery:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude + settings.extend_exclude)
+
+    def files(self, paths: list[Path]) -> list[Path]:
+        found: set[Path] = set()
+        for path in paths:
+            if path.is_dir():
+                found.update(self._walk(path))
+            elif path.suffix in LINTABLE_SUFFIXES and not (self.settings.force_exclude and self.is_excluded(path)):
+                found.add(path)
+        return sorted(found, key=lambda p: p.as_posix())
+
+    def is_excluded(self, path: Path, is_dir: bool = False) -> bool:
+        relative = _relative(path, self.settings.root)
+        text = relative + "/" if is_dir else relative
+        if self._excludes.match_file(text) or self._excludes.match_file(path.name + ("/" if is_dir else "")):
+            return True
+        if self.settings.respect_gitignore:
+            return _gitignored(path.resolve(), is_dir)
+        return False
+
+    def _walk(self, top: Path):
+        for directory, subdirs, files in os.walk(top):
+            here = Path(directory)
+            subdirs[:] = sorted(
+                d for d in subdirs
+                if not self.is_excluded(here / d, is_dir=True) and not (here / d / "pyvenv.cfg").exists()
+            )
+            for name in sorted(files):
+                path = here / name
+                if path.suffix in LINTABLE_SUFFIXES and not self.is_excluded(path):
+                    yield path
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _gitignored(path: Path, is_dir: bool) -> bool:
+    """Whether any `.gitignore` from the repository root down to ``path`` ignores it."""
+    verdict = False
+    for directory in reversed(_repository_ancestors(path.parent)):
+        spec = _gitignore_spec(directory)
+        if spec is None:
+            continue
+        relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
+        result = spec.check_file(relative)
+        if result.include is not None:
+            verdict = result.include
+    return verdict
+
+
+@lru_cache(maxsize=4096)
+def _repository_ancestors(directory: Path) -> tuple[Path, ...]:
+    """``directory`` and its parents up to the one holding `.git` (or the filesystem root)."""
+    chain = []
+    for current in (directory, *directory.parents):
+        chain.append(current)
+        if (current / ".git").exists():
+            break
+    return tuple(chain)
+
+
+@lru_cache(maxsize=4096)
+def _gitignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
+    ignore_file = directory / ".gitignore"
+    try:
+        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return None
+    return pathspec.GitIgnoreSpec.from_lines(lines)

@@ -1,0 +1,221 @@
+"""The one engine behind every front end: files in, all rules in one pass, sorted findings out."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+from pinlint.diagnostics import Confidence, Finding, Hit, Severity
+from pinlint.discovery import PYTHON_SUFFIXES, Discovery
+from pinlint.rules import BY_CODE, SQL_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
+from pinlint.settings import Settings, select_codes
+from pinlint.sql.lexer import POSTGRES
+from pinlint.suppression import Suppression, python_suppressions
+from pinlint.targets import Consequence, Target
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+_TARGET_ORDER = list(Target)
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class _Placed:
+    hit: Hit
+    row: int
+    col: int
+    end_row: int
+    end_col: int
+
+
+def lint_paths(paths: list[Path], settings: Settings, display_root: Path | None = None) -> Report:
+    report = Report()
+    for path in Discovery(settings).files(paths):
+        display = display_path(path, display_root or Path.cwd())
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            _report_unparsable(report, display, f"cannot read the file: {error.strerror or error}", settings)
+            continue
+        try:
+            result = lint_source(data, display, settings)
+        except Exception as error:  # a bug of ours must not stop the other files
+            result = Report(files=1)
+            _report_unparsable(result, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
+        _merge(report, result)
+    report.findings.sort(key=Finding.sort_key)
+    return report
+
+
+def lint_source(data: bytes, display: str, settings: Settings, is_python: bool | None = None) -> Report:
+    """Lint one file's bytes; ``display`` is the name findings carry and, by default, decides
+    whether the bytes are Python or SQL."""
+    report = Report(files=1)
+    if is_python is None:
+        is_python = display.endswith(PYTHON_SUFFIXES)
+    if len(data) > MAX_FILE_BYTES:
+        _report_unparsable(report, display, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; not linted", settings)
+        return report
+    if b"\0" in data[:8192]:
+        _report_unparsable(report, display, "the file is binary (it contains NUL bytes); not linted", settings)
+        return report
+    try:
+        text = _decode(data, is_python)
+    except (UnicodeDecodeError, SyntaxError, LookupError) as error:
+        reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
+        _report_unparsable(report, display, f"cannot decode the file: {reason}", settings)
+        return report
+    enabled = _enabled_for(display, settings)
+    rules = [rule for rule in SQL_RULES if rule.code in enabled]
+    if is_python:
+        placed, suppressions, error = _python(text, rules, settings)
+        if error is not None:
+            row, col, message = error
+            _report_unparsable(report, display, message, settings, row, col)
+            report.sources[display] = text.splitlines()
+            return report
+    else:
+        placed, suppressions = _sql(text, rules, settings)
+    kept = [p for p in placed if not any(s.covers(p.hit.code, p.row) for s in suppressions if not s.file_level)]
+    kept = [p for p in kept if not any(s.covers(p.hit.code, p.row) for s in suppressions if s.file_level)]
+    findings = [f for p in kept if (f := _finding(display, p, settings)) is not None]
+    findings.extend(_unused_suppressions(display, suppressions, enabled))
+    report.findings = sorted(findings, key=Finding.sort_key)
+    if report.findings:
+        report.sources[display] = text.splitlines()
+    return report
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _merge(report: Report, other: Report) -> None:
+    report.findings.extend(other.findings)
+    report.sources.update(other.sources)
+    report.files += 1
+
+
+def _decode(data: bytes, is_python: bool) -> str:
+    if is_python:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    return data.decode("utf-8-sig")
+
+
+def _enabled_for(display: str, settings: Settings) -> frozenset[str]:
+    enabled = settings.enabled_codes()
+    for pattern, selectors in settings.per_file_ignores:
+        spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+        if spec.match_file(display) or spec.match_file(Path(display).name):
+            enabled = enabled - select_codes(selectors, ())
+    return enabled
+
+
+def _python(text: str, rules, settings: Settings):
+    import libcst as cst
+
+    from pinlint.python.analyze import analyze_python
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        message = str(error).splitlines()[0] if str(error) else "invalid syntax"
+        return [], [], (error.raw_line, error.raw_column + 1, f"syntax error: {message}")
+    except RecursionError:
+        return [], [], (1, 1, "the file is nested too deeply to parse")
+    dialect = None if settings.dialect == "auto" else settings.dialect
+    analysis = analyze_python(module, rules, dialect)
+    placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
+    return placed, python_suppressions(text) + analysis.sql_suppressions, None
+
+
+def _sql(text: str, rules, settings: Settings):
+    from pinlint.sql.analyze import analyze_sql
+    from pinlint.sql.lexer import statements
+
+    dialect = POSTGRES if settings.dialect == "auto" else settings.dialect
+    analysis = analyze_sql(text, dialect, rules)
+    sql = analysis.sql
+    spans = [(s.start, s.end) for s in statements(sql)]
+    placed = []
+    for hit in analysis.hits:
+        end = next((stop for start, stop in spans if start <= hit.offset < stop), hit.offset + 1)
+        placed.append(
+            _Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end))
+        )
+    return placed, analysis.suppressions
+
+
+def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | None:
+    hit = placed.hit
+    affected = {t: c for t, c in hit.consequences.items() if t in settings.targets}
+    if not affected or hit.confidence.rank < settings.min_confidence.rank:
+        return None
+    ordered = sorted(affected, key=_TARGET_ORDER.index)
+    clauses: dict[Consequence, list[str]] = {}
+    for target in ordered:
+        clauses.setdefault(affected[target], []).append(target.display)
+    effects = "; ".join(consequence.describe(" and ".join(names)) for consequence, names in clauses.items())
+    severity = Severity.ERROR if any(c.is_error for c in affected.values()) else Severity.WARNING
+    return Finding(
+        path=display,
+        row=placed.row,
+        col=placed.col,
+        code=hit.code,
+        message=f"{hit.subject}: {effects}",
+        end_row=placed.end_row,
+        end_col=placed.end_col,
+        name=BY_CODE[hit.code].name,
+        fix=hit.fix,
+        severity=severity,
+        confidence=hit.confidence,
+        consequences={t.value: affected[t].word for t in ordered},
+    )
+
+
+def _report_unparsable(report: Report, display: str, message: str, settings: Settings, row: int = 1, col: int = 1) -> None:
+    if UNPARSABLE_FILE.code in _enabled_for(display, settings):
+        report.findings.append(_unparsable(display, message, row, col))
+        report.sources.setdefault(display, [])
+
+
+def _unparsable(display: str, message: str, row: int = 1, col: int = 1) -> Finding:
+    return Finding(
+        path=display, row=row, col=col, code=UNPARSABLE_FILE.code, message=message,
+        end_row=row, end_col=col, name=UNPARSABLE_FILE.name,
+        fix="Fix the file so Python or PostgreSQL could read it, or exclude it from linting",
+        severity=Severity.ERROR, confidence=Confidence.HIGH, consequences={},
+    )
+
+
+def _unused_suppressions(display: str, suppressions: list[Suppression], enabled: frozenset[str]):
+    if UNUSED_SUPPRESSION.code not in enabled:
+        return
+    for suppression in suppressions:
+        for selector in suppression.selectors:
+            if selector in suppression.used:
+                continue
+            codes = [code for code in BY_CODE if code.startswith(selector)]
+            if codes and not enabled.intersection(codes):
+                continue  # the rule is off for this file: there was nothing to suppress
+            what = f"`{selector}`" if codes else f"unknown rule `{selector}`"
+            yield Finding(
+                path=display, row=suppression.row, col=suppression.col, code=UNUSED_SUPPRESSION.code,
+                message=f"unused suppression of {what}: nothing here is reported under it",
+                end_row=suppression.row, end_col=suppression.col, name=UNUSED_SUPPRESSION.name,
+                fix="Remove the suppression (or the code from it)",
+                severity=Severity.WARNING, confidence=Confidence.HIGH, consequences={},
+            )

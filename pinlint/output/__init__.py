@@ -1,0 +1,17 @@
+"""Output formats: each writer takes the report and returns the exact text to print."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from pinlint.engine import Report
+from pinlint.output import concise, full, json_format
+
+Writer = Callable[[Report], str]
+
+FORMATS: dict[str, Writer] = {
+    "full": full.render,
+    "concise": concise.render,
+    "json": json_format.render,
+    "json-lines": json_format.render_lines,
+}

@@ -1,0 +1,31 @@
+"""`json` (one array) and `json-lines` (one object a line), with ruff's field names."""
+
+from __future__ import annotations
+
+import json
+
+from pinlint.diagnostics import Finding
+from pinlint.engine import Report
+
+
+def as_dict(finding: Finding) -> dict:
+    return {
+        "code": finding.code,
+        "name": finding.name,
+        "message": finding.message,
+        "fix": {"message": finding.fix},
+        "severity": finding.severity.value,
+        "confidence": finding.confidence.value,
+        "consequences": finding.consequences,
+        "filename": finding.path,
+        "location": {"row": finding.row, "column": finding.col},
+        "end_location": {"row": finding.end_row, "column": finding.end_col},
+    }
+
+
+def render(report: Report) -> str:
+    return json.dumps([as_dict(f) for f in report.findings], indent=2, ensure_ascii=False) + "\n"
+
+
+def render_lines(report: Report) -> str:
+    return "".join(json.dumps(as_dict(f), ensure_ascii=False) + "\n" for f in report.findings)

@@ -1,0 +1,129 @@
+"""PIN101 session-set: a session-level `SET`/`RESET` leaves state on the pooled backend."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.diagnostics import Hit
+from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.classify import (
+    MYSQL_TRACKED,
+    PG_TRANSACTION_DEFAULTS,
+    PGBOUNCER_LEGACY_TRACKED,
+    PGBOUNCER_TRACKED,
+    mysql_set,
+    pg_set,
+)
+from pinlint.sql.lexer import MYSQL, Statement
+from pinlint.targets import Consequence, Target, leaks, pins
+
+
+class SessionSet(SqlRule):
+    code = "PIN101"
+    name = "session-set"
+    summary = "Session-level SET or RESET leaves state on a pooled backend"
+
+    VALID = [
+        Case("SET LOCAL search_path TO tenant_a"),
+        Case("UPDATE accounts SET balance = 0 WHERE id = 1"),
+        Case("ALTER ROLE app SET search_path = tenant_a"),
+        Case("INSERT INTO t (id) VALUES (1) ON CONFLICT (id) DO UPDATE SET id = 2"),
+        Case("SET TIME ZONE 'UTC'", targets=[Target.PGBOUNCER]),
+        Case("SET application_name = 'worker'", targets=[Target.PGBOUNCER]),
+        Case("RESET ALL", targets=[Target.PGBOUNCER]),
+        Case("SHOW search_path"),
+        Case("SET NAMES utf8mb4", dialect=MYSQL),
+        Case("SET SESSION sql_mode = 'STRICT_ALL_TABLES', autocommit = 1", dialect=MYSQL),
+        Case("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", dialect=MYSQL),
+        Case("SET GLOBAL max_connections = 10", dialect=MYSQL),
+    ]
+    INVALID = [
+        Case("SET search_path TO tenant_a, public"),
+        Case("SET SESSION statement_timeout = '5s'"),
+        Case("set statement_timeout to default"),
+        Case("SET TIME ZONE 'UTC'", targets=[Target.RDS_PROXY]),
+        Case("SET application_name = 'worker'", targets=[Target.PGBOUNCER_LEGACY]),
+        Case("RESET ALL", targets=[Target.RDS_PROXY]),
+        Case('SET "app"."tenant" = \'acme\''),
+        Case("SET foreign_key_checks = 0", dialect=MYSQL),
+        Case("SET @@session.sql_safe_updates = 1", dialect=MYSQL),
+        Case("SET autocommit = 1, session_track_system_variables = '*'", dialect=MYSQL),
+        Case("SET LOCAL group_concat_max_len = 100000", dialect=MYSQL),
+    ]
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        if stmt.dialect == MYSQL:
+            yield from self._mysql(stmt)
+            return
+        command = pg_set(stmt)
+        if (
+            command is None
+            or command.kind not in ("parameter", "all")
+            or command.is_local
+            or command.name in PG_TRANSACTION_DEFAULTS
+        ):
+            return
+        if command.verb == "RESET":
+            # Harmless on PgBouncer by itself (it acts on whichever backend it lands on);
+            # RDS Proxy pins on any reset.
+            what = "RESET ALL" if command.kind == "all" else f"RESET {command.name}"
+            yield Hit(
+                self.code,
+                f"`{what}` changes session settings",
+                {Target.RDS_PROXY: pins()},
+                "Remove the RESET: set defaults per role or database (`ALTER ROLE app SET ...`) so "
+                "there is nothing to undo",
+                stmt.start,
+            )
+            return
+        name = command.name if command.name and set(command.name) != {"_"} else ""
+        consequences: dict[Target, Consequence] = {Target.RDS_PROXY: pins()}
+        shown = name or "the setting"
+        for target, tracked in (
+            (Target.PGBOUNCER, PGBOUNCER_TRACKED),
+            (Target.PGBOUNCER_LEGACY, PGBOUNCER_LEGACY_TRACKED),
+        ):
+            if name.lower() not in tracked:
+                consequences[target] = leaks(f"leaks {shown} to the next client")
+        yield Hit(
+            self.code,
+            f"`SET {name or '...'}` changes a session setting",
+            consequences,
+            _pg_fix(name),
+            stmt.start,
+        )
+
+    def _mysql(self, stmt: Statement) -> Iterator[Hit]:
+        command = mysql_set(stmt)
+        if command is None or command.kind != "assignments":
+            return
+        untracked = [
+            a for a in command.assignments
+            if not a.user_variable and a.scope in ("", "SESSION", "LOCAL") and a.name not in MYSQL_TRACKED
+        ]
+        if not untracked:
+            return
+        names = ", ".join(a.name for a in untracked)
+        if all(a.scope == "LOCAL" for a in untracked):
+            consequence = leaks(
+                "leaks the value to the next client",
+                "RDS Proxy does not pin SET LOCAL, but LOCAL means SESSION in MySQL",
+            )
+        else:
+            consequence = pins()
+        yield Hit(
+            self.code,
+            f"`SET {names}` changes a session variable RDS Proxy does not track",
+            {Target.RDS_PROXY: consequence},
+            "Move it to the RDS Proxy initialization query or the DB parameter group, or scope it "
+            f"to one statement with an optimizer hint (`/*+ SET_VAR({untracked[0].name} = ...) */`)",
+            stmt.start,
+        )
+
+
+def _pg_fix(name: str) -> str:
+    shown = name or "the_parameter"
+    fix = f"Set it per role or database instead (`ALTER ROLE app SET {shown} = ...`)"
+    if name == "search_path":
+        fix += ", or schema-qualify table names (SQLAlchemy `schema_translate_map`)"
+    return fix + f"; behind PgBouncer alone, `SET LOCAL {shown} ...` inside a transaction also works"

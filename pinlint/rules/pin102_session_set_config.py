@@ -1,0 +1,62 @@
+"""PIN102 session-set-config: `set_config(name, value, false)` is a session SET in a function call."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.diagnostics import Hit
+from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.classify import PGBOUNCER_LEGACY_TRACKED, PGBOUNCER_TRACKED, bool_constant, function_calls, string_constant
+from pinlint.sql.lexer import POSTGRES, Statement
+from pinlint.targets import Consequence, Target, leaks, pins
+
+
+class SessionSetConfig(SqlRule):
+    code = "PIN102"
+    name = "session-set-config"
+    summary = "set_config(..., false) changes a session setting on a pooled backend"
+
+    VALID = [
+        Case("SELECT set_config('app.tenant_id', 'acme', true)"),
+        Case("SELECT current_setting('app.tenant_id', true)"),
+        Case("SELECT 'set_config(a, b, false)'"),
+        Case("SELECT set_config('TimeZone', 'UTC', false)", targets=[Target.PGBOUNCER]),
+    ]
+    INVALID = [
+        Case("SELECT set_config('app.tenant_id', 'acme', false)"),
+        Case("select pg_catalog.set_config('search_path', %s, 'f')"),
+        Case("SELECT set_config('app.user', $1, $2)"),
+        Case("SELECT current_setting('jit') AS cur, set_config('jit', 'off', false) AS new"),
+    ]
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        if stmt.dialect != POSTGRES:
+            return
+        for call in function_calls(stmt.tokens):
+            if call.name != "set_config" or len(call.args) != 3:
+                continue
+            is_local = bool_constant(call.args[2])
+            if is_local is True:
+                continue  # transaction-scoped: PIN103
+            name = (string_constant(call.args[0]) or "").lower()
+            consequences: dict[Target, Consequence] = {Target.RDS_PROXY: pins()}
+            shown = name or "the setting"
+            for target, tracked in (
+                (Target.PGBOUNCER, PGBOUNCER_TRACKED),
+                (Target.PGBOUNCER_LEGACY, PGBOUNCER_LEGACY_TRACKED),
+            ):
+                if name not in tracked:
+                    consequences[target] = leaks(f"leaks {shown} to the next client")
+            subject = (
+                "`set_config(..., false)` changes a session setting"
+                if is_local is False
+                else "`set_config()` with a non-constant third argument may change a session setting"
+            )
+            yield Hit(
+                self.code,
+                subject,
+                consequences,
+                "Use `set_config(..., true)` inside a transaction (PgBouncer), or set the value per "
+                f"role or database (`ALTER ROLE app SET {name or 'the_parameter'} = ...`)",
+                call.token.start,
+            )

@@ -1,0 +1,63 @@
+"""PIN104 role-switch: `SET ROLE` hands the next client of the backend your privileges."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.diagnostics import Hit
+from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.classify import mysql_set, pg_set
+from pinlint.sql.lexer import MYSQL, Statement
+from pinlint.targets import Target, leaks, on_pgbouncers, pins
+
+_FIX = (
+    "Connect as that role (a pool per role); behind PgBouncer alone, `SET LOCAL ROLE ...` inside a "
+    "transaction; on RDS Proxy, put it in the proxy's initialization query"
+)
+
+
+class RoleSwitch(SqlRule):
+    code = "PIN104"
+    name = "role-switch"
+    summary = "SET ROLE / SET SESSION AUTHORIZATION switches privileges for the whole session"
+
+    VALID = [
+        Case("SET LOCAL ROLE admin_role"),
+        Case("ALTER ROLE app SET role = 'reader'"),
+        Case("RESET ROLE", targets=[Target.PGBOUNCER]),
+        Case("SELECT current_user"),
+    ]
+    INVALID = [
+        Case("SET ROLE admin_role"),
+        Case("SET SESSION AUTHORIZATION admin_role"),
+        Case("set session role 'admin_role'"),
+        Case("RESET ROLE", targets=[Target.RDS_PROXY]),
+        Case("SET ROLE reporting", dialect=MYSQL),
+    ]
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        if stmt.dialect == MYSQL:
+            command = mysql_set(stmt)
+            if command is not None and command.kind == "role":
+                yield Hit(self.code, "`SET ROLE` switches the session's roles", {Target.RDS_PROXY: pins()}, _FIX, stmt.start)
+            return
+        command = pg_set(stmt)
+        if command is None or command.kind not in ("role", "authorization") or command.is_local:
+            return
+        what = "ROLE" if command.kind == "role" else "SESSION AUTHORIZATION"
+        if command.verb == "RESET":
+            yield Hit(
+                self.code,
+                f"`RESET {what}` changes the session's role",
+                {Target.RDS_PROXY: pins()},
+                "Remove it together with the SET it undoes: connect as the role you need",
+                stmt.start,
+            )
+            return
+        yield Hit(
+            self.code,
+            f"`SET {what}` switches the session's role",
+            {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaks the role's privileges to the next client"))},
+            _FIX,
+            stmt.start,
+        )

@@ -1,0 +1,34 @@
+"""PIN107 discard: `DISCARD` wipes session state of whichever backend it reaches."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.diagnostics import Hit
+from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.lexer import POSTGRES, Statement
+from pinlint.targets import Target, breaks, on_pgbouncers, pins
+
+_WHAT = {"ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY"}
+
+
+class Discard(SqlRule):
+    code = "PIN107"
+    name = "discard"
+    summary = "DISCARD resets session state on a shared backend"
+
+    VALID = [Case("SELECT 'DISCARD ALL'"), Case("-- DISCARD ALL\nSELECT 1")]
+    INVALID = [Case("DISCARD ALL"), Case("discard temp"), Case("DISCARD PLANS")]
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        if stmt.dialect != POSTGRES or stmt.word(0) != "DISCARD" or len(stmt.tokens) != 2:
+            return
+        if stmt.word(1) not in _WHAT:
+            return
+        yield Hit(
+            self.code,
+            f"`DISCARD {stmt.word(1)}` resets session state",
+            {Target.RDS_PROXY: pins(), **on_pgbouncers(breaks("wipes the state of whichever backend it lands on"))},
+            "Remove it; behind a pooler rely on ROLLBACK, and do not use DISCARD as a pool reset query",
+            stmt.start,
+        )

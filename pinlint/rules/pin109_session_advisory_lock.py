@@ -1,0 +1,63 @@
+"""PIN109 session-advisory-lock: session-level advisory locks stay with one backend."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.diagnostics import Hit
+from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.classify import function_calls
+from pinlint.sql.lexer import MYSQL, Statement
+from pinlint.targets import Target, breaks, on_pgbouncers, pins
+
+PG_LOCKS = frozenset(
+    {"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared"}
+)
+PG_UNLOCKS = frozenset({"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all"})
+MYSQL_LOCKS = frozenset({"get_lock", "release_lock", "release_all_locks"})
+
+
+class SessionAdvisoryLock(SqlRule):
+    code = "PIN109"
+    name = "session-advisory-lock"
+    summary = "Session-level advisory lock on a pooled connection"
+
+    VALID = [
+        Case("SELECT pg_advisory_xact_lock(4242)"),
+        Case("SELECT pg_try_advisory_xact_lock_shared(1, 2)"),
+        Case("SELECT objid FROM pg_locks WHERE locktype = 'advisory'"),
+        Case("SELECT IS_FREE_LOCK('job')", dialect=MYSQL),
+    ]
+    INVALID = [
+        Case("SELECT pg_advisory_lock(4242)"),
+        Case("SELECT pg_try_advisory_lock(%s)"),
+        Case("SELECT pg_advisory_unlock(4242)"),
+        Case("SELECT pg_advisory_unlock_all()"),
+        Case("SELECT GET_LOCK('job', 10)", dialect=MYSQL),
+        Case("DO RELEASE_LOCK('job')", dialect=MYSQL),
+    ]
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        mysql = stmt.dialect == MYSQL
+        for call in function_calls(stmt.tokens):
+            if mysql and call.name in MYSQL_LOCKS:
+                yield Hit(
+                    self.code,
+                    f"`{call.name.upper()}()` takes or releases a session-level named lock",
+                    {Target.RDS_PROXY: pins()},
+                    "Lock a row of a lock table inside a transaction (`SELECT ... FOR UPDATE`)",
+                    call.token.start,
+                )
+            elif not mysql and call.name in PG_LOCKS | PG_UNLOCKS:
+                if call.name in PG_LOCKS:
+                    effect = breaks("breaks mutual exclusion", "the lock stays on a backend that other clients reuse")
+                else:
+                    effect = breaks("unlocks the wrong backend", "the lock stays held where it was taken")
+                yield Hit(
+                    self.code,
+                    f"`{call.name}()` is a session-level advisory lock",
+                    {Target.RDS_PROXY: pins(), **on_pgbouncers(effect)},
+                    "Use `pg_advisory_xact_lock(...)` / `pg_try_advisory_xact_lock(...)` inside a "
+                    "transaction, or take the lock on a direct (unpooled) connection",
+                    call.token.start,
+                )

@@ -1,0 +1,1 @@
+"""The SQL layer: splitting text into statements (lexer) and reading what each one does (classify)."""

@@ -1,0 +1,292 @@
+"""Read what a statement does: its SET form, the functions it calls, the routine bodies it holds.
+
+Everything here works on the token stream of `pinlint.sql.lexer`, so string literals, quoted
+identifiers, comments and `$$` bodies can never be mistaken for keywords. The rules in
+`pinlint.rules` ask these questions and decide what each answer means on each pooler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from pinlint.sql.lexer import NUMBER, PARAM, PUNCT, QIDENT, STRING, WORD, Statement, Token
+
+# Keywords that begin a SQL statement: a string that starts with one of them (in capitals) and
+# lexes cleanly is "unmistakable" SQL even when pinlint cannot see where it is executed.
+STATEMENT_KEYWORDS = frozenset(
+    """SELECT WITH INSERT UPDATE DELETE MERGE SET RESET SHOW CREATE ALTER DROP TRUNCATE GRANT
+    REVOKE BEGIN START COMMIT ROLLBACK SAVEPOINT RELEASE PREPARE EXECUTE DEALLOCATE DISCARD
+    DECLARE FETCH CLOSE MOVE LISTEN UNLISTEN NOTIFY LOAD LOCK UNLOCK FLUSH CALL DO COPY VALUES
+    VACUUM ANALYZE EXPLAIN REPLACE USE TABLE""".split()
+)
+
+# Statements whose expressions can call functions (set_config, pg_advisory_lock, ...).
+EXPRESSION_STATEMENTS = frozenset(
+    "SELECT WITH INSERT UPDATE DELETE MERGE CALL VALUES DO PERFORM RETURN RETURNING".split()
+)
+
+# PgBouncer re-applies these per client (ParameterStatus tracking), so a SET of them does not
+# leak. application_name was added to the tracked set after 1.18 (it leaked there live), and
+# IntervalStyle is tracked through `track_extra_parameters` since 1.20.
+PGBOUNCER_TRACKED = frozenset(
+    {"client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name",
+     "intervalstyle"}
+)
+PGBOUNCER_LEGACY_TRACKED = frozenset(
+    {"client_encoding", "datestyle", "timezone", "standard_conforming_strings"}
+)
+
+PG_TRANSACTION_DEFAULTS = frozenset(
+    {"default_transaction_isolation", "default_transaction_read_only",
+     "default_transaction_deferrable"}
+)
+
+# MySQL session variables that RDS Proxy tracks: setting them does not pin.
+MYSQL_TRACKED = frozenset(
+    """autocommit auto_increment_increment character_set_client character_set_connection
+    character_set_database character_set_filesystem character_set_results character_set_server
+    collation_connection collation_database collation_server interactive_timeout
+    net_write_timeout query_cache_type session_track_schema sql_mode time_zone
+    transaction_isolation tx_isolation transaction_read_only tx_read_only wait_timeout""".split()
+)
+
+
+@dataclass(frozen=True)
+class PgSet:
+    """A PostgreSQL `SET` or `RESET` at the head of a statement."""
+
+    verb: str  # SET | RESET
+    scope: str  # SESSION | LOCAL | ""
+    kind: str  # parameter | role | authorization | characteristics | transaction | constraints | all
+    name: str  # the parameter, lower-cased; "" when it is not a plain name
+
+    @property
+    def is_local(self) -> bool:
+        return self.scope == "LOCAL"
+
+
+_PG_SET_SPECIAL = {
+    ("TIME", "ZONE"): "timezone",
+    ("NAMES",): "client_encoding",
+    ("SCHEMA",): "search_path",
+    ("XML", "OPTION"): "xmloption",
+}
+
+
+def pg_set(stmt: Statement) -> PgSet | None:
+    verb = stmt.word(0)
+    if verb == "RESET":
+        return _pg_reset(stmt)
+    if verb != "SET":
+        return None
+    if stmt.words(1, 2) == ("SESSION", "CHARACTERISTICS"):
+        return PgSet("SET", "SESSION", "characteristics", "")
+    index, scope = 1, ""
+    if stmt.word(1) in ("SESSION", "LOCAL") and stmt.words(1, 2) != ("SESSION", "AUTHORIZATION"):
+        scope, index = stmt.word(1), 2
+    head = stmt.word(index)
+    if head == "ROLE":
+        return PgSet("SET", scope, "role", "role")
+    if stmt.words(index, 2) == ("SESSION", "AUTHORIZATION"):
+        return PgSet("SET", scope, "authorization", "session_authorization")
+    if head == "TRANSACTION":
+        return PgSet("SET", scope, "transaction", "")
+    if head == "CONSTRAINTS":
+        return PgSet("SET", scope, "constraints", "")
+    for words, name in _PG_SET_SPECIAL.items():
+        if stmt.words(index, len(words)) == words and len(stmt.tokens) > index + len(words):
+            return PgSet("SET", scope, "parameter", name)
+    name, after = _dotted_name(stmt.tokens, index)
+    if name is None or after >= len(stmt.tokens):
+        return None
+    assign = stmt.tokens[after]
+    if not (assign.upper == "TO" or assign.kind == PUNCT and assign.text == "="):
+        return None
+    return PgSet("SET", scope, "parameter", name)
+
+
+def _pg_reset(stmt: Statement) -> PgSet | None:
+    if len(stmt.tokens) == 1:
+        return None
+    if stmt.words(1, 2) == ("SESSION", "AUTHORIZATION"):
+        return PgSet("RESET", "", "authorization", "session_authorization")
+    if stmt.word(1) == "ROLE":
+        return PgSet("RESET", "", "role", "role")
+    if stmt.word(1) == "ALL" and len(stmt.tokens) == 2:
+        return PgSet("RESET", "", "all", "")
+    name, after = _dotted_name(stmt.tokens, 1)
+    if name is None or after != len(stmt.tokens):
+        return None
+    return PgSet("RESET", "", "parameter", name)
+
+
+def _dotted_name(tokens: list[Token], index: int) -> tuple[str | None, int]:
+    """Read `name` or `"Quoted".name` starting at ``index``; return it lower-cased and the next index."""
+    parts = []
+    while index < len(tokens) and tokens[index].kind in (WORD, QIDENT):
+        token = tokens[index]
+        parts.append(token.text if token.kind == QIDENT else token.text.lower())
+        index += 1
+        if index < len(tokens) and tokens[index].kind == PUNCT and tokens[index].text == ".":
+            index += 1
+            continue
+        break
+    return (".".join(parts) if parts else None), index
+
+
+@dataclass(frozen=True)
+class MySqlAssignment:
+    scope: str  # SESSION | LOCAL | GLOBAL | PERSIST | PERSIST_ONLY | ""
+    name: str  # lower-cased; for user variables without the `@`
+    user_variable: bool
+
+
+@dataclass(frozen=True)
+class MySqlSet:
+    kind: str  # assignments | transaction | session-transaction | global | names | role
+    assignments: tuple[MySqlAssignment, ...] = ()
+
+
+_MYSQL_SCOPES = ("SESSION", "LOCAL", "GLOBAL", "PERSIST", "PERSIST_ONLY")
+
+
+def mysql_set(stmt: Statement) -> MySqlSet | None:
+    if stmt.word(0) != "SET" or len(stmt.tokens) < 2:
+        return None
+    first = stmt.word(1)
+    if first == "TRANSACTION":
+        return MySqlSet("transaction")
+    if first in _MYSQL_SCOPES and stmt.word(2) == "TRANSACTION":
+        return MySqlSet("global" if first.startswith(("GLOBAL", "PERSIST")) else "session-transaction")
+    if first in ("NAMES", "CHARSET") or stmt.words(1, 2) == ("CHARACTER", "SET"):
+        return MySqlSet("names")
+    if first in ("ROLE", "PASSWORD") or stmt.words(1, 2) == ("DEFAULT", "ROLE"):
+        return MySqlSet("role" if first == "ROLE" else "global")
+    items = [_mysql_assignment(item) for item in split_top_level(stmt.tokens[1:])]
+    if not items or None in items:
+        return None
+    return MySqlSet("assignments", tuple(items))
+
+
+def _mysql_assignment(tokens: list[Token]) -> MySqlAssignment | None:
+    index, scope, user = 0, "", False
+    if index < len(tokens) and tokens[index].kind == PARAM and tokens[index].text == "@@":
+        index += 1
+        if index + 1 < len(tokens) and tokens[index].upper in _MYSQL_SCOPES and tokens[index + 1].text == ".":
+            scope, index = tokens[index].upper, index + 2
+    elif index < len(tokens) and tokens[index].kind == PARAM and tokens[index].text == "@":
+        user, index = True, index + 1
+    elif index < len(tokens) and tokens[index].upper in _MYSQL_SCOPES:
+        scope, index = tokens[index].upper, index + 1
+    if index >= len(tokens) or tokens[index].kind not in (WORD, QIDENT, STRING):
+        return None
+    name = tokens[index].text.lower()
+    rest = tokens[index + 1 : index + 2]
+    if not rest or not (rest[0].kind == PUNCT and rest[0].text in ("=", ":=") or rest[0].upper == "TO"):
+        return None
+    return MySqlAssignment(scope, name, user)
+
+
+def split_top_level(tokens: list[Token]) -> list[list[Token]]:
+    """Split a token run on commas that are not inside parentheses."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.kind == PUNCT:
+            if token.text in ("(", "["):
+                depth += 1
+            elif token.text in (")", "]"):
+                depth -= 1
+            elif token.text == "," and depth == 0:
+                parts.append([])
+                continue
+        parts[-1].append(token)
+    return [part for part in parts if part]
+
+
+@dataclass(frozen=True)
+class FunctionCall:
+    name: str  # lower-cased, without a `pg_catalog.` qualifier
+    args: tuple[tuple[Token, ...], ...]
+    token: Token
+
+
+def function_calls(tokens: list[Token]) -> Iterator[FunctionCall]:
+    """Every `name(...)` in a token run, with its top-level arguments."""
+    for index in range(len(tokens) - 1):
+        token, following = tokens[index], tokens[index + 1]
+        if token.kind != WORD or following.kind != PUNCT or following.text != "(":
+            continue
+        if index > 0 and tokens[index - 1].kind == PUNCT and tokens[index - 1].text == ".":
+            qualifier = tokens[index - 2].text.lower() if index > 1 else ""
+            if qualifier != "pg_catalog":
+                continue
+        close, depth = index + 1, 0
+        while close < len(tokens):
+            text = tokens[close].text if tokens[close].kind == PUNCT else ""
+            depth += text == "("
+            depth -= text == ")"
+            if depth == 0:
+                break
+            close += 1
+        inner = tokens[index + 2 : close]
+        yield FunctionCall(token.text.lower(), tuple(tuple(a) for a in split_top_level(inner)), token)
+
+
+_TRUE_WORDS = {"TRUE", "T", "ON", "YES", "Y", "1"}
+_FALSE_WORDS = {"FALSE", "F", "OFF", "NO", "N", "0"}
+
+
+def bool_constant(arg: tuple[Token, ...]) -> bool | None:
+    """The value of a constant boolean argument (`false`, `'f'`, `0`, `'true'::bool`), else None."""
+    tokens = list(arg)
+    if len(tokens) >= 3 and tokens[-2].kind == PUNCT and tokens[-2].text == "::":
+        tokens = tokens[:-2]
+    if len(tokens) != 1 or tokens[0].kind not in (WORD, STRING, NUMBER):
+        return None
+    text = tokens[0].text.strip().upper()
+    if text in _TRUE_WORDS:
+        return True
+    if text in _FALSE_WORDS:
+        return False
+    return None
+
+
+def string_constant(arg: tuple[Token, ...]) -> str | None:
+    return arg[0].text if len(arg) == 1 and arg[0].kind == STRING else None
+
+
+@dataclass(frozen=True)
+class RoutineBody:
+    text: str
+    offset: int  # where the body starts in the statement's SQL text
+
+
+def routine_bodies(stmt: Statement) -> list[RoutineBody]:
+    """Bodies of `CREATE FUNCTION/PROCEDURE` and `DO` blocks: their code runs inside the server."""
+    head = stmt.word(0)
+    if head == "DO":
+        return [_body(t) for t in stmt.tokens[1:] if t.kind == STRING][:1]
+    if head != "CREATE" or not any(t.upper in ("FUNCTION", "PROCEDURE") for t in stmt.tokens[1:6]):
+        return []
+    bodies = []
+    for index, token in enumerate(stmt.tokens):
+        if token.upper == "AS" and index + 1 < len(stmt.tokens) and stmt.tokens[index + 1].kind == STRING:
+            bodies.append(_body(stmt.tokens[index + 1]))
+        elif token.upper == "BEGIN":
+            # `BEGIN ATOMIC ... END` (PostgreSQL 14+) and MySQL routine bodies are plain tokens.
+            start = stmt.tokens[index + 1].start if index + 1 < len(stmt.tokens) else token.end
+            text = stmt.sql.source[start : stmt.end]
+            bodies.append(RoutineBody(text, start))
+            break
+    return bodies
+
+
+def _body(token: Token) -> RoutineBody:
+    start = token.body_start if token.body_start >= 0 else token.start + 1
+    return RoutineBody(token.text, start)
+
+
+def is_param(token: Token) -> bool:
+    return token.kind == PARAM or token.kind == WORD and set(token.text) == {"_"}

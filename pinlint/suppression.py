@@ -1,0 +1,109 @@
+"""Suppression comments in Python and SQL, and which of them were used.
+
+Python: `# noqa: PIN101` (flake8 semantics: anywhere on the logical line),
+`# pinlint: ignore[PIN101, session-set] -- reason`, `# pinlint: file-ignore[...]`.
+SQL (files and Python strings): `-- pinlint: ignore[...]` on the statement or on its own line
+above it, `-- pinlint: file-ignore[...]`. A bare `# noqa` is flake8's business, not ours: it
+would hide every future pinning finding on the line without saying which.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from pinlint.rules import BY_NAME
+
+_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
+_DIRECTIVE = re.compile(
+    r"pinlint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[(?P<items>[^\]]*)\]", re.IGNORECASE
+)
+
+
+@dataclass
+class Suppression:
+    selectors: tuple[str, ...]  # codes (or code prefixes) as upper-case strings
+    file_level: bool
+    first_line: int  # lines (of the Python file or the SQL text) the suppression covers
+    last_line: int
+    row: int = 0  # where an unused suppression is reported, in file coordinates
+    col: int = 0
+    used: set[str] = field(default_factory=set)
+
+    def covers(self, code: str, line: int) -> bool:
+        if not (self.file_level or self.first_line <= line <= self.last_line):
+            return False
+        matched = [s for s in self.selectors if code.startswith(s)]
+        self.used.update(matched)
+        return bool(matched)
+
+
+def parse_selectors(items: str) -> tuple[str, ...]:
+    """`PIN101, session-set` -> ("PIN101", "PIN101"); unknown names are kept to be reported."""
+    selectors = []
+    for item in re.split(r"[\s,]+", items.strip()):
+        if not item:
+            continue
+        rule = BY_NAME.get(item.lower())
+        selectors.append(rule.code if rule else item.upper())
+    return tuple(selectors)
+
+
+def directive_in(comment: str) -> tuple[bool, tuple[str, ...]] | None:
+    """(file_level, selectors) of a `pinlint: ignore[...]` directive in a comment, if any."""
+    match = _DIRECTIVE.search(comment)
+    if not match:
+        return None
+    return match.group("kind").lower() == "file-ignore", parse_selectors(match.group("items"))
+
+
+def python_suppressions(source: str) -> list[Suppression]:
+    """Suppressions in a Python module, each covering the logical line its comment is on."""
+    found = []
+    for row, col, text, (first, last) in _python_comments(source):
+        directive = directive_in(text)
+        if directive:
+            file_level, selectors = directive
+            found.append(Suppression(selectors, file_level, first, last, row, col))
+        noqa = _NOQA.search(text)
+        if noqa:
+            codes = tuple(c.upper() for c in re.split(r"[\s,]+", noqa.group("codes")) if c.upper().startswith("PIN"))
+            if codes:
+                found.append(Suppression(codes, False, first, last, row, col + noqa.start()))
+    return found
+
+
+def _python_comments(source: str):
+    """(row, col, text, logical-line range) of every comment, via the stdlib tokenizer."""
+    comments = []
+    logical_start = None
+    pending = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                pending.append(token)
+                if logical_start is None:  # a comment on a line of its own
+                    row = token.start[0]
+                    comments.append((row, token.start[1] + 1, token.string, (row, row)))
+                    pending.pop()
+            elif token.type == tokenize.NEWLINE:
+                first = logical_start or token.start[0]
+                for comment in pending:
+                    comments.append((comment.start[0], comment.start[1] + 1, comment.string, (first, token.start[0])))
+                pending, logical_start = [], None
+            elif token.type not in (tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING, tokenize.ENDMARKER):
+                if logical_start is None:
+                    logical_start = token.start[0]
+    except (tokenize.TokenError, SyntaxError):
+        # Fall back to one line per comment; the file parsed, so this only loses multi-line spans.
+        comments = [
+            (row, m.start() + 1, m.group(), (row, row))
+            for row, line in enumerate(source.splitlines(), 1)
+            for m in re.finditer(r"#.*$", line)
+        ]
+    for comment in pending:
+        row = comment.start[0]
+        comments.append((row, comment.start[1] + 1, comment.string, (logical_start or row, row)))
+    return comments

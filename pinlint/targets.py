@@ -1,0 +1,68 @@
+"""The poolers a project can run behind, and how a hazard shows up on each."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Target(str, enum.Enum):
+    RDS_PROXY = "rds-proxy"
+    PGBOUNCER = "pgbouncer"
+    PGBOUNCER_LEGACY = "pgbouncer-legacy"
+
+    @property
+    def display(self) -> str:
+        return _DISPLAY[self]
+
+
+_DISPLAY = {
+    Target.RDS_PROXY: "RDS Proxy",
+    Target.PGBOUNCER: "PgBouncer",
+    Target.PGBOUNCER_LEGACY: "PgBouncer < 1.21",
+}
+
+DEFAULT_TARGETS = (Target.RDS_PROXY, Target.PGBOUNCER)
+PGBOUNCERS = (Target.PGBOUNCER, Target.PGBOUNCER_LEGACY)
+
+# The words of RULES.md. "pins" costs multiplexing; the others cost correctness.
+PINS = "pins"
+REJECTS = "rejects"
+LEAKS = "leaks"
+BREAKS = "breaks"
+
+
+@dataclass(frozen=True)
+class Consequence:
+    """What one pooler does with a hazard: a RULES.md word and the sentence a user reads."""
+
+    word: str
+    phrase: str  # reads before "on <pooler>": "leaks search_path to the next client"
+    detail: str = ""  # why, shown in parentheses after the pooler
+
+    def describe(self, targets: str) -> str:
+        return f"{self.phrase} on {targets}" + (f" ({self.detail})" if self.detail else "")
+
+    @property
+    def is_error(self) -> bool:
+        return self.word != PINS
+
+
+def pins(detail: str = "") -> Consequence:
+    return Consequence(PINS, "pins the session", detail)
+
+
+def leaks(phrase: str, detail: str = "") -> Consequence:
+    return Consequence(LEAKS, phrase, detail)
+
+
+def breaks(phrase: str, detail: str = "") -> Consequence:
+    return Consequence(BREAKS, phrase, detail)
+
+
+def rejects(phrase: str, detail: str = "") -> Consequence:
+    return Consequence(REJECTS, phrase, detail)
+
+
+def on_pgbouncers(consequence: Consequence) -> dict[Target, Consequence]:
+    return {target: consequence for target in PGBOUNCERS}
