@@ -132,14 +132,26 @@ def _python(text: str, rules, settings: Settings):
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error).splitlines()[0] if str(error) else "invalid syntax"
-        return [], [], (error.raw_line, error.raw_column + 1, f"syntax error: {message}")
+        return [], [], _syntax_error(text, error)
     except RecursionError:
         return [], [], (1, 1, "the file is nested too deeply to parse")
     dialect = None if settings.dialect == "auto" else settings.dialect
     analysis = analyze_python(module, rules, dialect)
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
+
+
+def _syntax_error(text: str, error) -> tuple[int, int, str]:
+    """Python's own words for a syntax error are clearer than the CST parser's."""
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        return python_error.lineno or 1, python_error.offset or 1, f"syntax error: {python_error.msg}"
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0]}"
 
 
 def _sql(text: str, rules, settings: Settings):

@@ -48,7 +48,7 @@ def parse_selectors(items: str) -> tuple[str, ...]:
             continue
         rule = BY_NAME.get(item.lower())
         selectors.append(rule.code if rule else item.upper())
-    return tuple(selectors)
+    return tuple(dict.fromkeys(selectors))
 
 
 def directive_in(comment: str) -> tuple[bool, tuple[str, ...]] | None:

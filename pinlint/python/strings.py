@@ -57,8 +57,13 @@ def compose(expr: cst.BaseExpression) -> SqlString | None:
     ):
         base = compose(expr.func.value)
         if base is not None:
-            return SqlString(_FORMAT_FIELD.sub(_format_field, base.text), base.anchor, expr, False)
+            return SqlString(fill_format_fields(base).text, base.anchor, expr, False)
     return None
+
+
+def fill_format_fields(string: SqlString) -> SqlString:
+    """`{}` and `{name}` fields (str.format, psycopg `sql.SQL`) become placeholders."""
+    return SqlString(_FORMAT_FIELD.sub(_format_field, string.text), string.anchor, string.span, string.literal)
 
 
 def opening_quote_offset(node: cst.CSTNode) -> int:

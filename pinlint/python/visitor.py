@@ -26,7 +26,7 @@ from pinlint.python.sql_calls import (
     SQL_KEYWORDS,
     is_text_sink,
 )
-from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose
+from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
 
 _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.sql.functions")
 _PROSE_KEYWORDS = frozenset({"help", "description", "msg", "message", "verbose_name", "label", "doc", "help_text"})
@@ -62,6 +62,7 @@ class SqlCollector(cst.CSTVisitor):
         self.api_findings: list[ApiFinding] = []
         self._batch_helper_hit = batch_helper_hit
         self._scopes: list[_Scope] = [_Scope()]
+        self._every_scope: list[_Scope] = list(self._scopes)
         self._pending: list[tuple[str, tuple[_Scope, ...]]] = []
         self._free: list[cst.CSTNode] = []
         self._consumed: set[int] = set()
@@ -74,6 +75,7 @@ class SqlCollector(cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             self._scopes.append(_Scope())
+            self._every_scope.append(self._scopes[-1])
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             self._imports(node)
         elif isinstance(node, cst.Assign):
@@ -145,7 +147,7 @@ class SqlCollector(cst.CSTVisitor):
         is_method = isinstance(node.func, cst.Attribute)
         if name in SQL_CONSTRUCTORS or (name in EXECUTION_METHODS and is_method) or name in BATCH_HELPERS:
             for argument in _sql_arguments(node, name):
-                self._sql_argument(argument)
+                self._sql_argument(argument, placeholders=name == "SQL")
         if name in BATCH_HELPERS:
             self.api_findings.append(ApiFinding(self._batch_helper_hit(name), node))
         if is_method and name in SQL_FUNCTIONS:
@@ -165,7 +167,8 @@ class SqlCollector(cst.CSTVisitor):
             return Confidence.HIGH if isinstance(base, cst.Name) and base.value in self._sqlalchemy_aliases else Confidence.MEDIUM
         return None
 
-    def _sql_argument(self, expr: cst.BaseExpression) -> None:
+    def _sql_argument(self, expr: cst.BaseExpression, placeholders: bool = False) -> None:
+        """``placeholders``: psycopg `sql.SQL` text, whose `{}` fields are filled in later."""
         template = expr
         while True:  # `QUERY % args` and `QUERY.format(...)` execute the constant QUERY
             if isinstance(template, cst.BinaryOperation) and isinstance(template.operator, cst.Modulo):
@@ -179,6 +182,8 @@ class SqlCollector(cst.CSTVisitor):
             return
         string = compose(expr)
         if string is not None:
+            if placeholders:
+                string = fill_format_fields(string)
             self._add(string, Confidence.HIGH if string.literal else Confidence.MEDIUM)
 
     def _add(self, string: SqlString, confidence: Confidence, strict: bool = False) -> None:
@@ -209,7 +214,7 @@ class SqlCollector(cst.CSTVisitor):
     def _collect_free_strings(self) -> None:
         expected = {
             id(node)
-            for scope in _all_scopes(self)
+            for scope in self._every_scope
             for name in self._asserted_names
             for value in scope.constants.get(name, ())
             for node in _string_nodes(value)
@@ -220,13 +225,6 @@ class SqlCollector(cst.CSTVisitor):
             string = compose(node)  # type: ignore[arg-type]
             if string is not None:
                 self._add(string, Confidence.MEDIUM, strict=True)
-
-
-def _all_scopes(collector: SqlCollector):
-    seen: dict[int, _Scope] = {id(s): s for s in collector._scopes}
-    for _, chain in collector._pending:
-        seen.update((id(s), s) for s in chain)
-    return seen.values()
 
 
 def _call_name(func: cst.BaseExpression) -> tuple[str, str]:

@@ -32,7 +32,7 @@ class SessionSetConfig(SqlRule):
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if stmt.dialect != POSTGRES:
             return
-        for call in function_calls(stmt.tokens):
+        for call in function_calls(stmt.outer_tokens):
             if call.name != "set_config" or len(call.args) != 3:
                 continue
             is_local = bool_constant(call.args[2])

@@ -40,7 +40,7 @@ class TransactionScopedSet(SqlRule):
             elif command.is_local:
                 what = "ROLE" if command.kind == "role" else command.name or "..."
                 yield self._hit(stmt, f"`SET LOCAL {what}`", _FIXES["local"])
-        for call in function_calls(stmt.tokens):
+        for call in function_calls(stmt.outer_tokens):
             if call.name == "set_config" and len(call.args) == 3 and bool_constant(call.args[2]) is True:
                 yield Hit(
                     self.code,

@@ -39,7 +39,7 @@ class SessionAdvisoryLock(SqlRule):
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         mysql = stmt.dialect == MYSQL
-        for call in function_calls(stmt.tokens):
+        for call in function_calls(stmt.outer_tokens):
             if mysql and call.name in MYSQL_LOCKS:
                 yield Hit(
                     self.code,

@@ -36,7 +36,7 @@ class SequenceSessionFunction(SqlRule):
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if stmt.dialect != POSTGRES or stmt.word(0) in ("CREATE", "ALTER"):
             return
-        for call in function_calls(stmt.tokens):
+        for call in function_calls(stmt.outer_tokens):
             if call.name in SESSION_READS:
                 yield Hit(
                     self.code,

@@ -34,7 +34,7 @@ class UserVariable(SqlRule):
         command = mysql_set(stmt)
         if command is not None and command.kind == "assignments":
             names = [a.name for a in command.assignments if a.user_variable]
-        tokens = stmt.tokens
+        tokens = stmt.outer_tokens
         for index in range(len(tokens) - 1):
             if not (tokens[index].kind == PARAM and tokens[index].text == "@"):
                 continue

@@ -25,8 +25,8 @@ class FoundRows(SqlRule):
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if stmt.dialect != MYSQL:
             return
-        calc = next((t for t in stmt.tokens if t.upper == "SQL_CALC_FOUND_ROWS"), None)
-        call = next((c for c in function_calls(stmt.tokens) if c.name == "found_rows"), None)
+        calc = next((t for t in stmt.outer_tokens if t.upper == "SQL_CALC_FOUND_ROWS"), None)
+        call = next((c for c in function_calls(stmt.outer_tokens) if c.name == "found_rows"), None)
         hit = calc or (call.token if call else None)
         if hit is not None:
             yield Hit(

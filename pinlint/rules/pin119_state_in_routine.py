@@ -6,6 +6,7 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.lexer import MYSQL
 from pinlint.rules.pin101_session_set import SessionSet
 from pinlint.rules.pin102_session_set_config import SessionSetConfig
 from pinlint.rules.pin104_role_switch import RoleSwitch
@@ -13,7 +14,7 @@ from pinlint.rules.pin108_temporary_object import TemporaryObject
 from pinlint.rules.pin109_session_advisory_lock import SessionAdvisoryLock
 from pinlint.rules.pin110_listen import Listen
 from pinlint.sql.classify import routine_bodies
-from pinlint.sql.lexer import PUNCT, Statement, lex, statements
+from pinlint.sql.lexer import POSTGRES, PUNCT, Statement, lex, statements
 from pinlint.targets import Target, leaks, on_pgbouncers
 
 _INNER_RULES = (SessionSet(), SessionSetConfig(), RoleSwitch(), TemporaryObject(), SessionAdvisoryLock(), Listen())
@@ -33,6 +34,8 @@ class StateInRoutine(SqlRule):
         ),
         Case("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET x = 1; END $$"),
         Case("DO $$ BEGIN PERFORM pg_advisory_xact_lock(1); SET LOCAL search_path = a; END $$"),
+        Case("DO $$ BEGIN CREATE TEMP TABLE s (id int) ON COMMIT DROP; RESET search_path; END $$"),
+        Case("CREATE PROCEDURE p() BEGIN DECLARE n INT; SET n = 1; END", dialect=MYSQL),
     ]
     INVALID = [
         Case(
@@ -45,13 +48,16 @@ class StateInRoutine(SqlRule):
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        if stmt.dialect != POSTGRES:
+            return  # in MySQL routines `SET x = ...` assigns a declared local variable
         seen: set[tuple[str, int]] = set()
         for body in routine_bodies(stmt):
             inner = lex(body.text, stmt.dialect)
             for inner_stmt in statements(inner):
                 for hit in _inner_hits(inner_stmt, ctx):
                     key = (hit.code, hit.offset)
-                    if key in seen:
+                    # Only state that outlives the transaction leaks (not ON COMMIT DROP, not RESET).
+                    if key in seen or Target.PGBOUNCER not in hit.consequences:
                         continue
                     seen.add(key)
                     yield Hit(

@@ -101,6 +101,15 @@ class Statement:
     def dialect(self) -> str:
         return self.sql.dialect
 
+    @property
+    def outer_tokens(self) -> list[Token]:
+        """The tokens outside a routine body (`BEGIN ATOMIC ... END`, MySQL `BEGIN ... END`)."""
+        if _defines_routine(self.tokens):
+            for index, token in enumerate(self.tokens):
+                if token.upper == "BEGIN":
+                    return self.tokens[:index]
+        return self.tokens
+
     def word(self, index: int) -> str:
         """The upper-cased keyword or name at ``index``, or "" for anything else."""
         return self.tokens[index].upper if 0 <= index < len(self.tokens) else ""

@@ -1,0 +1,35 @@
+"""Each rule's own VALID and INVALID cases (kept beside its logic), run through the engine."""
+
+from __future__ import annotations
+
+import pytest
+
+from pinlint.diagnostics import Confidence
+from pinlint.engine import lint_source
+from pinlint.rules import SQL_RULES
+from pinlint.settings import Settings
+
+
+def _cases(kind: str):
+    for rule in SQL_RULES:
+        for index, case in enumerate(getattr(rule, kind)):
+            yield pytest.param(rule, case, id=f"{rule.code}-{kind.lower()}-{index}")
+
+
+def _codes(case) -> list[str]:
+    settings = Settings(targets=tuple(case.targets), dialect=case.dialect, min_confidence=Confidence.LOW)
+    return [f.code for f in lint_source(case.sql.encode(), "case.sql", settings).findings]
+
+
+@pytest.mark.parametrize("rule, case", list(_cases("INVALID")))
+def test_invalid_case_is_reported(rule, case):
+    assert rule.code in _codes(case)
+
+
+@pytest.mark.parametrize("rule, case", list(_cases("VALID")))
+def test_valid_case_is_silent(rule, case):
+    assert rule.code not in _codes(case)
+
+
+def test_every_rule_has_valid_and_invalid_cases():
+    assert [r.code for r in SQL_RULES if not r.VALID or not r.INVALID] == []
