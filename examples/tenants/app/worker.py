@@ -1,0 +1,17 @@
+"""A job worker that waits for notifications and keeps a scratch table."""
+
+import asyncpg
+
+
+async def work(dsn):
+    conn = await asyncpg.connect(dsn)
+    await conn.execute("LISTEN jobs")
+    await conn.execute(
+        """
+        CREATE TEMP TABLE scratch (
+            job_id bigint PRIMARY KEY
+        )
+        """
+    )
+    job_id = await conn.fetchval("INSERT INTO jobs (state) VALUES ('new'); SELECT currval('jobs_id_seq')")
+    return job_id

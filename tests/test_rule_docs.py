@@ -1,0 +1,43 @@
+"""Each rule's documentation: present, in the agreed shape, and its examples judged by the rule."""
+
+from __future__ import annotations
+
+import re
+import pytest
+
+from pinlint.engine import lint_source
+from pinlint.rules import ALL_RULES, SQL_RULES
+from pinlint.settings import Settings
+
+HEADINGS = ["What it does", "Why is this bad", "Example", "Use instead", "Fix safety", "References"]
+
+
+def sections(doc: str) -> dict[str, str]:
+    parts = re.split(r"^## (.+)$", doc, flags=re.MULTILINE)
+    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+def sql_blocks(text: str) -> list[str]:
+    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
+def test_doc_has_title_and_headings_in_order(rule):
+    doc = rule.doc
+    assert doc.startswith(f"# {rule.code} {rule.name}\n")
+    assert list(sections(doc)) == HEADINGS
+
+
+def _codes(rule, sql: str) -> list[str]:
+    dialect = rule.INVALID[0].dialect
+    return [f.code for f in lint_source(sql.encode(), "doc.sql", Settings(dialect=dialect)).findings]
+
+
+@pytest.mark.parametrize("rule", SQL_RULES, ids=lambda r: r.code)
+def test_doc_example_is_flagged_and_fix_is_not(rule):
+    parts = sections(rule.doc)
+    examples = sql_blocks(parts["Example"])
+    assert examples, "the Example section needs a ```sql block"
+    assert rule.code in _codes(rule, examples[0])
+    for fix in sql_blocks(parts["Use instead"]):
+        assert rule.code not in _codes(rule, fix), fix
