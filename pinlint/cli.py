@@ -123,6 +123,8 @@ def _check(args: argparse.Namespace) -> int:
     else:
         report = lint_paths(paths, settings, cwd)
 
+    for directory in report.empty_directories:
+        print(f"pinlint: warning: no .py or .sql files to lint under {directory}", file=sys.stderr)
     output_format = settings.output_format
     if args.statistics:
         sys.stdout.write(_statistics(report, output_format))

@@ -22,15 +22,21 @@ class Discovery:
 
     def files(self, paths: list[Path]) -> list[Path]:
         found: set[Path] = set()
+        self.empty_directories: list[Path] = []
         for path in paths:
             if path.is_dir():
-                found.update(self._walk(path))
+                below = set(self._walk(path))
+                if not below:
+                    self.empty_directories.append(path)
+                found.update(below)
             elif path.suffix in LINTABLE_SUFFIXES and not (self.settings.force_exclude and self.is_excluded(path)):
                 found.add(path)
         return sorted(found, key=lambda p: p.as_posix())
 
-    def is_excluded(self, path: Path, is_dir: bool = False) -> bool:
-        relative = _relative(path, self.settings.root)
+    def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
+        """``base``: the directory being walked; only what lies below it is matched against
+        excludes, so linting `/venv/lib/site-packages/django` explicitly still lints Django."""
+        relative = _relative(path, base or self.settings.root)
         text = relative + "/" if is_dir else relative
         if self._excludes.match_file(text) or self._excludes.match_file(path.name + ("/" if is_dir else "")):
             return True
@@ -39,15 +45,19 @@ class Discovery:
         return False
 
     def _walk(self, top: Path):
+        # Patterns are anchored at the project root, unless the walked directory lies outside
+        # it or inside an excluded directory: then only the part below it is matched.
+        inside = self.settings.root.resolve() in (top.resolve(), *top.resolve().parents)
+        base = self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
         for directory, subdirs, files in os.walk(top):
             here = Path(directory)
             subdirs[:] = sorted(
                 d for d in subdirs
-                if not self.is_excluded(here / d, is_dir=True) and not (here / d / "pyvenv.cfg").exists()
+                if not self.is_excluded(here / d, True, base) and not (here / d / "pyvenv.cfg").exists()
             )
             for name in sorted(files):
                 path = here / name
-                if path.suffix in LINTABLE_SUFFIXES and not self.is_excluded(path):
+                if path.suffix in LINTABLE_SUFFIXES and not self.is_excluded(path, False, base):
                     yield path
 
 

@@ -26,6 +26,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
     files: int = 0
+    empty_directories: list[Path] = field(default_factory=list)  # named, but nothing to lint there
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,10 @@ class _Placed:
 
 def lint_paths(paths: list[Path], settings: Settings, display_root: Path | None = None) -> Report:
     report = Report()
-    for path in Discovery(settings).files(paths):
+    discovery = Discovery(settings)
+    files = discovery.files(paths)
+    report.empty_directories = discovery.empty_directories
+    for path in files:
         display = display_path(path, display_root or Path.cwd())
         try:
             data = path.read_bytes()
@@ -77,7 +81,7 @@ def lint_source(data: bytes, display: str, settings: Settings, is_python: bool |
     enabled = _enabled_for(display, settings)
     rules = [rule for rule in SQL_RULES if rule.code in enabled]
     if is_python:
-        placed, suppressions, error = _python(text, rules, settings)
+        placed, suppressions, error = _python(text, rules, settings, display)
         if error is not None:
             row, col, message = error
             _report_unparsable(report, display, message, settings, row, col)
@@ -124,7 +128,7 @@ def _enabled_for(display: str, settings: Settings) -> frozenset[str]:
     return enabled
 
 
-def _python(text: str, rules, settings: Settings):
+def _python(text: str, rules, settings: Settings, display: str):
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
@@ -136,7 +140,7 @@ def _python(text: str, rules, settings: Settings):
     except RecursionError:
         return [], [], (1, 1, "the file is nested too deeply to parse")
     dialect = None if settings.dialect == "auto" else settings.dialect
-    analysis = analyze_python(module, rules, dialect)
+    analysis = analyze_python(module, rules, dialect, display)
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
 

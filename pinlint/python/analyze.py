@@ -33,11 +33,14 @@ class PythonAnalysis:
     dialect: str
 
 
-def analyze_python(module: cst.Module, rules: Sequence[SqlRule], dialect: str | None) -> PythonAnalysis:
-    """``dialect`` None: infer it from the module's imports and URLs."""
+def analyze_python(module: cst.Module, rules: Sequence[SqlRule], dialect: str | None, path: str = "") -> PythonAnalysis:
+    """``dialect`` None: infer it from the module's location, imports and URLs."""
     collector = SqlCollector(OversizedStatement().check_batch_helper)
+    collector.evidence.saw_path(path)
     module.visit(collector)
     file_dialect = dialect or collector.evidence.dialect()
+    if file_dialect is None:  # SQL for an engine the rules do not cover
+        return PythonAnalysis([], [], "")
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     for candidate in collector.candidates:

@@ -7,6 +7,8 @@ it is SQL, so an unrelated `fetch(url)` costs nothing.
 
 from __future__ import annotations
 
+import re
+
 # DB-API, asyncpg, SQLAlchemy and Django methods whose first argument is SQL text.
 EXECUTION_METHODS = frozenset(
     {
@@ -39,9 +41,14 @@ _TEXT_FUNCTIONS = frozenset(
 )
 
 
+_LOGGING_NAME = re.compile(r"(^|_)log(_|$)|^log[A-Z]|logger|logging", re.IGNORECASE)
+
+
 def is_text_sink(receiver: str, name: str) -> bool:
     """Calls whose string arguments are messages or test expectations, never executed SQL."""
     if name in _LOG_METHODS and ("log" in receiver.lower() or receiver in ("warnings", "")):
+        return True
+    if _LOGGING_NAME.search(name):  # self._log_info(...), log_debug(...)
         return True
     if name in _TEXT_FUNCTIONS or name.startswith(("assert", "expect")) or name in ("raises", "warns"):
         return True

@@ -147,7 +147,7 @@ class SqlCollector(cst.CSTVisitor):
         is_method = isinstance(node.func, cst.Attribute)
         if name in SQL_CONSTRUCTORS or (name in EXECUTION_METHODS and is_method) or name in BATCH_HELPERS:
             for argument in _sql_arguments(node, name):
-                self._sql_argument(argument, placeholders=name == "SQL")
+                self._sql_argument(argument)
         if name in BATCH_HELPERS:
             self.api_findings.append(ApiFinding(self._batch_helper_hit(name), node))
         if is_method and name in SQL_FUNCTIONS:
@@ -167,8 +167,7 @@ class SqlCollector(cst.CSTVisitor):
             return Confidence.HIGH if isinstance(base, cst.Name) and base.value in self._sqlalchemy_aliases else Confidence.MEDIUM
         return None
 
-    def _sql_argument(self, expr: cst.BaseExpression, placeholders: bool = False) -> None:
-        """``placeholders``: psycopg `sql.SQL` text, whose `{}` fields are filled in later."""
+    def _sql_argument(self, expr: cst.BaseExpression) -> None:
         template = expr
         while True:  # `QUERY % args` and `QUERY.format(...)` execute the constant QUERY
             if isinstance(template, cst.BinaryOperation) and isinstance(template.operator, cst.Modulo):
@@ -182,15 +181,15 @@ class SqlCollector(cst.CSTVisitor):
             return
         string = compose(expr)
         if string is not None:
-            if placeholders:
-                string = fill_format_fields(string)
             self._add(string, Confidence.HIGH if string.literal else Confidence.MEDIUM)
 
     def _add(self, string: SqlString, confidence: Confidence, strict: bool = False) -> None:
         if id(string.anchor) in self._consumed:
             return
         self._consumed.update(_string_node_ids(string.span))
-        self.candidates.append(SqlCandidate(string.text, string.anchor, string.span, confidence, strict))
+        # SQL has no `{...}` outside literals: they are str.format / sql.SQL fields filled in later.
+        text = fill_format_fields(string).text
+        self.candidates.append(SqlCandidate(text, string.anchor, string.span, confidence, strict))
 
     # -- strings that reach no known call ---------------------------------------------------
 

@@ -13,11 +13,14 @@ from pinlint.rules.pin104_role_switch import RoleSwitch
 from pinlint.rules.pin108_temporary_object import TemporaryObject
 from pinlint.rules.pin109_session_advisory_lock import SessionAdvisoryLock
 from pinlint.rules.pin110_listen import Listen
-from pinlint.sql.classify import routine_bodies
-from pinlint.sql.lexer import POSTGRES, PUNCT, Statement, lex, statements
+from pinlint.rules.pin115_user_variable import UserVariable
+from pinlint.sql.classify import mysql_set, routine_bodies, split_top_level
+from pinlint.sql.lexer import PUNCT, QIDENT, WORD, Statement, lex, statements
 from pinlint.targets import Target, leaks, on_pgbouncers
 
-_INNER_RULES = (SessionSet(), SessionSetConfig(), RoleSwitch(), TemporaryObject(), SessionAdvisoryLock(), Listen())
+_INNER_RULES = (
+    SessionSet(), SessionSetConfig(), RoleSwitch(), TemporaryObject(), SessionAdvisoryLock(), Listen(), UserVariable(),
+)
 # Where a nested statement can start inside a PL/pgSQL or SQL/PSM block.
 _BLOCK_WORDS = {"BEGIN", "ATOMIC", "THEN", "ELSE", "LOOP", "DO"}
 
@@ -35,7 +38,7 @@ class StateInRoutine(SqlRule):
         Case("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET x = 1; END $$"),
         Case("DO $$ BEGIN PERFORM pg_advisory_xact_lock(1); SET LOCAL search_path = a; END $$"),
         Case("DO $$ BEGIN CREATE TEMP TABLE s (id int) ON COMMIT DROP; RESET search_path; END $$"),
-        Case("CREATE PROCEDURE p() BEGIN DECLARE n INT; SET n = 1; END", dialect=MYSQL),
+        Case("CREATE PROCEDURE p(IN m INT) BEGIN DECLARE n INT; SET n = 1; SET m = 2; END", dialect=MYSQL),
     ]
     INVALID = [
         Case(
@@ -45,19 +48,20 @@ class StateInRoutine(SqlRule):
         Case("DO $$ BEGIN SET search_path = tenant_a; END $$"),
         Case("CREATE PROCEDURE p() LANGUAGE plpgsql AS $body$ BEGIN CREATE TEMP TABLE s (id int); END $body$"),
         Case("DO $$ DECLARE ok boolean; BEGIN ok := pg_try_advisory_lock(7); END $$"),
+        Case("CREATE PROCEDURE p() BEGIN SET foreign_key_checks = 0; END", dialect=MYSQL),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
-        if stmt.dialect != POSTGRES:
-            return  # in MySQL routines `SET x = ...` assigns a declared local variable
         seen: set[tuple[str, int]] = set()
         for body in routine_bodies(stmt):
             inner = lex(body.text, stmt.dialect)
+            local_names = _local_variables(stmt, statements(inner)) if stmt.dialect == MYSQL else set()
             for inner_stmt in statements(inner):
-                for hit in _inner_hits(inner_stmt, ctx):
+                for hit in _inner_hits(inner_stmt, ctx, local_names):
                     key = (hit.code, hit.offset)
-                    # Only state that outlives the transaction leaks (not ON COMMIT DROP, not RESET).
-                    if key in seen or Target.PGBOUNCER not in hit.consequences:
+                    # Only state that outlives the transaction leaks (not ON COMMIT DROP, not RESET);
+                    # MySQL findings only ever name RDS Proxy.
+                    if key in seen or not (Target.PGBOUNCER in hit.consequences or stmt.dialect == MYSQL):
                         continue
                     seen.add(key)
                     yield Hit(
@@ -73,7 +77,7 @@ class StateInRoutine(SqlRule):
                     )
 
 
-def _inner_hits(stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+def _inner_hits(stmt: Statement, ctx: SqlContext, local_names: set[str]) -> Iterator[Hit]:
     for start in range(len(stmt.tokens)):
         token = stmt.tokens[start]
         previous = stmt.tokens[start - 1] if start else None
@@ -81,5 +85,27 @@ def _inner_hits(stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if not at_start or token.upper in _BLOCK_WORDS:
             continue
         nested = Statement(stmt.sql, stmt.tokens[start:])
+        command = mysql_set(nested) if local_names else None
+        if command is not None and command.kind == "assignments" and all(
+            not a.user_variable and not a.scope and a.name in local_names for a in command.assignments
+        ):
+            continue  # `SET n = 1` assigns the routine's own variable
         for rule in _INNER_RULES:
             yield from rule.check(nested, ctx)
+
+
+def _local_variables(routine: Statement, body: list[Statement]) -> set[str]:
+    """Names a MySQL routine declares (`DECLARE n INT`) or takes as parameters."""
+    names = {s.tokens[1].text.lower() for s in body if s.word(0) == "DECLARE" and len(s.tokens) > 1}
+    tokens = routine.outer_tokens
+    opening = next((i for i, t in enumerate(tokens) if t.kind == PUNCT and t.text == "("), None)
+    if opening is not None:
+        for parameter in split_top_level(tokens[opening + 1 :]):
+            words = [t for t in parameter if t.kind in (WORD, QIDENT)]
+            if words and words[0].upper in ("IN", "OUT", "INOUT") and len(words) > 1:
+                words = words[1:]
+            if words:
+                names.add(words[0].text.lower())
+            if any(t.kind == PUNCT and t.text == ")" for t in parameter):
+                break
+    return names

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
-from pinlint.sql.lexer import NUMBER, PARAM, PUNCT, QIDENT, STRING, WORD, Statement, Token
+from pinlint.sql.lexer import NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Statement, Token
 
 # Keywords that begin a SQL statement: a string that starts with one of them (in capitals) and
 # lexes cleanly is "unmistakable" SQL even when pinlint cannot see where it is executed.
@@ -87,8 +87,10 @@ def pg_set(stmt: Statement) -> PgSet | None:
         scope, index = stmt.word(1), 2
     head = stmt.word(index)
     if head == "ROLE":
-        return PgSet("SET", scope, "role", "role")
+        return PgSet("SET", scope, "role", "role") if len(stmt.tokens) == index + 2 else None
     if stmt.words(index, 2) == ("SESSION", "AUTHORIZATION"):
+        if len(stmt.tokens) != index + 3:
+            return None
         return PgSet("SET", scope, "authorization", "session_authorization")
     if head == "TRANSACTION":
         return PgSet("SET", scope, "transaction", "")
@@ -103,7 +105,22 @@ def pg_set(stmt: Statement) -> PgSet | None:
     assign = stmt.tokens[after]
     if not (assign.upper == "TO" or assign.kind == PUNCT and assign.text == "="):
         return None
+    if not _is_value_list(stmt.tokens[after + 1 :]):
+        return None  # "set the flag to prevent it": prose, not a SET
     return PgSet("SET", scope, "parameter", name)
+
+
+def _is_value_list(tokens: list[Token]) -> bool:
+    """`SET x TO` takes one value or a comma-separated list of single values, never phrases."""
+    items = split_top_level(tokens)
+    if not items or len(tokens) != sum(len(i) for i in items) + len(items) - 1:
+        return False
+    for item in items:
+        if item[0].kind == PUNCT and item[0].text in ("-", "+"):
+            item = item[1:]
+        if len(item) != 1 or item[0].kind == PUNCT:
+            return False
+    return True
 
 
 def _pg_reset(stmt: Statement) -> PgSet | None:
@@ -274,7 +291,7 @@ def routine_bodies(stmt: Statement) -> list[RoutineBody]:
     for index, token in enumerate(stmt.tokens):
         if token.upper == "AS" and index + 1 < len(stmt.tokens) and stmt.tokens[index + 1].kind == STRING:
             bodies.append(_body(stmt.tokens[index + 1]))
-        elif token.upper == "BEGIN":
+        elif token.upper == "BEGIN" and (stmt.dialect != POSTGRES or stmt.word(index + 1) == "ATOMIC"):
             # `BEGIN ATOMIC ... END` (PostgreSQL 14+) and MySQL routine bodies are plain tokens.
             start = stmt.tokens[index + 1].start if index + 1 < len(stmt.tokens) else token.end
             text = stmt.sql.source[start : stmt.end]

@@ -235,7 +235,18 @@ def statements(sql: SqlText) -> list[Statement]:
     current: list[Token] = []
     depth = 0
     tokens = sql.tokens
+    skip_until = -1
     for index, token in enumerate(tokens):
+        if token.start < skip_until:
+            continue
+        if token.upper == "DELIMITER" and sql.dialect == MYSQL and _starts_line(sql.source, token.start):
+            # A mysql client directive, not SQL: it ends the statement before it.
+            line_end = sql.source.find("\n", token.start)
+            skip_until = len(sql.source) if line_end < 0 else line_end
+            if current:
+                result.append(Statement(sql, current))
+            current, depth = [], 0
+            continue
         if token.kind == PUNCT and token.text == ";" and depth <= 0:
             if current:
                 result.append(Statement(sql, current))
@@ -253,6 +264,10 @@ def statements(sql: SqlText) -> list[Statement]:
     if current:
         result.append(Statement(sql, current))
     return result
+
+
+def _starts_line(source: str, offset: int) -> bool:
+    return source[source.rfind("\n", 0, offset) + 1 : offset].strip() == ""
 
 
 def _defines_routine(tokens: list[Token]) -> bool:
