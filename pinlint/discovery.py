@@ -36,7 +36,7 @@ class Discovery:
     def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
         """``base``: the directory being walked; only what lies below it is matched against
         excludes, so linting `/venv/lib/site-packages/django` explicitly still lints Django."""
-        relative = _relative(path, base or self.settings.root)
+        relative = relative_path(path, base or self.settings.root)
         text = relative + "/" if is_dir else relative
         if self._excludes.match_file(text) or self._excludes.match_file(path.name + ("/" if is_dir else "")):
             return True
@@ -61,7 +61,8 @@ class Discovery:
                     yield path
 
 
-def _relative(path: Path, root: Path) -> str:
+def relative_path(path: Path, root: Path) -> str:
+    """``path`` below ``root`` in POSIX form, or as given when it lies outside."""
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:

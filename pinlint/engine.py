@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 import tokenize
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
-from pinlint.discovery import PYTHON_SUFFIXES, Discovery
+from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
 from pinlint.rules import BY_CODE, SQL_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -44,7 +45,7 @@ def lint_paths(paths: list[Path], settings: Settings, display_root: Path | None 
     files = discovery.files(paths)
     report.empty_directories = discovery.empty_directories
     for path in files:
-        display = display_path(path, display_root or Path.cwd())
+        display = relative_path(path, display_root or Path.cwd())
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -89,6 +90,7 @@ def lint_source(data: bytes, display: str, settings: Settings, is_python: bool |
             return report
     else:
         placed, suppressions = _sql(text, rules, settings)
+    # Line suppressions first, so a file-level one is only marked used for what they left.
     kept = [p for p in placed if not any(s.covers(p.hit.code, p.row) for s in suppressions if not s.file_level)]
     kept = [p for p in kept if not any(s.covers(p.hit.code, p.row) for s in suppressions if s.file_level)]
     findings = [f for p in kept if (f := _finding(display, p, settings)) is not None]
@@ -97,13 +99,6 @@ def lint_source(data: bytes, display: str, settings: Settings, is_python: bool |
     if report.findings:
         report.sources[display] = text.splitlines()
     return report
-
-
-def display_path(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _merge(report: Report, other: Report) -> None:
@@ -122,10 +117,15 @@ def _decode(data: bytes, is_python: bool) -> str:
 def _enabled_for(display: str, settings: Settings) -> frozenset[str]:
     enabled = settings.enabled_codes()
     for pattern, selectors in settings.per_file_ignores:
-        spec = pathspec.GitIgnoreSpec.from_lines([pattern])
+        spec = _pattern(pattern)
         if spec.match_file(display) or spec.match_file(Path(display).name):
             enabled = enabled - select_codes(selectors, ())
     return enabled
+
+
+@lru_cache(maxsize=None)
+def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
 def _python(text: str, rules, settings: Settings, display: str):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pinlint.diagnostics import Confidence
@@ -59,6 +60,7 @@ def normalize_selector(selector: str) -> str:
     return code
 
 
+@lru_cache(maxsize=None)
 def select_codes(select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
     """ruff's precedence: the most specific selector wins; on a tie, ignore wins."""
     chosen = set()

@@ -66,3 +66,25 @@ def rejects(phrase: str, detail: str = "") -> Consequence:
 
 def on_pgbouncers(consequence: Consequence) -> dict[Target, Consequence]:
     return {target: consequence for target in PGBOUNCERS}
+
+
+# PgBouncer re-applies these per client (ParameterStatus tracking), so a SET of them does not
+# leak. application_name was added to the tracked set after 1.18 (it leaked there live), and
+# IntervalStyle is tracked through `track_extra_parameters` since 1.20.
+PGBOUNCER_TRACKED = frozenset(
+    {"client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name",
+     "intervalstyle"}
+)
+PGBOUNCER_LEGACY_TRACKED = frozenset(
+    {"client_encoding", "datestyle", "timezone", "standard_conforming_strings"}
+)
+
+
+def leaks_unless_tracked(name: str) -> dict[Target, Consequence]:
+    """A session setting of ``name`` ("" when unknown) leaks on the PgBouncers that do not track it."""
+    shown = name or "the setting"
+    return {
+        target: leaks(f"leaks {shown} to the next client")
+        for target, tracked in ((Target.PGBOUNCER, PGBOUNCER_TRACKED), (Target.PGBOUNCER_LEGACY, PGBOUNCER_LEGACY_TRACKED))
+        if name.lower() not in tracked
+    }

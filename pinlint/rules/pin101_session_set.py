@@ -6,16 +6,9 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
-from pinlint.sql.classify import (
-    MYSQL_TRACKED,
-    PG_TRANSACTION_DEFAULTS,
-    PGBOUNCER_LEGACY_TRACKED,
-    PGBOUNCER_TRACKED,
-    mysql_set,
-    pg_set,
-)
+from pinlint.sql.classify import MYSQL_TRACKED, PG_TRANSACTION_DEFAULTS, mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
-from pinlint.targets import Consequence, Target, leaks, pins
+from pinlint.targets import Target, leaks, leaks_unless_tracked, pins
 
 
 class SessionSet(SqlRule):
@@ -77,18 +70,10 @@ class SessionSet(SqlRule):
             )
             return
         name = command.name if command.name and set(command.name) != {"_"} else ""
-        consequences: dict[Target, Consequence] = {Target.RDS_PROXY: pins()}
-        shown = name or "the setting"
-        for target, tracked in (
-            (Target.PGBOUNCER, PGBOUNCER_TRACKED),
-            (Target.PGBOUNCER_LEGACY, PGBOUNCER_LEGACY_TRACKED),
-        ):
-            if name.lower() not in tracked:
-                consequences[target] = leaks(f"leaks {shown} to the next client")
         yield Hit(
             self.code,
             f"`SET {name or '...'}` changes a session setting",
-            consequences,
+            {Target.RDS_PROXY: pins(), **leaks_unless_tracked(name)},
             _pg_fix(name),
             stmt.start,
         )

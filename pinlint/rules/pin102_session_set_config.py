@@ -6,9 +6,9 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
-from pinlint.sql.classify import PGBOUNCER_LEGACY_TRACKED, PGBOUNCER_TRACKED, bool_constant, function_calls, string_constant
+from pinlint.sql.classify import bool_constant, function_calls, string_constant
 from pinlint.sql.lexer import POSTGRES, Statement
-from pinlint.targets import Consequence, Target, leaks, pins
+from pinlint.targets import Target, leaks_unless_tracked, pins
 
 
 class SessionSetConfig(SqlRule):
@@ -39,14 +39,6 @@ class SessionSetConfig(SqlRule):
             if is_local is True:
                 continue  # transaction-scoped: PIN103
             name = (string_constant(call.args[0]) or "").lower()
-            consequences: dict[Target, Consequence] = {Target.RDS_PROXY: pins()}
-            shown = name or "the setting"
-            for target, tracked in (
-                (Target.PGBOUNCER, PGBOUNCER_TRACKED),
-                (Target.PGBOUNCER_LEGACY, PGBOUNCER_LEGACY_TRACKED),
-            ):
-                if name not in tracked:
-                    consequences[target] = leaks(f"leaks {shown} to the next client")
             subject = (
                 "`set_config(..., false)` changes a session setting"
                 if is_local is False
@@ -55,7 +47,7 @@ class SessionSetConfig(SqlRule):
             yield Hit(
                 self.code,
                 subject,
-                consequences,
+                {Target.RDS_PROXY: pins(), **leaks_unless_tracked(name)},
                 "Use `set_config(..., true)` inside a transaction (PgBouncer), or set the value per "
                 f"role or database (`ALTER ROLE app SET {name or 'the_parameter'} = ...`)",
                 call.token.start,

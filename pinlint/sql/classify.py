@@ -26,17 +26,6 @@ EXPRESSION_STATEMENTS = frozenset(
     "SELECT WITH INSERT UPDATE DELETE MERGE CALL VALUES DO PERFORM RETURN RETURNING".split()
 )
 
-# PgBouncer re-applies these per client (ParameterStatus tracking), so a SET of them does not
-# leak. application_name was added to the tracked set after 1.18 (it leaked there live), and
-# IntervalStyle is tracked through `track_extra_parameters` since 1.20.
-PGBOUNCER_TRACKED = frozenset(
-    {"client_encoding", "datestyle", "timezone", "standard_conforming_strings", "application_name",
-     "intervalstyle"}
-)
-PGBOUNCER_LEGACY_TRACKED = frozenset(
-    {"client_encoding", "datestyle", "timezone", "standard_conforming_strings"}
-)
-
 PG_TRANSACTION_DEFAULTS = frozenset(
     {"default_transaction_isolation", "default_transaction_read_only",
      "default_transaction_deferrable"}
