@@ -1,0 +1,1 @@
+"""Connection settings: their model, connection-string parsing and config files."""

@@ -1,0 +1,409 @@
+"""String values, with their key and position, from .env, .ini/.cfg, .toml, .yaml and .properties files.
+
+Only extraction lives here: deciding whether a value is a connection setting is the caller's job.
+A file the structured parser rejects (a Helm template, a `.cfg` that is not INI) is read by a
+line scanner instead, so a connection string in a broken-but-readable file stays visible.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+import sys
+from bisect import bisect_right
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class ConfigValue:
+    key: str  # the innermost key the value sits under, as written; "" for list items without one
+    value: str  # decoded: quotes removed, escapes applied
+    row: int  # 1-based line of the value's first character (the opening quote when quoted)
+    col: int  # 1-based column of that character
+
+
+CONFIG_FORMATS: dict[str, str] = {
+    ".env": "env",
+    ".ini": "ini",
+    ".cfg": "ini",
+    ".toml": "toml",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".properties": "properties",
+}
+
+
+def config_format(name: str) -> str | None:
+    """The config format of a file name (a path is fine), or None.
+
+    `.env`, `.env.<anything>` (`.env.local`, `.env.example`) and `<anything>.env` are "env";
+    otherwise the case-insensitive suffix is looked up in CONFIG_FORMATS.
+    """
+    base = name.rsplit("/", 1)[-1].lower()
+    if base.startswith(".env."):
+        return "env"
+    return next((fmt for suffix, fmt in CONFIG_FORMATS.items() if base.endswith(suffix)), None)
+
+
+def read_config_values(text: str, fmt: str) -> list[ConfigValue]:
+    """Every non-empty string value in the file, in file order.
+
+    Never raises on bad input text; `fmt` must be one of CONFIG_FORMATS' values (else ValueError).
+    """
+    if fmt not in _READERS:
+        raise ValueError(f"unknown config format {fmt!r}")
+    # One line-break form keeps rows identical for every reader; a BOM is not part of column 1.
+    text = _LINE_BREAK.sub("\n", text.removeprefix("\ufeff"))
+    try:
+        return _READERS[fmt](text)
+    except _PARSE_ERRORS:
+        return _scan_lines(text)
+
+
+_LINE_BREAK = re.compile(r"\r\n?")
+# TOMLDecodeError and UnicodeEncodeError (lone surrogates given to libyaml) are ValueErrors;
+# deeply nested documents exhaust the recursion limit.
+_PARSE_ERRORS = (ValueError, RecursionError, yaml.YAMLError, configparser.Error)
+
+
+# --- .env -------------------------------------------------------------------------------------
+
+_ENV_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][\w.-]*)[ \t]*=[ \t]*", re.MULTILINE)
+_ENV_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_ENV_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+_ENV_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
+_ENV_COMMENT = re.compile(r"\s#")
+
+
+def _env_values(text: str) -> list[ConfigValue]:
+    """dotenv: quoted values may span lines, so the scan walks offsets rather than lines."""
+    lines = _LineIndex(text)
+    values = []
+    offset = 0
+    while match := _ENV_ASSIGNMENT.search(text, offset):
+        start = match.end()
+        value, end = _env_value(text, start)
+        if value:
+            values.append(ConfigValue(match["key"], value, *lines.position(start)))
+        line_end = text.find("\n", end)
+        offset = len(text) if line_end < 0 else line_end + 1
+    return values
+
+
+def _env_value(text: str, start: int) -> tuple[str, int]:
+    """The decoded value starting at `start` and the offset where it ends."""
+    quote = text[start:start + 1]
+    if quote == "'" and (close := text.find("'", start + 1)) >= 0:
+        return text[start + 1:close], close + 1
+    if quote == '"' and (match := _ENV_DOUBLE_QUOTED.match(text, start)):
+        return _ENV_ESCAPE.sub(lambda escape: _ENV_ESCAPES.get(escape[1], escape[0]), match[1]), match.end()
+    # Unquoted, or a quote that never closes: the rest of the line up to a ` #` comment.
+    line_end = text.find("\n", start)
+    line_end = len(text) if line_end < 0 else line_end
+    return _ENV_COMMENT.split(text[start:line_end], 1)[0].rstrip(), line_end
+
+
+# --- .properties ------------------------------------------------------------------------------
+
+_PROPERTIES_BLANK = " \t\f"
+_PROPERTIES_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.DOTALL)
+_PROPERTIES_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
+
+
+def _properties_values(text: str) -> list[ConfigValue]:
+    """java.util.Properties.load(): logical lines joined at odd trailing backslashes."""
+    lines = text.split("\n")
+    values = []
+    row = 0
+    while row < len(lines):
+        content = lines[row].lstrip(_PROPERTIES_BLANK)
+        row += 1
+        if not content or content[0] in "#!":
+            continue
+        # The logical line, and the (row, col) each of its characters came from.
+        logical: list[str] = []
+        positions: list[tuple[int, int]] = []
+        while True:
+            first_col = len(lines[row - 1]) - len(content) + 1
+            continued = (len(content) - len(content.rstrip("\\"))) % 2 == 1
+            body = content[:-1] if continued else content
+            logical.append(body)
+            positions.extend((row, first_col + index) for index in range(len(body)))
+            if not continued or row >= len(lines):
+                break
+            content = lines[row].lstrip(_PROPERTIES_BLANK)
+            row += 1
+        entry = "".join(logical)
+        key_end = 0
+        while key_end < len(entry) and entry[key_end] not in "=:" + _PROPERTIES_BLANK:
+            key_end += 2 if entry[key_end] == "\\" else 1
+        value_start = _skip_blanks(entry, key_end)
+        if value_start < len(entry) and entry[value_start] in "=:":
+            value_start = _skip_blanks(entry, value_start + 1)
+        value = _unescape_properties(entry[value_start:])
+        if value:
+            values.append(ConfigValue(_unescape_properties(entry[:key_end]), value, *positions[value_start]))
+    return values
+
+
+def _skip_blanks(entry: str, index: int) -> int:
+    while index < len(entry) and entry[index] in _PROPERTIES_BLANK:
+        index += 1
+    return index
+
+
+def _unescape_properties(raw: str) -> str:
+    return _PROPERTIES_ESCAPE.sub(
+        lambda escape: chr(int(escape[1], 16)) if escape[1] else _PROPERTIES_ESCAPES.get(escape[2], escape[2]), raw
+    )
+
+
+# --- .ini / .cfg ------------------------------------------------------------------------------
+
+_INI_TOP_SECTION = "pinlint: keys before any section"
+# A default_section no file uses makes [DEFAULT] ordinary, so its keys are reported once,
+# not copied into every section.
+_INI_NO_DEFAULT_SECTION = "pinlint: no default section"
+_INI_OPTION = re.compile(r"[ \t]*(?P<key>.*?)[ \t]*[=:][ \t]*")  # configparser's: the key ends at the first = or :
+
+
+def _ini_values(text: str) -> list[ConfigValue]:
+    parser = configparser.ConfigParser(
+        interpolation=None, strict=False, allow_no_value=True, default_section=_INI_NO_DEFAULT_SECTION
+    )
+    parser.optionxform = str  # type: ignore[assignment, method-assign]
+    try:
+        parser.read_string(f"[{_INI_TOP_SECTION}]\n{text}")
+    except AttributeError as error:  # configparser's crash on an indented line under a key without value
+        raise configparser.Error(str(error)) from error
+    lines = text.split("\n")
+    values = []
+    search_from = 0  # keeps a repeated key or value on its own line
+    for section in parser.sections():
+        for key, raw_value in parser.items(section, raw=True):
+            value = (raw_value or "").strip()
+            if not value:
+                continue
+            first_line = value.split("\n", 1)[0]
+            position = _locate_ini(lines, key, first_line, search_from) or _locate_ini(lines, key, first_line, 0)
+            if position:
+                search_from = position[0]
+            values.append(ConfigValue(key, value, *(position or (1, 1))))
+    return sorted(values, key=lambda found: (found.row, found.col))  # merged duplicate sections break file order
+
+
+def _locate_ini(lines: list[str], key: str, first_line: str, start: int) -> tuple[int, int] | None:
+    """The position of a value whose first line is `first_line`, on or after the line holding `key`."""
+    for index in range(start, len(lines)):
+        option = _INI_OPTION.match(lines[index])
+        if not option or option["key"] != key:
+            continue
+        if lines[index][option.end():].startswith(first_line):
+            return index + 1, option.end() + 1
+        if not lines[index][option.end():].strip():  # the value starts on a continuation line
+            following = next((row for row in range(index + 1, len(lines)) if lines[row].strip()), None)
+            if following is not None and lines[following].lstrip().startswith(first_line):
+                return following + 1, len(lines[following]) - len(lines[following].lstrip()) + 1
+    return None
+
+
+# --- .toml ------------------------------------------------------------------------------------
+
+
+def _toml_values(text: str) -> list[ConfigValue]:
+    lines = _LineIndex(text)
+    locator = _TomlLocator(text)
+    values = []
+    for key, value in _walk_toml(tomllib.loads(text), ""):
+        offset = locator.locate(key, value)
+        values.append(ConfigValue(key, value, *(lines.position(offset) if offset is not None else (1, 1))))
+    return sorted(values, key=lambda found: (found.row, found.col))  # a later [a.b] nests inside an earlier [a]
+
+
+def _walk_toml(node: Any, key: str) -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        for name, child in node.items():
+            yield from _walk_toml(child, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk_toml(item, key)
+    elif isinstance(node, str) and node:
+        yield key, node
+
+
+# `key = "` or `key = '`: the key bare or quoted, alone, the last part of a dotted key or inside an inline table.
+_TOML_ASSIGNMENT = re.compile(r"""(?<![^\s{,.])(?P<key>[\w-]+|"[^"\n]*"|'[^'\n]*')[ \t]*=[ \t]*(?=["'])""")
+
+
+class _TomlLocator:
+    """Finds where tomllib's values are written, as the offset of their opening quote; tomllib keeps no positions.
+
+    A value is looked for as `key = "..."` whose literal's first line is the value's (so escapes
+    make it differ), then as any `key = "..."`, then as a quoted literal anywhere (array items).
+    No offset is handed out twice: repeated keys and values map to successive places.
+    """
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._taken: set[int] = set()
+        self._by_key: dict[str, deque[int]] = {}
+        self._by_key_and_text: dict[tuple[str, str], deque[int]] = {}
+        for match in _TOML_ASSIGNMENT.finditer(text):
+            if not _in_comment(text, match.start()):
+                key = _unquote(match["key"])
+                self._by_key.setdefault(key, deque()).append(match.end())
+                self._by_key_and_text.setdefault((key, self._literal_first_line(match.end())), deque()).append(
+                    match.end()
+                )
+        self._next_literal: dict[str, int] = {}  # per literal: the offset to resume searching from
+
+    def locate(self, key: str, value: str) -> int | None:
+        offset = self._first_free(self._by_key_and_text.get((key, value.split("\n", 1)[0])))
+        if offset is None:
+            offset = self._first_free(self._by_key.get(key))
+        if offset is None:
+            offset = next((found for quote in "\"'" if (found := self._literal(quote, value)) is not None), None)
+        if offset is not None:
+            self._taken.add(offset)
+        return offset
+
+    def _first_free(self, offsets: deque[int] | None) -> int | None:
+        while offsets and offsets[0] in self._taken:
+            offsets.popleft()
+        return offsets[0] if offsets else None
+
+    def _literal_first_line(self, quote_offset: int) -> str:
+        """The raw text of a string literal's first line, without its quotes."""
+        text = self._text
+        closing = text[quote_offset]
+        start = quote_offset + 1
+        if text.startswith(closing * 3, quote_offset):  # a newline right after \"\"\" is not content
+            closing *= 3
+            start = quote_offset + (4 if text.startswith("\n", quote_offset + 3) else 3)
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        close = text.find(closing, start, line_end)
+        return text[start:close if close >= 0 else line_end]
+
+    def _literal(self, quote: str, value: str) -> int | None:
+        literal = quote + value.split("\n", 1)[0] + ("" if "\n" in value else quote)
+        offset = self._find_free(literal, self._next_literal.get(literal, 0))
+        if offset is None:
+            offset = self._find_free(literal, 0)
+        if offset is not None:
+            self._next_literal[literal] = offset + 1
+        return offset
+
+    def _find_free(self, literal: str, start: int) -> int | None:
+        offset = self._text.find(literal, start)
+        while offset >= 0 and (offset in self._taken or _in_comment(self._text, offset)):
+            offset = self._text.find(literal, offset + 1)
+        return offset if offset >= 0 else None
+
+
+def _in_comment(text: str, offset: int) -> bool:
+    """Whether `offset` is on a line that is a comment (a `#` inside a value is not recognised)."""
+    return text[text.rfind("\n", 0, offset) + 1:offset].lstrip().startswith("#")
+
+
+# --- .yaml / .yml -----------------------------------------------------------------------------
+
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_STR = "tag:yaml.org,2002:str"
+
+
+def _yaml_values(text: str) -> list[ConfigValue]:
+    """Composed nodes, not loaded data: nodes keep their start marks and plain `yes`/`5432` keep their tags."""
+    values: list[ConfigValue] = []
+    visited: set[int] = set()  # an alias is the anchored node again: report it once, at the anchor
+
+    def visit(node: yaml.Node, key: str) -> None:
+        if id(node) in visited:
+            return
+        visited.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == _YAML_STR and node.value:
+                values.append(ConfigValue(key, node.value, node.start_mark.line + 1, node.start_mark.column + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            for item in node.value:
+                visit(item, key)
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                visit(value_node, key_node.value if isinstance(key_node, yaml.ScalarNode) else "")
+
+    for document in yaml.compose_all(text, Loader=_YAML_LOADER):
+        visit(document, "")
+    return values
+
+
+# --- fallback for files the structured parsers reject -----------------------------------------
+
+_LIST_ITEM = re.compile(r"[ \t]*-[ \t]+")
+_LIST_ITEM_MAPPING = re.compile(r"[\w.-]+:[ \t]")  # `- name: DATABASE_URL` is a mapping inside a list
+_KEY_VALUE = re.compile(r"[ \t]*(?P<key>[^=:]*?)[ \t]*[=:][ \t]*(?P<value>.*?)[ \t]*$")
+_TRAILING_COMMENT = re.compile(r"\s+#")
+
+
+def _scan_lines(text: str) -> list[ConfigValue]:
+    """`key = value`, `key: value` (the first = or : separates) and `- item` lines.
+
+    Surrounding quotes are stripped, and a ` # comment` after a value that is not quoted end to end.
+    """
+    values = []
+    for row, line in enumerate(text.split("\n"), 1):
+        content = line.lstrip()
+        if not content or content[0] in "#;":
+            continue
+        item = _LIST_ITEM.match(line)
+        if item and not _LIST_ITEM_MAPPING.match(line, item.end()):
+            key, value, start = "", line[item.end():].rstrip(), item.end()
+        elif pair := _KEY_VALUE.match(line, item.end() if item else 0):
+            key, value, start = _unquote(pair["key"]), pair["value"], pair.start("value")
+        else:
+            continue
+        if not _quoted(value):
+            value = _TRAILING_COMMENT.split(value, 1)[0]
+        value = _unquote(value)
+        if value:
+            values.append(ConfigValue(key, value, row, start + 1))
+    return values
+
+
+def _quoted(text: str) -> bool:
+    return len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'"
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1] if _quoted(text) else text
+
+
+# --- shared -----------------------------------------------------------------------------------
+
+
+class _LineIndex:
+    """Turns offsets into a text into 1-based (row, col)."""
+
+    def __init__(self, text: str) -> None:
+        self._line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        row = bisect_right(self._line_starts, offset)
+        return row, offset - self._line_starts[row - 1] + 1
+
+
+_READERS: dict[str, Callable[[str], list[ConfigValue]]] = {
+    "env": _env_values,
+    "properties": _properties_values,
+    "ini": _ini_values,
+    "toml": _toml_values,
+    "yaml": _yaml_values,
+}

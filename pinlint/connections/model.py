@@ -1,0 +1,91 @@
+"""One shape for every way a program says how to connect: driver calls, URLs, settings files.
+
+The rules in `pinlint.rules` judge a `Connection` without caring whether it came from
+`asyncpg.create_pool(...)`, a Django `DATABASES` entry or a line of a `.env` file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pinlint.diagnostics import Confidence
+
+
+class _Unknown:
+    """A value pinlint cannot read statically (a variable, a call, an environment lookup)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
+
+# Driver names: what actually talks to the server, whatever wraps it.
+ASYNCPG = "asyncpg"
+PSYCOPG = "psycopg"  # psycopg 3
+PSYCOPG2 = "psycopg2"
+PG8000 = "pg8000"
+LIBPQ = "libpq"  # a libpq connection string whose driver is not known
+PGJDBC = "pgjdbc"
+MYSQL_JDBC = "mysql-jdbc"
+MYSQL_CONNECTOR = "mysql-connector"
+PYMYSQL = "pymysql"
+MYSQLCLIENT = "mysqlclient"
+AIOMYSQL = "aiomysql"
+ASYNCMY = "asyncmy"
+
+POSTGRES_DRIVERS = frozenset({ASYNCPG, PSYCOPG, PSYCOPG2, PG8000, LIBPQ, PGJDBC})
+MYSQL_DRIVERS = frozenset({MYSQL_JDBC, MYSQL_CONNECTOR, PYMYSQL, MYSQLCLIENT, AIOMYSQL, ASYNCMY})
+# Drivers whose connection parameters are libpq's (`options`, conninfo keywords).
+LIBPQ_DRIVERS = frozenset({PSYCOPG, PSYCOPG2, LIBPQ})
+
+# What wraps the driver: its defaults and the place its settings are written differ.
+SQLALCHEMY = "sqlalchemy"
+DJANGO = "django"
+PSYCOPG_POOL = "psycopg_pool"
+
+# What the program creates.
+CONNECT = "connection"
+POOL = "pool"
+ENGINE = "engine"
+URL = "connection string"
+SETTINGS = "settings"
+ENVIRONMENT = "environment"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One connection parameter: its value (or UNKNOWN) and where it is written."""
+
+    value: object
+    anchor: object = field(default=None, compare=False)
+
+    @property
+    def known(self) -> bool:
+        return self.value is not UNKNOWN
+
+
+@dataclass
+class Connection:
+    driver: str
+    kind: str
+    described: str  # how the user wrote it, for messages: "`asyncpg.create_pool()`"
+    params: dict[str, Setting]
+    anchor: object  # where findings about a missing setting are reported
+    framework: str = ""
+    # False when `**kwargs`, a DSN held in a variable or similar may supply settings pinlint
+    # cannot see: a *missing* setting then proves nothing.
+    complete: bool = True
+    confidence: Confidence = Confidence.HIGH
+    options: dict[str, Setting] = field(default_factory=dict)  # the wrapper's own: engine keywords
+
+    def get(self, name: str) -> Setting | None:
+        return self.params.get(name)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.driver in POSTGRES_DRIVERS
+
+    @property
+    def is_mysql(self) -> bool:
+        return self.driver in MYSQL_DRIVERS
