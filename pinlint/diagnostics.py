@@ -45,7 +45,12 @@ class Hit:
     fix: str
     offset: int = 0
     confidence: Confidence = Confidence.HIGH
-    note: str = ""
+    # Set for code that runs per connection ("runs on every new connection"): said in the
+    # message, and the finding becomes an error since every connection of the pool is affected.
+    when: str = ""
+    # Where a hit about Python code or a config file is placed (a CST node, a config position);
+    # None for SQL hits, which are placed by ``offset``.
+    anchor: object = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, order=True)

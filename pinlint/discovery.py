@@ -8,11 +8,17 @@ from pathlib import Path
 
 import pathspec
 
+from pinlint.connections.files import config_format
 from pinlint.settings import Settings
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 SQL_SUFFIXES = (".sql",)
 LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
+
+
+def is_lintable(path: Path) -> bool:
+    """Python, SQL, and config files that can hold connection settings."""
+    return path.suffix in LINTABLE_SUFFIXES or config_format(path.name) is not None
 
 
 class Discovery:
@@ -29,7 +35,7 @@ class Discovery:
                 if not below:
                     self.empty_directories.append(path)
                 found.update(below)
-            elif path.suffix in LINTABLE_SUFFIXES and not (self.settings.force_exclude and self.is_excluded(path)):
+            elif is_lintable(path) and not (self.settings.force_exclude and self.is_excluded(path)):
                 found.add(path)
         return sorted(found, key=lambda p: p.as_posix())
 
@@ -57,7 +63,7 @@ class Discovery:
             )
             for name in sorted(files):
                 path = here / name
-                if path.suffix in LINTABLE_SUFFIXES and not self.is_excluded(path, False, base):
+                if is_lintable(path) and not self.is_excluded(path, False, base):
                     yield path
 
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import io
 import tokenize
 from functools import lru_cache
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
-from pinlint.rules import BY_CODE, SQL_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
+from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
-from pinlint.suppression import Suppression, python_suppressions
+from pinlint.connections.files import config_format
+from pinlint.suppression import Suppression, config_suppressions, python_suppressions
 from pinlint.targets import Consequence, Target
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
@@ -52,7 +53,7 @@ def lint_paths(paths: list[Path], settings: Settings, display_root: Path | None 
             _report_unparsable(report, display, f"cannot read the file: {error.strerror or error}", settings)
             continue
         try:
-            result = lint_source(data, display, settings)
+            result = lint_source(data, display, settings, path=path)
         except Exception as error:  # a bug of ours must not stop the other files
             result = Report(files=1)
             _report_unparsable(result, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
@@ -61,12 +62,16 @@ def lint_paths(paths: list[Path], settings: Settings, display_root: Path | None 
     return report
 
 
-def lint_source(data: bytes, display: str, settings: Settings, is_python: bool | None = None) -> Report:
+def lint_source(
+    data: bytes, display: str, settings: Settings, is_python: bool | None = None, path: Path | None = None
+) -> Report:
     """Lint one file's bytes; ``display`` is the name findings carry and, by default, decides
-    whether the bytes are Python or SQL."""
+    whether the bytes are Python, SQL or a config file. ``path``, when the bytes come from a file,
+    lets project-wide facts (Django settings) be looked up around it."""
     report = Report(files=1)
     if is_python is None:
         is_python = display.endswith(PYTHON_SUFFIXES)
+    config = None if is_python else config_format(display)
     if len(data) > MAX_FILE_BYTES:
         _report_unparsable(report, display, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; not linted", settings)
         return report
@@ -80,20 +85,23 @@ def lint_source(data: bytes, display: str, settings: Settings, is_python: bool |
         _report_unparsable(report, display, f"cannot decode the file: {reason}", settings)
         return report
     enabled = _enabled_for(display, settings)
-    rules = [rule for rule in SQL_RULES if rule.code in enabled]
+    rules = [rule for rule in LINT_RULES if rule.code in enabled]
     if is_python:
-        placed, suppressions, error = _python(text, rules, settings, display)
+        placed, suppressions, error = _python(text, rules, settings, display, path)
         if error is not None:
             row, col, message = error
             _report_unparsable(report, display, message, settings, row, col)
             report.sources[display] = text.splitlines()
             return report
+    elif config is not None:
+        placed, suppressions = _config(text, config, rules), config_suppressions(text)
     else:
         placed, suppressions = _sql(text, rules, settings)
     # Line suppressions first, so a file-level one is only marked used for what they left.
     kept = [p for p in placed if not any(s.covers(p.hit.code, p.row) for s in suppressions if not s.file_level)]
     kept = [p for p in kept if not any(s.covers(p.hit.code, p.row) for s in suppressions if s.file_level)]
-    findings = [f for p in kept if (f := _finding(display, p, settings)) is not None]
+    # Two libraries can recognise the same call (psycopg and psycopg2 both have `cursor(name)`).
+    findings = list(dict.fromkeys(f for p in kept if (f := _finding(display, p, settings)) is not None))
     findings.extend(_unused_suppressions(display, suppressions, enabled))
     report.findings = sorted(findings, key=Finding.sort_key)
     if report.findings:
@@ -128,10 +136,11 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
-def _python(text: str, rules, settings: Settings, display: str):
+def _python(text: str, rules, settings: Settings, display: str, path: Path | None):
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
+    from pinlint.python.project import django_server_side_cursors
 
     try:
         module = cst.parse_module(text)
@@ -140,7 +149,8 @@ def _python(text: str, rules, settings: Settings, display: str):
     except RecursionError:
         return [], [], (1, 1, "the file is nested too deeply to parse")
     dialect = None if settings.dialect == "auto" else settings.dialect
-    analysis = analyze_python(module, rules, dialect, display)
+    project = (lambda: django_server_side_cursors(path.parent)) if path is not None else (lambda: None)
+    analysis = analyze_python(module, rules, dialect, display, project)
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
 
@@ -175,6 +185,17 @@ def _sql(text: str, rules, settings: Settings):
     return placed, analysis.suppressions
 
 
+def _config(text: str, fmt: str, rules) -> list[_Placed]:
+    from pinlint.connections.config_file import connections_in
+
+    placed = []
+    for connection, (row, col, length) in connections_in(text, fmt):
+        for rule in rules:
+            for hit in rule.check_connection(connection):
+                placed.append(_Placed(replace(hit, anchor=None), row, col, row, col + length))
+    return placed
+
+
 def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | None:
     hit = placed.hit
     affected = {t: c for t, c in hit.consequences.items() if t in settings.targets}
@@ -185,7 +206,9 @@ def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | Non
     for target in ordered:
         clauses.setdefault(affected[target], []).append(target.display)
     effects = "; ".join(consequence.describe(" and ".join(names)) for consequence, names in clauses.items())
-    severity = Severity.ERROR if any(c.is_error for c in affected.values()) else Severity.WARNING
+    if hit.when:
+        effects += f"; it {hit.when}"
+    severity = Severity.ERROR if hit.when or any(c.is_error for c in affected.values()) else Severity.WARNING
     return Finding(
         path=display,
         row=placed.row,

@@ -107,3 +107,23 @@ def _python_comments(source: str):
         row = comment.start[0]
         comments.append((row, comment.start[1] + 1, comment.string, (logical_start or row, row)))
     return comments
+
+
+_CONFIG_COMMENT = re.compile(r"(^|\s)[#;!]")
+
+
+def config_suppressions(text: str) -> list[Suppression]:
+    """Suppressions in a config file's `#`/`;` comments: a trailing one covers its own line, one on
+    a line of its own covers the next line."""
+    found = []
+    for row, line in enumerate(text.splitlines(), 1):
+        comment = _CONFIG_COMMENT.search(line)
+        if comment is None:
+            continue
+        directive = directive_in(line[comment.end():])
+        if directive is None:
+            continue
+        file_level, selectors = directive
+        covered = row + 1 if not line[: comment.start()].strip() else row
+        found.append(Suppression(selectors, file_level, covered, covered, row, comment.end()))
+    return found

@@ -6,9 +6,10 @@ import pytest
 
 from conftest import FIXTURES
 from fixture_expectations import Expected, expectations, fixture_settings
+from pinlint.discovery import is_lintable
 from pinlint.engine import lint_source
 
-FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".py", ".sql"))
+FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and is_lintable(p))
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.relative_to(FIXTURES).as_posix())
@@ -24,8 +25,8 @@ def test_fixture_findings_match_annotations(path):
     assert not missing and not unexpected, f"missing: {missing}\nunexpected: {unexpected}"
 
 
-def test_every_sql_rule_has_fixtures():
-    from pinlint.rules import SQL_RULES
+def test_every_rule_has_fixtures():
+    from pinlint.rules import LINT_RULES
 
     text = "\n".join(p.read_text(encoding="utf-8") for p in FIXTURE_FILES)
-    assert [r.code for r in SQL_RULES if f"expect: {r.code}" not in text] == []
+    assert [r.code for r in LINT_RULES if f"expect: {r.code}" not in text] == []

@@ -6,19 +6,25 @@ import pytest
 
 from pinlint.diagnostics import Confidence
 from pinlint.engine import lint_source
-from pinlint.rules import SQL_RULES
+from pinlint.rules import LINT_RULES
+from pinlint.rules.base import PythonCase
 from pinlint.settings import Settings
 
 
 def _cases(kind: str):
-    for rule in SQL_RULES:
+    for rule in LINT_RULES:
         for index, case in enumerate(getattr(rule, kind)):
             yield pytest.param(rule, case, id=f"{rule.code}-{kind.lower()}-{index}")
 
 
 def _codes(case) -> list[str]:
-    settings = Settings(targets=tuple(case.targets), dialect=case.dialect, min_confidence=Confidence.LOW)
-    return [f.code for f in lint_source(case.sql.encode(), "case.sql", settings).findings]
+    if isinstance(case, PythonCase):
+        settings = Settings(targets=tuple(case.targets), min_confidence=Confidence.LOW)
+        source, filename = case.source, case.filename
+    else:
+        settings = Settings(targets=tuple(case.targets), dialect=case.dialect, min_confidence=Confidence.LOW)
+        source, filename = case.sql, "case.sql"
+    return [f.code for f in lint_source(source.encode(), filename, settings).findings]
 
 
 @pytest.mark.parametrize("rule, case", list(_cases("INVALID")))
@@ -32,4 +38,4 @@ def test_valid_case_is_silent(rule, case):
 
 
 def test_every_rule_has_valid_and_invalid_cases():
-    assert [r.code for r in SQL_RULES if not r.VALID or not r.INVALID] == []
+    assert [r.code for r in LINT_RULES if not r.VALID or not r.INVALID] == []

@@ -6,8 +6,10 @@ import re
 import pytest
 
 from pinlint.engine import lint_source
-from pinlint.rules import ALL_RULES, SQL_RULES
+from pinlint.diagnostics import Confidence
+from pinlint.rules import ALL_RULES, DRIVER_RULES, SQL_RULES
 from pinlint.settings import Settings
+from pinlint.targets import Target
 
 HEADINGS = ["What it does", "Why is this bad", "Example", "Use instead", "Fix safety", "References"]
 
@@ -18,7 +20,11 @@ def sections(doc: str) -> dict[str, str]:
 
 
 def sql_blocks(text: str) -> list[str]:
-    return re.findall(r"```sql\n(.*?)```", text, flags=re.DOTALL)
+    return code_blocks(text, "sql")
+
+
+def code_blocks(text: str, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)
@@ -41,3 +47,18 @@ def test_doc_example_is_flagged_and_fix_is_not(rule):
     assert rule.code in _codes(rule, examples[0])
     for fix in sql_blocks(parts["Use instead"]):
         assert rule.code not in _codes(rule, fix), fix
+
+
+@pytest.mark.parametrize("rule", DRIVER_RULES, ids=lambda r: r.code)
+def test_driver_rule_doc_example_is_flagged_and_fix_is_not(rule):
+    settings = Settings(targets=tuple(Target), min_confidence=Confidence.LOW)
+    parts = sections(rule.doc)
+
+    def codes(source: str) -> list[str]:
+        return [f.code for f in lint_source(source.encode(), "doc.py", settings).findings]
+
+    examples = code_blocks(parts["Example"], "python")
+    assert examples, "the Example section needs a ```python block"
+    assert rule.code in codes(examples[0])
+    for fix in code_blocks(parts["Use instead"], "python"):
+        assert rule.code not in codes(fix), fix

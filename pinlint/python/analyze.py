@@ -1,20 +1,26 @@
-"""Find the SQL in one Python module, run the SQL rules on it, and place each hit in the file."""
+"""Find the SQL, connections and driver calls in one Python module, run the rules on them, and
+place each hit in the file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from pinlint.diagnostics import Hit
+from pinlint.drivers.django import server_side_cursors
+from pinlint.drivers.site import HookKind
 from pinlint.python.strings import opening_quote_offset
-from pinlint.python.visitor import SqlCollector
-from pinlint.rules.base import SqlRule
+from pinlint.python.visitor import Functions, SqlCollector
+from pinlint.rules.base import Rule
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
 from pinlint.sql.analyze import analyze_sql
 from pinlint.suppression import Suppression
+
+# Whether the Django project around a file keeps server-side cursors (None: no settings found).
+ProjectSettings = Callable[[], "bool | None"]
 
 
 @dataclass(frozen=True)
@@ -33,7 +39,13 @@ class PythonAnalysis:
     dialect: str
 
 
-def analyze_python(module: cst.Module, rules: Sequence[SqlRule], dialect: str | None, path: str = "") -> PythonAnalysis:
+def analyze_python(
+    module: cst.Module,
+    rules: Sequence[Rule],
+    dialect: str | None,
+    path: str = "",
+    django_server_side_cursors: ProjectSettings = lambda: None,
+) -> PythonAnalysis:
     """``dialect`` None: infer it from the module's location, imports and URLs."""
     collector = SqlCollector(OversizedStatement().check_batch_helper)
     collector.evidence.saw_path(path)
@@ -44,13 +56,28 @@ def analyze_python(module: cst.Module, rules: Sequence[SqlRule], dialect: str | 
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     for candidate in collector.candidates:
-        analysis = analyze_sql(candidate.text, file_dialect, rules, candidate.confidence, candidate.strict)
-        found.extend((hit, candidate.anchor, candidate.span) for hit in analysis.hits)
+        hook = collector.hook_of(candidate.functions)
+        analysis = analyze_sql(candidate.text, file_dialect, rules, candidate.confidence, candidate.strict, hook)
+        found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in _most_specific(analysis.hits))
         suppressions.extend((s, candidate.anchor) for s in analysis.suppressions)
     enabled = {rule.code for rule in rules}
     for api in collector.api_findings:
         if api.hit.code in enabled:
-            found.append((api.hit, api.node, api.node))
+            found.append((_in_hook(api.hit, collector.hook_of(api.functions)), api.node, api.node))
+    server_side = None
+    for connection, functions in collector.connections:
+        for rule in rules:
+            for hit in rule.check_connection(connection):
+                found.append(_placed_at(hit, connection.anchor, collector.hook_of(functions)))
+    for call, functions in collector.api_calls:
+        if call.api == "django.QuerySet.iterator":
+            if server_side is None:
+                local = collector.django_settings
+                server_side = server_side_cursors(local) if local else django_server_side_cursors()
+            call.facts["server_side_cursors"] = server_side
+        for rule in rules:
+            for hit in rule.check_call(call):
+                found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))
     if not found and not suppressions:
         return PythonAnalysis([], [], file_dialect)
     # Positions cost a second walk, so they are only computed for modules with something to report.
@@ -59,7 +86,7 @@ def analyze_python(module: cst.Module, rules: Sequence[SqlRule], dialect: str | 
     for hit, anchor, span in found:
         start, end = positions[anchor].start, positions[span].end
         column = start.column + opening_quote_offset(anchor) + 1
-        placed.append(PlacedHit(hit, start.line, column, end.line, end.column + 1))
+        placed.append(PlacedHit(replace(hit, anchor=None), start.line, column, end.line, end.column + 1))
     sql_suppressions = []
     for suppression, anchor in suppressions:
         start = positions[anchor].start
@@ -67,3 +94,17 @@ def analyze_python(module: cst.Module, rules: Sequence[SqlRule], dialect: str | 
         sql_suppressions.append(suppression)
     return PythonAnalysis(placed, sql_suppressions, file_dialect)
 
+
+def _placed_at(hit: Hit, default: object, hook: HookKind | None) -> tuple[Hit, cst.CSTNode, cst.CSTNode]:
+    anchor = hit.anchor if isinstance(hit.anchor, cst.CSTNode) else default
+    return _in_hook(hit, hook), anchor, anchor  # type: ignore[return-value]
+
+
+def _in_hook(hit: Hit, hook: HookKind | None) -> Hit:
+    return hit if hook is None or hit.when else replace(hit, when=hook.when)
+
+
+def _most_specific(hits: list[Hit]) -> list[Hit]:
+    """A pool's reset query (PIN203) is the finding for its `DISCARD`/`RESET ALL`, not PIN107/PIN101."""
+    claimed = {hit.offset for hit in hits if hit.code == "PIN203"}
+    return [hit for hit in hits if hit.code == "PIN203" or hit.offset not in claimed]

@@ -8,16 +8,27 @@
   bare string statements, log and exception messages, asserts, comparisons and mock
   expectations are never SQL.
 * SQLAlchemy `func.<name>(...)` for the SQL functions the rules know.
+
+Alongside, every call is resolved through the module's imports and assignments and handed to
+`pinlint.drivers`, which turns driver calls into `Connection`s and `ApiCall`s; functions
+registered as per-connection hooks are remembered, so findings inside them can say so.
+Connection strings written as literals anywhere are read too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import libcst as cst
 
+from pinlint import drivers
+from pinlint.connections.dsn import parse_connection_string
+from pinlint.connections.model import ENVIRONMENT, LIBPQ, URL, UNKNOWN, Connection, Setting
 from pinlint.diagnostics import Confidence, Hit
+from pinlint.drivers.django import settings_connections
+from pinlint.drivers.site import ApiCall, CallSite, HookKind, describe
 from pinlint.python.dialect import DialectEvidence
+from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values, dotted, record_import, resolve
 from pinlint.python.sql_calls import (
     BATCH_HELPERS,
     EXECUTION_METHODS,
@@ -32,6 +43,9 @@ _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expressio
 _PROSE_KEYWORDS = frozenset({"help", "description", "msg", "message", "verbose_name", "label", "doc", "help_text"})
 
 
+Functions = tuple[cst.CSTNode, ...]  # the function definitions (and lambdas) around a node
+
+
 @dataclass(frozen=True)
 class SqlCandidate:
     text: str
@@ -39,6 +53,7 @@ class SqlCandidate:
     span: cst.CSTNode
     confidence: Confidence
     strict: bool = False
+    functions: Functions = ()
 
 
 @dataclass(frozen=True)
@@ -47,11 +62,15 @@ class ApiFinding:
 
     hit: Hit
     node: cst.CSTNode
+    functions: Functions = ()
 
 
-@dataclass
-class _Scope:
-    constants: dict[str, list[cst.BaseExpression]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class _Call:
+    node: cst.Call
+    chain: tuple[Scope, ...]
+    functions: Functions
+    in_atomic: bool
 
 
 class SqlCollector(cst.CSTVisitor):
@@ -60,11 +79,22 @@ class SqlCollector(cst.CSTVisitor):
         self.evidence = DialectEvidence()
         self.candidates: list[SqlCandidate] = []
         self.api_findings: list[ApiFinding] = []
+        self.connections: list[tuple[Connection, Functions]] = []
+        self.api_calls: list[tuple[ApiCall, Functions]] = []
+        self.django_settings: list[Connection] = []  # `DATABASES` written in this module
+        self.hooks: dict[int, HookKind] = {}  # id of a function definition -> when it runs
         self._batch_helper_hit = batch_helper_hit
-        self._scopes: list[_Scope] = [_Scope()]
-        self._every_scope: list[_Scope] = list(self._scopes)
-        self._pending: list[tuple[str, tuple[_Scope, ...]]] = []
-        self._free: list[cst.CSTNode] = []
+        self._scopes: list[Scope] = [Scope(MODULE)]
+        self._every_scope: list[Scope] = list(self._scopes)
+        self._functions: list[cst.CSTNode] = []
+        self._definitions: dict[str, list[cst.CSTNode]] = {}
+        self._decorated: list[tuple[cst.FunctionDef, cst.Call, tuple[Scope, ...]]] = []
+        self._calls: list[_Call] = []
+        self._autocommit: set[tuple[int, str]] = set()  # (function, receiver) with autocommit on
+        self._atomic_depth = 0
+        self._modules: set[str] = set()
+        self._pending: list[tuple[str, tuple[Scope, ...], Functions]] = []
+        self._free: list[tuple[cst.CSTNode, Functions]] = []
         self._consumed: set[int] = set()
         self._asserted_names: set[str] = set()
         self._sqlalchemy_aliases: set[str] = set()
@@ -73,15 +103,23 @@ class SqlCollector(cst.CSTVisitor):
     # -- structure -------------------------------------------------------------------------
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            self._scopes.append(_Scope())
-            self._every_scope.append(self._scopes[-1])
+        if isinstance(node, cst.FunctionDef):
+            self._enter_function(node)
+        elif isinstance(node, cst.ClassDef):
+            self._push_scope(CLASS)
+        elif isinstance(node, cst.Lambda):
+            self._functions.append(node)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             self._imports(node)
         elif isinstance(node, cst.Assign):
-            self._assign(node.targets[0].target if len(node.targets) == 1 else None, node.value)
-        elif isinstance(node, cst.AnnAssign) and node.value is not None:
-            self._assign(node.target, node.value)
+            for target in node.targets:
+                self._assign(target.target, node.value)
+        elif isinstance(node, cst.AnnAssign):
+            self._assign(node.target, node.value, node.annotation.annotation)
+        elif isinstance(node, cst.With):
+            self._enter_with(node)
+        elif isinstance(node, cst.DictElement) and _is_string(node.key, "PGOPTIONS"):
+            self._pgoptions(node.value)
         elif isinstance(node, cst.Expr) and isinstance(node.value, STRING_NODES):
             return False  # docstrings and other bare strings are never executed
         elif isinstance(node, (cst.Assert, cst.Raise, cst.Comparison)):
@@ -97,36 +135,107 @@ class SqlCollector(cst.CSTVisitor):
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, (cst.FunctionDef, cst.ClassDef)):
+        if isinstance(original_node, cst.FunctionDef):
             self._scopes.pop()
+            self._functions.pop()
+            self._atomic_depth -= _is_atomic_decorated(original_node, self._chain)
+        elif isinstance(original_node, cst.ClassDef):
+            self._scopes.pop()
+        elif isinstance(original_node, cst.Lambda):
+            self._functions.pop()
+        elif isinstance(original_node, cst.With):
+            self._atomic_depth -= self._atomic_items(original_node)
         elif isinstance(original_node, cst.Module):
             self._resolve_names()
+            self._recognise_calls()
             self._collect_free_strings()
+
+    @property
+    def _chain(self) -> tuple[Scope, ...]:
+        return tuple(self._scopes)
+
+    def _push_scope(self, kind: str) -> Scope:
+        scope = Scope(kind)
+        self._scopes.append(scope)
+        self._every_scope.append(scope)
+        return scope
+
+    def _enter_function(self, node: cst.FunctionDef) -> None:
+        self._definitions.setdefault(node.name.value, []).append(node)
+        for decorator in node.decorators:
+            if isinstance(decorator.decorator, cst.Call):
+                self._decorated.append((node, decorator.decorator, self._chain))
+        self._atomic_depth += _is_atomic_decorated(node, self._chain)
+        scope = self._push_scope(FUNCTION)
+        chain = self._chain
+        params = node.params
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            scope.bind(param.name.value, param.annotation.annotation if param.annotation else None, chain)
+        self._functions.append(node)
+
+    def _enter_with(self, node: cst.With) -> None:
+        for item in node.items:
+            if item.asname is not None and isinstance(item.asname.name, cst.Name):
+                self._scopes[-1].bind(item.asname.name.value, item.item, self._chain)
+        self._atomic_depth += self._atomic_items(node)
+
+    def _atomic_items(self, node: cst.With) -> int:
+        return sum(_is_atomic(item.item, self._chain) for item in node.items)
 
     # -- imports, constants ---------------------------------------------------------------
 
     def _imports(self, node: cst.Import | cst.ImportFrom) -> None:
+        for module in record_import(self._scopes[-1], node):
+            self.evidence.saw_module(module)
+            self._modules.add(module)
         if isinstance(node, cst.Import):
             for alias in node.names:
-                module = _dotted(alias.name)
-                self.evidence.saw_module(module)
-                if module == "sqlalchemy":
+                if dotted(alias.name) == "sqlalchemy":
                     self._sqlalchemy_aliases.add(_alias_name(alias) or "sqlalchemy")
-            return
-        if node.module is None or node.relative:
-            return
-        module = _dotted(node.module)
-        self.evidence.saw_module(module)
-        if isinstance(node.names, cst.ImportStar):
-            return
-        for alias in node.names:
-            self.evidence.saw_module(f"{module}.{_dotted(alias.name)}")
-            if module in _SQLALCHEMY_MODULES and _dotted(alias.name) == "func":
-                self._func_aliases.add(_alias_name(alias) or "func")
+        elif node.module is not None and not node.relative and not isinstance(node.names, cst.ImportStar):
+            if dotted(node.module) in _SQLALCHEMY_MODULES:
+                for alias in node.names:
+                    if dotted(alias.name) == "func":
+                        self._func_aliases.add(_alias_name(alias) or "func")
 
-    def _assign(self, target: cst.BaseExpression | None, value: cst.BaseExpression) -> None:
+    def _local(self, name: str, functions: Functions | None = None) -> tuple[int, str]:
+        """``name`` as seen inside the innermost function (or the module)."""
+        functions = tuple(self._functions) if functions is None else functions
+        return (id(functions[-1]) if functions else 0, name)
+
+    def _imported(self, library: str) -> bool:
+        return any(m == library or m.startswith(library + ".") for m in self._modules)
+
+    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression | None, annotation=None) -> None:
+        bound = value if value is not None else annotation
         if isinstance(target, cst.Name):
-            self._scopes[-1].constants.setdefault(target.value, []).append(value)
+            scope = self._scopes[-1]
+            scope.bind(target.value, bound, self._chain)
+            if scope.kind == CLASS:  # `pool: asyncpg.Pool` in a class body types `self.pool`
+                scope.bind(f"self.{target.value}", bound, self._chain)
+            if target.value == "DATABASES" and isinstance(value, cst.Dict) and scope.kind == MODULE:
+                found = settings_connections(value, self._reader(self._chain))
+                self._consumed.update(_string_node_ids(value))  # settings values, not SQL to run
+                self.django_settings.extend(found)
+                self.connections.extend((c, ()) for c in found)
+        elif isinstance(target, cst.Attribute):
+            owner = dotted(target.value)
+            if owner == "self":
+                for scope in reversed(self._scopes):
+                    if scope.kind == CLASS:
+                        scope.bind(f"self.{target.attr.value}", bound, self._chain)
+                        break
+            if target.attr.value == "autocommit" and _is_true(value) and owner:
+                self._autocommit.add(self._local(owner))
+        elif isinstance(target, cst.Subscript) and value is not None and _subscript_is(target, "PGOPTIONS"):
+            self._pgoptions(value)
+
+    def _pgoptions(self, value: cst.BaseExpression) -> None:
+        """`PGOPTIONS` in the environment is libpq's `options` for every connection of the process."""
+        setting = Setting(self._reader(self._chain)(value), value)
+        self.connections.append(
+            (Connection(LIBPQ, ENVIRONMENT, "`PGOPTIONS`", {"options": setting}, value), tuple(self._functions))
+        )
 
     def _remember_asserted(self, node: cst.CSTNode) -> None:
         """Names compared or asserted on hold expected SQL of a test, not SQL to run."""
@@ -144,17 +253,26 @@ class SqlCollector(cst.CSTVisitor):
         if is_text_sink(receiver, name):
             self._remember_asserted(node)
             return False
+        self._calls.append(_Call(node, self._chain, tuple(self._functions), self._atomic_depth > 0))
+        if name in ("setdefault", "putenv") and node.args and _is_string(node.args[0].value, "PGOPTIONS"):
+            if len(node.args) > 1:
+                self._pgoptions(node.args[1].value)
+        if name == "set_session" and any(
+            a.keyword is not None and a.keyword.value == "autocommit" and _is_true(a.value) for a in node.args
+        ):
+            if isinstance(node.func, cst.Attribute) and dotted(node.func.value):
+                self._autocommit.add(self._local(dotted(node.func.value)))
         is_method = isinstance(node.func, cst.Attribute)
         if name in SQL_CONSTRUCTORS or (name in EXECUTION_METHODS and is_method) or name in BATCH_HELPERS:
             for argument in _sql_arguments(node, name):
                 self._sql_argument(argument)
         if name in BATCH_HELPERS:
-            self.api_findings.append(ApiFinding(self._batch_helper_hit(name), node))
+            self.api_findings.append(ApiFinding(self._batch_helper_hit(name), node, tuple(self._functions)))
         if is_method and name in SQL_FUNCTIONS:
             confidence = self._sqlalchemy_func(node.func.value)  # type: ignore[attr-defined]
             if confidence is not None:
                 text = f"SELECT {name}({', '.join(_sql_literal(a.value) for a in node.args)})"
-                self.candidates.append(SqlCandidate(text, node, node, confidence))
+                self.candidates.append(SqlCandidate(text, node, node, confidence, functions=tuple(self._functions)))
         return True
 
     def _sqlalchemy_func(self, value: cst.BaseExpression) -> Confidence | None:
@@ -177,19 +295,19 @@ class SqlCollector(cst.CSTVisitor):
             else:
                 break
         if isinstance(template, cst.Name):
-            self._pending.append((template.value, tuple(self._scopes)))
+            self._pending.append((template.value, self._chain, tuple(self._functions)))
             return
         string = compose(expr)
         if string is not None:
-            self._add(string, Confidence.HIGH if string.literal else Confidence.MEDIUM)
+            self._add(string, Confidence.HIGH if string.literal else Confidence.MEDIUM, functions=tuple(self._functions))
 
-    def _add(self, string: SqlString, confidence: Confidence, strict: bool = False) -> None:
+    def _add(self, string: SqlString, confidence: Confidence, strict: bool = False, functions: Functions = ()) -> None:
         if id(string.anchor) in self._consumed:
             return
         self._consumed.update(_string_node_ids(string.span))
         # SQL has no `{...}` outside literals: they are str.format / sql.SQL fields filled in later.
         text = fill_format_fields(string).text
-        self.candidates.append(SqlCandidate(text, string.anchor, string.span, confidence, strict))
+        self.candidates.append(SqlCandidate(text, string.anchor, string.span, confidence, strict, functions))
 
     # -- strings that reach no known call ---------------------------------------------------
 
@@ -197,33 +315,100 @@ class SqlCollector(cst.CSTVisitor):
         string = compose(node)  # type: ignore[arg-type]
         if string is not None:
             self.evidence.saw_string(string.text)
-            self._free.append(node)
+            self._free.append((node, tuple(self._functions)))
 
     def _resolve_names(self) -> None:
-        for name, chain in self._pending:
-            for scope in reversed(chain):
-                values = scope.constants.get(name)
-                if values:
-                    for value in values:
-                        string = compose(value)
-                        if string is not None:
-                            self._add(string, Confidence.MEDIUM)
-                    break
+        for name, chain, functions in self._pending:
+            for value in constant_values(name, chain):
+                string = compose(value)
+                if string is not None:
+                    self._add(string, Confidence.MEDIUM, functions=functions)
 
     def _collect_free_strings(self) -> None:
         expected = {
             id(node)
             for scope in self._every_scope
             for name in self._asserted_names
-            for value in scope.constants.get(name, ())
-            for node in _string_nodes(value)
+            for binding in scope.values.get(name, ())
+            if binding.value is not None
+            for node in _string_nodes(binding.value)
         }
-        for node in self._free:
+        for node, functions in self._free:
             if id(node) in self._consumed or id(node) in expected:
                 continue
             string = compose(node)  # type: ignore[arg-type]
-            if string is not None:
-                self._add(string, Confidence.MEDIUM, strict=True)
+            if string is None:
+                continue
+            if string.literal and self._connection_string(string.text, node, functions):
+                continue
+            self._add(string, Confidence.MEDIUM, strict=True, functions=functions)
+
+    def _connection_string(self, text: str, node: cst.CSTNode, functions: Functions) -> bool:
+        """A URL or conninfo written anywhere: what it says about the connection is checked."""
+        parsed = parse_connection_string(text, strict=True)
+        if parsed is None:
+            return False
+        params = {k: Setting(v, node) for k, v in parsed.params.items()}
+        described = f"this {parsed.form}"
+        self.connections.append(
+            (Connection(parsed.driver, URL, described, params, node, confidence=Confidence.MEDIUM), functions)
+        )
+        return True
+
+    # -- driver calls and hooks -----------------------------------------------------------------
+
+    def _reader(self, chain: tuple[Scope, ...]):
+        return lambda expr: read_constant(expr, chain)
+
+    def _site(
+        self, node: cst.Call, chain: tuple[Scope, ...], in_atomic: bool = False, functions: Functions = ()
+    ) -> drivers.CallSite:
+        func = node.func
+        is_method = isinstance(func, cst.Attribute)
+        receiver = resolve(func.value, chain) if is_method else None  # type: ignore[attr-defined]
+        return drivers.CallSite(
+            node=node,
+            qualified=resolve(func, chain),
+            method=_call_name(func)[1],
+            receiver=receiver,
+            read=self._reader(chain),
+            resolve=lambda expr: resolve(expr, chain),
+            imported=self._imported,
+            in_atomic=in_atomic,
+            autocommit=is_method and self._local(dotted(func.value), functions) in self._autocommit,  # type: ignore[attr-defined]
+            described=describe(node),
+        )
+
+    def _recognise_calls(self) -> None:
+        for call in self._calls:
+            site = self._site(call.node, call.chain, call.in_atomic, call.functions)
+            for found in drivers.recognise(site):
+                if isinstance(found, Connection):
+                    self.connections.append((found, call.functions))
+                    self._consumed.update(_string_node_ids(call.node))
+                else:
+                    self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
+            for function, kind in drivers.hooks_registered(site):
+                self._mark_hook(function, kind)
+        for definition, decorator, chain in self._decorated:
+            for function, kind in drivers.hooks_registered(self._site(decorator, chain)):
+                self._mark_hook(function or definition, kind)
+
+    def _mark_hook(self, function: object, kind: HookKind) -> None:
+        if isinstance(function, (cst.FunctionDef, cst.Lambda)):
+            self.hooks[id(function)] = kind
+            return
+        name = function.attr.value if isinstance(function, cst.Attribute) else getattr(function, "value", None)
+        for definition in self._definitions.get(name, ()) if isinstance(name, str) else ():
+            self.hooks[id(definition)] = kind
+
+    def hook_of(self, functions: Functions) -> HookKind | None:
+        """When the innermost registered hook around a node runs, if any."""
+        for function in reversed(functions):
+            kind = self.hooks.get(id(function))
+            if kind is not None:
+                return kind
+        return None
 
 
 def _call_name(func: cst.BaseExpression) -> tuple[str, str]:
@@ -287,12 +472,67 @@ def _string_node_ids(node: cst.CSTNode) -> set[int]:
     return {id(n) for n in _string_nodes(node)}
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
+def read_constant(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int = 0) -> object:
+    """The Python value of a constant expression (following names bound to constants), or UNKNOWN."""
+    if expr is None or depth > 8:
+        return UNKNOWN
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        try:
+            value = expr.evaluated_value
+        except Exception:  # libcst cannot evaluate some escapes; the value is then not known
+            return UNKNOWN
+        return value if isinstance(value, str) else UNKNOWN
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return expr.evaluated_value
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = read_constant(expr.expression, chain, depth + 1)
+        return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else UNKNOWN
+    if isinstance(expr, cst.Name):
+        if expr.value in _NAMED_CONSTANTS:
+            return _NAMED_CONSTANTS[expr.value]
+        values = constant_values(expr.value, chain)
+        return read_constant(values[-1], chain, depth + 1) if len(values) == 1 else UNKNOWN
+    if isinstance(expr, cst.Dict):
+        result = {}
+        for element in expr.elements:
+            if not isinstance(element, cst.DictElement):
+                return UNKNOWN
+            key = read_constant(element.key, chain, depth + 1)
+            if not isinstance(key, str):
+                return UNKNOWN
+            result[key] = read_constant(element.value, chain, depth + 1)
+        return result
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
+        if all(a.keyword is not None for a in expr.args):
+            return {a.keyword.value: read_constant(a.value, chain, depth + 1) for a in expr.args}  # type: ignore[union-attr]
+    return UNKNOWN
+
+
+_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
+def _is_string(node: cst.BaseExpression | None, value: str) -> bool:
+    return isinstance(node, cst.SimpleString) and node.raw_value == value
+
+
+def _is_true(node: cst.BaseExpression | None) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _subscript_is(node: cst.Subscript, key: str) -> bool:
+    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) and _is_string(node.slice[0].slice.value, key)
+
+
+_ATOMIC = "django.db.transaction.atomic"
+
+
+def _is_atomic(expr: cst.BaseExpression, chain: tuple[Scope, ...]) -> bool:
+    target = expr.func if isinstance(expr, cst.Call) else expr
+    return resolve(target, chain) == _ATOMIC
+
+
+def _is_atomic_decorated(node: cst.FunctionDef, chain: tuple[Scope, ...]) -> bool:
+    return any(_is_atomic(d.decorator, chain) for d in node.decorators)
 
 
 def _alias_name(alias: cst.ImportAlias) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pinlint.rules.base import MetaRule, Rule, SqlRule
+from pinlint.rules.base import DriverRule, MetaRule, Rule, SqlRule
 from pinlint.rules.pin101_session_set import SessionSet
 from pinlint.rules.pin102_session_set_config import SessionSetConfig
 from pinlint.rules.pin103_transaction_scoped_set import TransactionScopedSet
@@ -22,6 +22,10 @@ from pinlint.rules.pin116_executable_comment import ExecutableComment
 from pinlint.rules.pin117_found_rows import FoundRows
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
 from pinlint.rules.pin119_state_in_routine import StateInRoutine
+from pinlint.rules.pin201_rejected_startup_parameter import RejectedStartupParameter
+from pinlint.rules.pin202_driver_prepared_statements import DriverPreparedStatements
+from pinlint.rules.pin203_pool_reset_query import PoolResetQuery
+from pinlint.rules.pin204_driver_emitted_session_state import DriverEmittedSessionState
 from pinlint.rules.pin900_unparsable_file import UnparsableFile
 from pinlint.rules.pin901_unused_suppression import UnusedSuppression
 
@@ -46,10 +50,18 @@ SQL_RULES: tuple[SqlRule, ...] = (
     OversizedStatement(),
     StateInRoutine(),
 )
+DRIVER_RULES: tuple[DriverRule, ...] = (
+    RejectedStartupParameter(),
+    DriverPreparedStatements(),
+    PoolResetQuery(),
+    DriverEmittedSessionState(),
+)
+# Every rule the engine runs over a file; the meta rules are raised by the engine itself.
+LINT_RULES: tuple[Rule, ...] = SQL_RULES + DRIVER_RULES
 UNPARSABLE_FILE = UnparsableFile()
 UNUSED_SUPPRESSION = UnusedSuppression()
 META_RULES: tuple[MetaRule, ...] = (UNPARSABLE_FILE, UNUSED_SUPPRESSION)
-ALL_RULES: tuple[Rule, ...] = SQL_RULES + META_RULES
+ALL_RULES: tuple[Rule, ...] = LINT_RULES + META_RULES
 
 BY_CODE: dict[str, Rule] = {rule.code: rule for rule in ALL_RULES}
 BY_NAME: dict[str, Rule] = {rule.name: rule for rule in ALL_RULES}

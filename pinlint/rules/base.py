@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from pinlint.connections.model import Connection
 from pinlint.diagnostics import Hit
+from pinlint.drivers.site import ApiCall, HookKind
 from pinlint.sql.lexer import POSTGRES, SqlText, Statement
 from pinlint.targets import DEFAULT_TARGETS, Target
 
@@ -22,18 +24,44 @@ class Case:
 
 
 @dataclass(frozen=True)
+class PythonCase:
+    """Python source (or, with another ``filename``, a config file) and the targets it is judged under."""
+
+    source: str
+    targets: Sequence[Target] = DEFAULT_TARGETS
+    filename: str = "case.py"
+
+
+@dataclass(frozen=True)
 class SqlContext:
     dialect: str
     # True when the SQL reaches no known execution call: only unmistakable forms count there.
     strict: bool = False
+    # The per-connection hook the SQL runs in, if any.
+    hook: HookKind | None = None
 
 
 class Rule:
+    """A rule judges any of: SQL statements and texts, connections (driver calls, URLs, settings),
+    and library calls. What it does not look at, it leaves to the defaults here."""
+
     code: str
     name: str
     summary: str
-    VALID: Sequence[Case] = ()
-    INVALID: Sequence[Case] = ()
+    VALID: Sequence[Case | PythonCase] = ()
+    INVALID: Sequence[Case | PythonCase] = ()
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        return iter(())
+
+    def check_text(self, sql: SqlText, ctx: SqlContext) -> Iterator[Hit]:
+        return iter(())
+
+    def check_connection(self, connection: Connection) -> Iterator[Hit]:
+        return iter(())
+
+    def check_call(self, call: ApiCall) -> Iterator[Hit]:
+        return iter(())
 
     @property
     def doc(self) -> str:
@@ -43,13 +71,12 @@ class Rule:
 
 
 class SqlRule(Rule):
-    """A rule that judges SQL: one statement at a time, or a whole text (comments, sizes)."""
+    """A rule about SQL text: one statement at a time, or a whole text (comments, sizes).
+    Some also know the library calls that send the same thing without SQL (PIN109-PIN111)."""
 
-    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
-        return iter(())
 
-    def check_text(self, sql: SqlText, ctx: SqlContext) -> Iterator[Hit]:
-        return iter(())
+class DriverRule(Rule):
+    """A rule about how a driver, pool or framework is set up and called (PIN2xx)."""
 
 
 class MetaRule(Rule):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.drivers.site import ApiCall
+from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, breaks, on_pgbouncers, pins
@@ -27,6 +28,7 @@ class SessionAdvisoryLock(SqlRule):
         Case("SELECT pg_try_advisory_xact_lock_shared(1, 2)"),
         Case("SELECT objid FROM pg_locks WHERE locktype = 'advisory'"),
         Case("SELECT IS_FREE_LOCK('job')", dialect=MYSQL),
+        PythonCase("def advisory_lock(name):\n    pass\nadvisory_lock('nightly')"),
     ]
     INVALID = [
         Case("SELECT pg_advisory_lock(4242)"),
@@ -35,6 +37,7 @@ class SessionAdvisoryLock(SqlRule):
         Case("SELECT pg_advisory_unlock_all()"),
         Case("SELECT GET_LOCK('job', 10)", dialect=MYSQL),
         Case("DO RELEASE_LOCK('job')", dialect=MYSQL),
+        PythonCase("from django_pglocks import advisory_lock\ndef f():\n    with advisory_lock('nightly'):\n        pass"),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
@@ -61,3 +64,14 @@ class SessionAdvisoryLock(SqlRule):
                     "transaction, or take the lock on a direct (unpooled) connection",
                     call.token.start,
                 )
+
+    def check_call(self, call: ApiCall) -> Iterator[Hit]:
+        if call.api == "django_pglocks.advisory_lock":
+            yield Hit(
+                self.code,
+                f"django-pglocks {call.described} takes a session-level `pg_advisory_lock`",
+                {Target.RDS_PROXY: pins(), **on_pgbouncers(
+                    breaks("breaks mutual exclusion", "the lock stays on a backend that other clients reuse"))},
+                "Take `pg_advisory_xact_lock(%s)` inside `transaction.atomic()` instead, or lock on a direct connection",
+                confidence=call.confidence, anchor=call.anchor,
+            )

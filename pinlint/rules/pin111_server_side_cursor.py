@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pinlint.diagnostics import Hit
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.diagnostics import Confidence, Hit
+from pinlint.drivers.site import ApiCall
+from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, QIDENT, WORD, Statement
 from pinlint.targets import Target, breaks, on_pgbouncers, pins
 
 _MODIFIERS = {"BINARY", "ASENSITIVE", "INSENSITIVE", "NO", "SCROLL"}
+_BREAKS_HOLD = breaks("breaks the cursor", 'later FETCHes land on another backend: `cursor "..." does not exist`')
+_FIX = (
+    "Page with keyset pagination (`WHERE id > $1 ORDER BY id LIMIT n`); behind PgBouncer "
+    "alone, a cursor WITHOUT HOLD used inside one transaction also works"
+)
+_NAMED_CURSORS = ("psycopg.Connection.cursor", "psycopg2.connection.cursor")
 
 
 class ServerSideCursor(SqlRule):
@@ -22,11 +29,23 @@ class ServerSideCursor(SqlRule):
         Case("DECLARE c1 CURSOR WITHOUT HOLD FOR SELECT 1", targets=[Target.PGBOUNCER]),
         Case("FETCH 10 FROM c1"),
         Case("SELECT * FROM marker ORDER BY id LIMIT 100"),
+        PythonCase("import psycopg\nwith psycopg.connect(dsn) as conn:\n    cur = conn.cursor(name='export')",
+                   targets=[Target.PGBOUNCER]),
+        PythonCase("import psycopg2\nconn = psycopg2.connect(dsn)\ncur = conn.cursor()"),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'DISABLE_SERVER_SIDE_CURSORS': True}}\n"
+                   "def f(Order):\n    return list(Order.objects.filter(paid=True).iterator())"),
+        PythonCase("def f(rows):\n    return rows.iterator()"),
     ]
     INVALID = [
         Case("DECLARE c1 CURSOR WITH HOLD FOR SELECT generate_series(1, 10)"),
         Case("DECLARE c1 NO SCROLL CURSOR WITH HOLD FOR SELECT 1", targets=[Target.PGBOUNCER]),
         Case("DECLARE c1 CURSOR FOR SELECT 1", targets=[Target.RDS_PROXY]),
+        PythonCase("import psycopg2\nconn = psycopg2.connect(dsn)\ncur = conn.cursor('export', withhold=True)"),
+        PythonCase("import psycopg\nwith psycopg.connect(dsn) as conn:\n    cur = conn.cursor(name='export')",
+                   targets=[Target.RDS_PROXY]),
+        PythonCase("from sqlalchemy import select\ndef f(conn, t):\n    return conn.execution_options(stream_results=True).execute(select(t))"),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n"
+                   "def f(Order):\n    return list(Order.objects.filter(paid=True).iterator())"),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
@@ -42,14 +61,41 @@ class ServerSideCursor(SqlRule):
         with_hold = stmt.words(index + 1, 2) == ("WITH", "HOLD")
         consequences = {Target.RDS_PROXY: pins()}
         if with_hold:
-            consequences.update(on_pgbouncers(breaks(
-                "breaks the cursor", 'later FETCHes land on another backend: `cursor "..." does not exist`'
-            )))
+            consequences.update(on_pgbouncers(_BREAKS_HOLD))
         yield Hit(
             self.code,
             "`DECLARE ... CURSOR WITH HOLD` outlives its transaction" if with_hold else "`DECLARE ... CURSOR` opens a server-side cursor",
             consequences,
-            "Page with keyset pagination (`WHERE id > $1 ORDER BY id LIMIT n`); behind PgBouncer "
-            "alone, a cursor WITHOUT HOLD used inside one transaction also works",
+            _FIX,
             stmt.start,
         )
+
+    def check_call(self, call: ApiCall) -> Iterator[Hit]:
+        if call.api in _NAMED_CURSORS:
+            name = call.positional[0].value if call.positional else None
+            if name is None or name == "":
+                return  # psycopg's `cursor(name="")` is a client-side cursor
+            hold = call.value("withhold")
+            consequences = {Target.RDS_PROXY: pins()}
+            if hold is not None and hold is not False:
+                consequences.update(on_pgbouncers(_BREAKS_HOLD))
+            subject = "with `withhold=True` outlives its transaction" if len(consequences) > 1 else "declares a server-side cursor"
+            yield Hit(self.code, f"the named cursor {call.described} {subject}", consequences,
+                      "Use a client-side cursor (psycopg 3: `cursor.stream()` streams rows without `DECLARE`); "
+                      "behind PgBouncer alone, a named cursor without `withhold` inside one transaction also works",
+                      confidence=call.confidence, anchor=call.anchor)
+        elif call.api == "sqlalchemy.stream_results":
+            yield Hit(self.code, f"{call.described} streams results through a named server-side cursor (psycopg2/psycopg)",
+                      {Target.RDS_PROXY: pins()}, "Page with keyset pagination instead of streaming a server-side cursor",
+                      confidence=Confidence.MEDIUM, anchor=call.anchor)
+        elif call.api == "django.QuerySet.iterator" and call.facts.get("server_side_cursors"):
+            consequences = {Target.RDS_PROXY: pins()}
+            if not call.facts.get("in_atomic"):
+                consequences.update(on_pgbouncers(breaks(
+                    "breaks the cursor", "in autocommit mode Django declares it WITH HOLD: `cursor \"_django_curs_...\" does not exist`"
+                )))
+            yield Hit(self.code, f"{call.described} declares a server-side cursor (the settings lack "
+                      "`DISABLE_SERVER_SIDE_CURSORS`)", consequences,
+                      "Set `DISABLE_SERVER_SIDE_CURSORS = True` for the database in DATABASES; behind PgBouncer alone, "
+                      "running the iteration inside `transaction.atomic()` also works",
+                      confidence=call.confidence, anchor=call.anchor)

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from pinlint.diagnostics import Confidence, Hit, lowest
-from pinlint.rules.base import SqlContext, SqlRule
+from pinlint.drivers.site import HookKind
+from pinlint.rules.base import Rule, SqlContext
 from pinlint.sql.classify import STATEMENT_KEYWORDS
 from pinlint.sql.lexer import WORD, Comment, SqlText, Statement, lex, statements
 from pinlint.suppression import Suppression, directive_in
@@ -25,9 +26,10 @@ class SqlAnalysis:
 def analyze_sql(
     text: str,
     dialect: str,
-    rules: Sequence[SqlRule],
+    rules: Sequence[Rule],
     confidence: Confidence = Confidence.HIGH,
     strict: bool = False,
+    hook: HookKind | None = None,
 ) -> SqlAnalysis:
     """``strict``: the text reaches no known execution call, so it must look unmistakably like SQL.
 
@@ -41,7 +43,7 @@ def analyze_sql(
             return SqlAnalysis(sql, [], [])
         if not all(s.tokens[0].text.isupper() for s in stmts):
             confidence = Confidence.LOW
-    ctx = SqlContext(dialect, strict)
+    ctx = SqlContext(dialect, strict, hook)
     hits: list[Hit] = []
     for rule in rules:
         hits.extend(rule.check_text(sql, ctx))

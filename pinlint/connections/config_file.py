@@ -1,0 +1,37 @@
+"""The connections a config file describes: connection strings in its values, and `PGOPTIONS`."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from pinlint.connections.dsn import parse_connection_string
+from pinlint.connections.files import read_config_values
+from pinlint.connections.model import ENVIRONMENT, LIBPQ, URL, Connection, Setting
+
+# docker-compose `environment:` lists hold `NAME=value` strings.
+_ASSIGNMENT = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$", re.DOTALL)
+Place = tuple[int, int, int]  # row, column, length of the value
+
+
+def connections_in(text: str, fmt: str) -> Iterator[tuple[Connection, Place]]:
+    for item in read_config_values(text, fmt):
+        found = _connection(item.key, item.value)
+        shift = 0
+        assignment = _ASSIGNMENT.match(item.value)
+        if found is None and assignment is not None:
+            found = _connection(assignment.group("key"), assignment.group("value"))
+            shift = assignment.start("value")
+        if found is not None:
+            yield found, (item.row, item.col + shift, len(item.value) - shift)
+
+
+def _connection(key: str, value: str) -> Connection | None:
+    if key.upper() == "PGOPTIONS":
+        return Connection(LIBPQ, ENVIRONMENT, "`PGOPTIONS`", {"options": Setting(value)}, None)
+    parsed = parse_connection_string(value, strict=True)
+    if parsed is None:
+        return None
+    params = {k: Setting(v) for k, v in parsed.params.items()}
+    described = f"the {parsed.form} in `{key}`" if key else f"this {parsed.form}"
+    return Connection(parsed.driver, URL, described, params, None)

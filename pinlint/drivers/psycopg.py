@@ -1,0 +1,91 @@
+"""psycopg 3 and psycopg_pool.
+
+* A query executed `prepare_threshold` times (default 5) becomes a named prepared statement
+  `_pg3_<n>`; `execute(..., prepare=True)` prepares at once.
+* `conn.cursor(name)` is a server-side cursor (`DECLARE`), `withhold=True` keeps it past commit.
+* psycopg_pool passes `kwargs=` to every connection and runs `configure=` / `reset=` callbacks.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.connections.model import CONNECT, POOL, PSYCOPG, PSYCOPG_POOL, Connection, Setting
+from pinlint.drivers.site import NEW_CONNECTION, RESET, ApiCall, CallSite, HookKind, add_conninfo
+
+ALIASES = {
+    "psycopg.Connection.connect": "psycopg.connect",
+    "psycopg.AsyncConnection.connect": "psycopg.connect",
+    "psycopg.connection.Connection": "psycopg.Connection",
+    "psycopg.connection_async.AsyncConnection": "psycopg.Connection",
+    "psycopg.AsyncConnection": "psycopg.Connection",
+    "psycopg.cursor.Cursor": "psycopg.Cursor",
+    "psycopg.AsyncCursor": "psycopg.Cursor",
+    "psycopg.ClientCursor": "psycopg.Cursor",
+    "psycopg.AsyncClientCursor": "psycopg.Cursor",
+    "psycopg.AsyncServerCursor": "psycopg.ServerCursor",
+    "psycopg.server_cursor.ServerCursor": "psycopg.ServerCursor",
+    "psycopg_pool.pool.ConnectionPool": "psycopg_pool.ConnectionPool",
+    "psycopg_pool.pool_async.AsyncConnectionPool": "psycopg_pool.ConnectionPool",
+    "psycopg_pool.AsyncConnectionPool": "psycopg_pool.ConnectionPool",
+    "psycopg_pool.NullConnectionPool": "psycopg_pool.ConnectionPool",
+    "psycopg_pool.AsyncNullConnectionPool": "psycopg_pool.ConnectionPool",
+}
+RETURNS = {
+    "psycopg.connect": "psycopg.Connection",
+    "psycopg.Connection.cursor": "psycopg.Cursor",
+    "psycopg_pool.ConnectionPool": "psycopg_pool.ConnectionPool",
+    "psycopg_pool.ConnectionPool.connection": "psycopg.Connection",
+    "psycopg_pool.ConnectionPool.getconn": "psycopg.Connection",
+}
+_POOL_HOOKS = {"configure": NEW_CONNECTION, "reset": RESET}
+
+
+def recognise(site: CallSite) -> Iterator[object]:
+    if site.qualified == "psycopg.connect":
+        yield _connect(site)
+    elif site.qualified == "psycopg_pool.ConnectionPool":
+        yield _pool(site)
+    elif site.qualified == "psycopg.ServerCursor":
+        yield ApiCall("psycopg.Connection.cursor", site.described, site.keywords(), site.node,
+                      positional=[Setting(site.read(a), a) for a in site.positional()[1:]])
+    elif site.is_method and site.method in ("execute", "executemany", "cursor"):
+        resolved = site.receiver in ("psycopg.Connection", "psycopg.Cursor")
+        if not resolved and not site.may_be("psycopg"):
+            return
+        if site.method == "cursor":
+            name = site.argument(0, "name")
+            if name is not None:
+                yield ApiCall("psycopg.Connection.cursor", site.described, site.keywords(), site.node,
+                              site.confidence(resolved), [Setting(site.read(name), name)])
+        elif site.argument(None, "prepare") is not None:
+            yield ApiCall("psycopg.Cursor.execute", site.described, site.keywords(), site.node, site.confidence(resolved))
+
+
+def hooks(site: CallSite) -> Iterator[tuple[object, HookKind]]:
+    if site.qualified == "psycopg_pool.ConnectionPool":
+        for keyword, kind in _POOL_HOOKS.items():
+            function = site.argument(None, keyword)
+            if function is not None:
+                yield function, kind
+
+
+def _connect(site: CallSite) -> Connection:
+    params = site.keywords()
+    params.pop("conninfo", None)
+    add_conninfo(params, site.setting(0, "conninfo"))
+    return Connection(PSYCOPG, CONNECT, "`psycopg.connect()`", params, site.node, complete=not site.has_star_kwargs)
+
+
+def _pool(site: CallSite) -> Connection:
+    given = site.setting(None, "kwargs")
+    params: dict[str, Setting] = {}
+    complete = True
+    if given is not None:
+        if isinstance(given.value, dict):
+            params = {k: Setting(v, given.anchor) for k, v in given.value.items()}
+        else:
+            complete = False
+    add_conninfo(params, site.setting(0, "conninfo"))
+    return Connection(PSYCOPG, POOL, "`psycopg_pool.ConnectionPool()`", params, site.node,
+                      framework=PSYCOPG_POOL, complete=complete)

@@ -1,0 +1,57 @@
+"""psycopg2: client-side binding only (no prepared statements), but:
+
+* `conn.cursor(name)` declares a server-side cursor; `withhold=True` keeps it past commit.
+* `set_session(isolation_level=/readonly=/deferrable=)` on an autocommit connection runs
+  `SET default_transaction_isolation ...` and friends: session state.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.connections.model import CONNECT, POOL, PSYCOPG2, Connection, Setting
+from pinlint.drivers.site import ApiCall, CallSite, HookKind, add_conninfo
+
+ALIASES = {
+    "psycopg2.extensions.connection": "psycopg2.connection",
+    "psycopg2.extensions.cursor": "psycopg2.cursor",
+    "psycopg2._psycopg.connection": "psycopg2.connection",
+    "psycopg2.pool.SimpleConnectionPool": "psycopg2.pool.Pool",
+    "psycopg2.pool.ThreadedConnectionPool": "psycopg2.pool.Pool",
+    "psycopg2.pool.AbstractConnectionPool": "psycopg2.pool.Pool",
+}
+RETURNS = {
+    "psycopg2.connect": "psycopg2.connection",
+    "psycopg2.pool.Pool": "psycopg2.pool.Pool",
+    "psycopg2.pool.Pool.getconn": "psycopg2.connection",
+    "psycopg2.connection.cursor": "psycopg2.cursor",
+}
+CHARACTERISTICS = ("isolation_level", "readonly", "deferrable")
+
+
+def recognise(site: CallSite) -> Iterator[object]:
+    if site.qualified == "psycopg2.connect":
+        params = site.keywords()
+        params.pop("dsn", None)
+        add_conninfo(params, site.setting(0, "dsn"))
+        yield Connection(PSYCOPG2, CONNECT, "`psycopg2.connect()`", params, site.node, complete=not site.has_star_kwargs)
+    elif site.qualified == "psycopg2.pool.Pool":
+        params = site.keywords()
+        add_conninfo(params, site.setting(2, "dsn"))
+        yield Connection(PSYCOPG2, POOL, "`psycopg2.pool`", params, site.node, complete=not site.has_star_kwargs)
+    elif site.is_method and site.method in ("cursor", "set_session"):
+        resolved = site.receiver == "psycopg2.connection"
+        if not resolved and not site.may_be("psycopg2"):
+            return
+        if site.method == "cursor":
+            name = site.argument(0, "name")
+            if name is not None:
+                yield ApiCall("psycopg2.connection.cursor", site.described, site.keywords(), site.node,
+                              site.confidence(resolved), [Setting(site.read(name), name)])
+        else:
+            yield ApiCall("psycopg2.connection.set_session", site.described, site.keywords(), site.node,
+                          site.confidence(resolved), facts={"autocommit": site.autocommit})
+
+
+def hooks(site: CallSite) -> Iterator[tuple[object, HookKind]]:
+    return iter(())

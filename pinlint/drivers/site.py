@@ -1,0 +1,123 @@
+"""The view of one Python call that the library modules judge, and what they report back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import libcst as cst
+
+from pinlint.connections.dsn import parse_connection_string
+from pinlint.connections.model import UNKNOWN, Setting
+from pinlint.diagnostics import Confidence
+
+
+@dataclass(frozen=True)
+class HookKind:
+    """When a function registered with a pool or engine runs."""
+
+    when: str  # "runs on every new connection"
+    resets: bool = False  # a reset hook: its DISCARD / RESET ALL is the pool's reset query
+
+
+NEW_CONNECTION = HookKind("runs on every new connection")
+CHECKOUT = HookKind("runs every time a connection is taken from the pool")
+RESET = HookKind("runs every time a connection goes back to the pool", resets=True)
+
+
+@dataclass
+class CallSite:
+    node: cst.Call
+    qualified: str | None  # canonical name of the callee when imports resolve it
+    method: str  # the called name: "prepare" in `conn.prepare(...)`
+    receiver: str | None  # canonical type of the receiver when it resolves (`asyncpg.Connection`)
+    read: Callable[[cst.BaseExpression], object]  # a Python constant, or UNKNOWN
+    resolve: Callable[[cst.BaseExpression], str | None]  # canonical name of any expression
+    imported: Callable[[str], bool]  # whether the module imports this library
+    in_atomic: bool = False  # inside Django's `transaction.atomic()`
+    autocommit: bool = False  # the module turns autocommit on for this receiver
+    described: str = ""
+
+    @property
+    def is_method(self) -> bool:
+        return isinstance(self.node.func, cst.Attribute)
+
+    def positional(self) -> list[cst.BaseExpression]:
+        return [a.value for a in self.node.args if a.keyword is None and not a.star]
+
+    def argument(self, index: int | None, keyword: str) -> cst.BaseExpression | None:
+        for arg in self.node.args:
+            if arg.keyword is not None and arg.keyword.value == keyword:
+                return arg.value
+        positional = self.positional()
+        return positional[index] if index is not None and index < len(positional) else None
+
+    def keywords(self) -> dict[str, Setting]:
+        return {
+            a.keyword.value: Setting(self.read(a.value), a.value)
+            for a in self.node.args if a.keyword is not None
+        }
+
+    @property
+    def has_star_kwargs(self) -> bool:
+        return any(a.star == "**" for a in self.node.args)
+
+    def setting(self, index: int | None, keyword: str) -> Setting | None:
+        expr = self.argument(index, keyword)
+        return None if expr is None else Setting(self.read(expr), expr)
+
+    def may_be(self, library: str) -> bool:
+        """An unresolved, plainly named receiver (`conn.x()`, `self.conn.x()`) in a module that
+        imports ``library``: probably that library's object."""
+        if self.receiver is not None or not self.is_method:
+            return False
+        receiver = self.node.func.value  # type: ignore[attr-defined]
+        while isinstance(receiver, cst.Attribute):
+            receiver = receiver.value
+        return isinstance(receiver, cst.Name) and self.imported(library)
+
+    def confidence(self, resolved: bool) -> Confidence:
+        return Confidence.HIGH if resolved else Confidence.MEDIUM
+
+
+@dataclass
+class ApiCall:
+    """A library call whose behaviour (not SQL text) is the hazard."""
+
+    api: str  # canonical name: "asyncpg.Connection.add_listener"
+    described: str  # "`conn.add_listener()`"
+    keywords: dict[str, Setting]
+    anchor: cst.CSTNode
+    confidence: Confidence = Confidence.HIGH
+    positional: list[Setting] = field(default_factory=list)
+    facts: dict[str, object] = field(default_factory=dict)  # what the caller knows around it
+
+    def value(self, keyword: str, default: object = None) -> object:
+        setting = self.keywords.get(keyword)
+        return default if setting is None else setting.value
+
+
+def describe(node: cst.Call) -> str:
+    """`name()` or `receiver.name()`, short enough for a message."""
+    func = node.func
+    if isinstance(func, cst.Attribute):
+        receiver = func.value
+        if isinstance(receiver, cst.Call):  # `select(t).execution_options()`
+            head = describe(receiver).strip("`").replace("()", "(...)")
+        else:
+            head = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", "")
+            head = head if isinstance(head, str) and head else "..."
+        return f"`{head}.{func.attr.value}()`"
+    if isinstance(func, cst.Name):
+        return f"`{func.value}()`"
+    return "the call"
+
+
+def add_conninfo(params: dict[str, Setting], conninfo: Setting | None) -> None:
+    """Parameters written in a libpq conninfo string or URI count as if passed as keywords."""
+    if conninfo is None or not isinstance(conninfo.value, str):
+        return
+    parsed = parse_connection_string(conninfo.value)
+    if parsed is not None:
+        for key, value in parsed.params.items():
+            params.setdefault(key, Setting(value, conninfo.anchor))

@@ -1,0 +1,83 @@
+"""Facts about the project around a file that its own source cannot tell: for Django, whether the
+settings keep server-side cursors (`.iterator()` depends on it).
+
+Settings are found the way `manage.py` finds them (its `DJANGO_SETTINGS_MODULE`), or else as a
+`settings.py` / `settings/` package next to the project root (the nearest directory holding
+`manage.py`, `.git`, `pyproject.toml` or `setup.cfg`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import libcst as cst
+
+from pinlint.drivers.django import server_side_cursors, settings_connections
+from pinlint.python.names import MODULE, Scope
+from pinlint.python.visitor import read_constant
+
+_SETTINGS_MODULE = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
+_ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
+_DISABLED_BY_ASSIGNMENT = re.compile(r"DISABLE_SERVER_SIDE_CURSORS['\"]\s*\]\s*=\s*(?!False)")
+
+
+def django_server_side_cursors(directory: Path) -> bool | None:
+    """Whether the Django settings in scope of ``directory`` keep server-side cursors on a
+    PostgreSQL database; None when no settings with a `DATABASES` literal are found."""
+    return _verdict(_settings_files(directory.resolve()))
+
+
+@lru_cache(maxsize=256)
+def _settings_files(directory: Path) -> tuple[Path, ...]:
+    for current in (directory, *directory.parents):
+        manage = current / "manage.py"
+        if manage.is_file():
+            return _from_manage(manage) or _near(current)
+        if any((current / marker).exists() for marker in _ROOT_MARKERS):
+            return _near(current)
+    return ()
+
+
+def _from_manage(manage: Path) -> tuple[Path, ...]:
+    try:
+        match = _SETTINGS_MODULE.search(manage.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return ()
+    if match is None:
+        return ()
+    for base in (manage.parent, manage.parent / "src"):
+        module = base.joinpath(*match.group(1).split("."))
+        if module.with_suffix(".py").is_file():
+            return (module.with_suffix(".py"),)
+        if module.is_dir():  # a settings package: base, production, ...
+            return tuple(sorted(module.glob("*.py")))
+    return ()
+
+
+def _near(root: Path) -> tuple[Path, ...]:
+    found = [root / "settings.py", *root.glob("*/settings.py"), *root.glob("*/settings/*.py")]
+    return tuple(sorted(p for p in found if p.is_file()))
+
+
+@lru_cache(maxsize=256)
+def _verdict(files: tuple[Path, ...]) -> bool | None:
+    connections = []
+    disabled_elsewhere = False
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            module = cst.parse_module(text)
+        except (OSError, cst.ParserSyntaxError, RecursionError):
+            continue
+        chain = (Scope(MODULE),)
+        for statement in module.body:
+            for small in getattr(statement, "body", ()):
+                if (isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
+                        and any(isinstance(t.target, cst.Name) and t.target.value == "DATABASES" for t in small.targets)):
+                    connections.extend(settings_connections(small.value, lambda e: read_constant(e, chain)))
+        disabled_elsewhere |= bool(_DISABLED_BY_ASSIGNMENT.search(text))
+    if not connections:
+        return None
+    return server_side_cursors(connections) and not disabled_elsewhere

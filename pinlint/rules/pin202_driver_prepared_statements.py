@@ -1,0 +1,156 @@
+"""PIN202 driver-prepared-statements: named protocol-level prepared statements live on one backend."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.connections.model import (
+    ASYNCPG, CONNECT, DJANGO, ENGINE, MYSQL_JDBC, PGJDBC, POOL, PSYCOPG, SETTINGS, SQLALCHEMY, URL, Connection,
+)
+from pinlint.diagnostics import Hit
+from pinlint.drivers.site import ApiCall
+from pinlint.rules.base import DriverRule, PythonCase
+from pinlint.targets import Consequence, Target, breaks, pins
+
+_LEGACY = "named prepared statements need PgBouncer 1.21+ with max_prepared_statements > 0"
+_RDS_MYSQL = {Target.RDS_PROXY: pins("RDS Proxy pins MySQL sessions that prepare statements")}
+PSYCOPG_FIX = (
+    "Pass `prepare_threshold=None` (psycopg_pool: `kwargs={\"prepare_threshold\": None}`; SQLAlchemy: "
+    "`connect_args={\"prepare_threshold\": None}`), or run PgBouncer 1.21+ with `max_prepared_statements > 0`"
+)
+ASYNCPG_FIX = (
+    "Pass `statement_cache_size=0` to `asyncpg.connect()`/`asyncpg.create_pool()` so asyncpg uses "
+    "unnamed statements, or run PgBouncer 1.21+ with `max_prepared_statements > 0`"
+)
+SQLALCHEMY_ASYNCPG_FIX = (
+    "Pass `connect_args={\"statement_cache_size\": 0, \"prepared_statement_cache_size\": 0, "
+    "\"prepared_statement_name_func\": lambda: f\"__asyncpg_{uuid4()}__\"}` (SQLAlchemy's asyncpg dialect "
+    "always prepares, so the names must not collide), or use `postgresql+psycopg` with `prepare_threshold=None`"
+)
+
+
+def _breaks(statement: str) -> dict[Target, Consequence]:
+    return {Target.PGBOUNCER_LEGACY: breaks(f"breaks with `prepared statement \"{statement}\" does not exist`", _LEGACY)}
+
+
+class DriverPreparedStatements(DriverRule):
+    code = "PIN202"
+    name = "driver-prepared-statements"
+    summary = "The driver prepares named statements on a pooled backend"
+
+    LEGACY = [Target.PGBOUNCER_LEGACY]
+    VALID = [
+        PythonCase("import psycopg\npsycopg.connect(dsn, prepare_threshold=None)", targets=LEGACY),
+        PythonCase("import asyncpg\nasyncpg.create_pool(dsn, statement_cache_size=0, reset=r)", targets=LEGACY),
+        PythonCase("import psycopg\npsycopg.connect(dsn)"),  # fine on RDS Proxy and PgBouncer 1.21+
+        PythonCase("import psycopg\ndef f(cur): cur.execute('SELECT 1', prepare=False)", targets=LEGACY),
+        PythonCase("import psycopg\npsycopg.connect(dsn, **options)", targets=LEGACY),
+        PythonCase("payload = {'prepare': True, 'statement_cache_size': 100}", targets=LEGACY),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'OPTIONS': {'prepare_threshold': 5}}}", targets=LEGACY),
+        PythonCase("url = 'jdbc:postgresql://db/app?prepareThreshold=0'", targets=LEGACY),
+    ]
+    INVALID = [
+        PythonCase("import psycopg\npsycopg.connect(dsn)", targets=LEGACY),
+        PythonCase("from psycopg import connect as c\nc(dsn, prepare_threshold=5)", targets=LEGACY),
+        PythonCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn)", targets=LEGACY),
+        PythonCase("import psycopg\ndef f(conn: psycopg.Connection): conn.execute('SELECT 1', prepare=True)", targets=LEGACY),
+        PythonCase("import asyncpg\nasyncpg.connect(dsn)", targets=LEGACY),
+        PythonCase("import asyncpg\nasync def f():\n    conn = await asyncpg.connect(dsn, statement_cache_size=0)\n"
+                   "    await conn.prepare('SELECT 1')", targets=LEGACY),
+        PythonCase("from sqlalchemy.ext.asyncio import create_async_engine\n"
+                   "create_async_engine('postgresql+asyncpg://app@db/app', connect_args={'statement_cache_size': 0})",
+                   targets=LEGACY),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', "
+                   "'OPTIONS': {'server_side_binding': True, 'prepare_threshold': 5}}}", targets=LEGACY),
+        PythonCase("url = 'jdbc:postgresql://db/app'", targets=LEGACY),
+        PythonCase("import mysql.connector\ncnx = mysql.connector.connect(user='app')\ncur = cnx.cursor(prepared=True)"),
+        PythonCase("url = 'jdbc:mysql://db/app?useServerPrepStmts=true'"),
+    ]
+
+    def check_connection(self, connection: Connection) -> Iterator[Hit]:
+        if connection.driver == PSYCOPG and connection.kind in (CONNECT, POOL, ENGINE):
+            yield from self._psycopg(connection)
+        elif connection.driver == PSYCOPG and connection.framework == DJANGO and connection.kind == SETTINGS:
+            yield from self._django(connection)
+        elif connection.driver == ASYNCPG and connection.kind in (CONNECT, POOL):
+            yield from self._asyncpg(connection)
+        elif connection.driver == ASYNCPG and connection.framework == SQLALCHEMY:
+            yield from self._sqlalchemy_asyncpg(connection)
+        elif connection.driver == PGJDBC and connection.kind == URL:
+            threshold = connection.get("prepareThreshold")
+            if threshold is None or threshold.value != "0":
+                yield self._hit(connection, f"{connection.described} leaves pgJDBC's `prepareThreshold` at "
+                                f"{threshold.value if threshold else 5}", _breaks("S_1"),
+                                "Add `prepareThreshold=0` to the JDBC URL")
+        elif connection.driver == MYSQL_JDBC and connection.kind == URL:
+            server = connection.get("useServerPrepStmts")
+            if server is not None and str(server.value).lower() == "true":
+                yield self._hit(connection, f"{connection.described} sets `useServerPrepStmts=true`", _RDS_MYSQL,
+                                "Remove `useServerPrepStmts=true` (Connector/J then binds parameters on the client)")
+
+    def check_call(self, call: ApiCall) -> Iterator[Hit]:
+        if call.api == "psycopg.Cursor.execute" and call.value("prepare") is True:
+            yield Hit(self.code, f"{call.described} with `prepare=True` creates a named prepared statement",
+                      _breaks("_pg3_0"), "Drop `prepare=True`", confidence=call.confidence, anchor=call.anchor)
+        elif call.api == "asyncpg.Connection.prepare":
+            yield Hit(self.code, f"{call.described} creates a named prepared statement (unnamed only with asyncpg "
+                      "0.31+ and `statement_cache_size=0`)", _breaks("__asyncpg_stmt_1__"),
+                      "Run the query directly (`conn.fetch(query, *args)`) with `statement_cache_size=0`, "
+                      "or upgrade to asyncpg 0.31+", confidence=call.confidence, anchor=call.anchor)
+        elif call.api == "mysql.connector.Connection.cursor" and call.facts.get("prepared"):
+            yield Hit(self.code, f"{call.described} makes a server-side prepared cursor (COM_STMT_PREPARE)",
+                      _RDS_MYSQL, "Use a plain cursor: `cnx.cursor()` binds parameters on the client",
+                      confidence=call.confidence, anchor=call.anchor)
+
+    def _psycopg(self, connection: Connection) -> Iterator[Hit]:
+        threshold = connection.get("prepare_threshold")
+        if threshold is None:
+            if connection.complete:
+                yield self._hit(connection, f"{connection.described} leaves `prepare_threshold` at 5: psycopg "
+                                "prepares a query on its 5th run", _breaks("_pg3_0"), PSYCOPG_FIX)
+        elif isinstance(threshold.value, int) and not isinstance(threshold.value, bool):
+            yield self._hit(connection, f"`prepare_threshold={threshold.value}` makes psycopg prepare named statements",
+                            _breaks("_pg3_0"), PSYCOPG_FIX, threshold.anchor)
+
+    def _django(self, connection: Connection) -> Iterator[Hit]:
+        # Django's default client-side cursors never prepare; prepare_threshold only counts with
+        # server-side binding.
+        threshold, binding = connection.get("prepare_threshold"), connection.get("server_side_binding")
+        if threshold is not None and threshold.value is not None and binding is not None and binding.value is True:
+            yield self._hit(connection, f"{connection.described} sets `prepare_threshold` with `server_side_binding`: "
+                            "psycopg prepares named statements", _breaks("_pg3_0"),
+                            "Remove `prepare_threshold` from OPTIONS (Django then disables prepared statements)",
+                            threshold.anchor)
+
+    def _asyncpg(self, connection: Connection) -> Iterator[Hit]:
+        size = connection.get("statement_cache_size")
+        if size is None:
+            if connection.complete:
+                yield self._hit(connection, f"{connection.described} leaves `statement_cache_size` at 100: asyncpg "
+                                "prepares every query as a named statement", _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX)
+        elif isinstance(size.value, int) and size.value != 0:
+            yield self._hit(connection, f"`statement_cache_size={size.value}` makes asyncpg prepare named statements",
+                            _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX, size.anchor)
+
+    def _sqlalchemy_asyncpg(self, connection: Connection) -> Iterator[Hit]:
+        missing = [
+            name for name, wanted in (("statement_cache_size", 0), ("prepared_statement_cache_size", 0),
+                                      ("prepared_statement_name_func", None))
+            if not _satisfied(connection.get(name), wanted)
+        ]
+        if missing and (connection.complete or any(connection.get(m) is not None for m in missing)):
+            yield self._hit(connection, f"{connection.described} with `postgresql+asyncpg` prepares every statement "
+                            f"under asyncpg's names (missing {', '.join(f'`{m}`' for m in missing)})",
+                            _breaks("__asyncpg_stmt_1__"), SQLALCHEMY_ASYNCPG_FIX)
+
+    def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None) -> Hit:
+        return Hit(self.code, subject, consequences, fix, confidence=connection.confidence,
+                   anchor=anchor if anchor is not None else connection.anchor)
+
+
+def _satisfied(setting, wanted: object) -> bool:
+    if setting is None:
+        return False
+    if not setting.known or wanted is None:  # any name function
+        return True
+    return setting.value in (wanted, str(wanted))

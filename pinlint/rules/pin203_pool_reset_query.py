@@ -1,0 +1,66 @@
+"""PIN203 pool-reset-query: a client-side pool that resets connections with session commands."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pinlint.connections.model import ASYNCPG, POOL, Connection
+from pinlint.diagnostics import Hit
+from pinlint.rules.base import DriverRule, PythonCase, SqlContext
+from pinlint.sql.classify import pg_set
+from pinlint.sql.lexer import POSTGRES, Statement
+from pinlint.targets import Target, pins
+
+_RESET_QUERY = "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL"
+_EVERY_CONNECTION = {Target.RDS_PROXY: pins("every connection of the pool, at every release")}
+ASYNCPG_FIX = (
+    "asyncpg 0.30+: `create_pool(..., reset=keep_session)` with `async def keep_session(conn): pass` "
+    "(asyncpg still rolls back an open transaction and drops listener callbacks before calling it)"
+)
+
+
+class PoolResetQuery(DriverRule):
+    code = "PIN203"
+    name = "pool-reset-query"
+    summary = "The pool's reset query pins every pooled connection"
+
+    VALID = [
+        PythonCase("import asyncpg\nasyncpg.create_pool(dsn, reset=rollback_only)"),
+        PythonCase("import asyncpg\nasyncpg.connect(dsn)"),
+        PythonCase("import asyncpg\nasyncpg.create_pool(dsn)", targets=[Target.PGBOUNCER]),
+        PythonCase("from psycopg_pool import ConnectionPool\n"
+                   "def reset(conn):\n    conn.execute('ROLLBACK')\nConnectionPool(dsn, reset=reset)"),
+    ]
+    INVALID = [
+        PythonCase("import asyncpg\nasyncpg.create_pool(dsn)"),
+        PythonCase("import asyncpg\nasyncpg.create_pool(dsn, reset=None)"),
+        PythonCase("from asyncpg import create_pool as make\nasync def f():\n    return await make(dsn, min_size=1)"),
+        PythonCase("from psycopg_pool import ConnectionPool\n"
+                   "def reset(conn):\n    conn.execute('DISCARD ALL')\nConnectionPool(dsn, reset=reset)"),
+        PythonCase("from sqlalchemy import event\n@event.listens_for(engine, 'reset')\n"
+                   "def reset(dbapi_connection, record, state):\n    dbapi_connection.cursor().execute('RESET ALL')"),
+    ]
+
+    def check_connection(self, connection: Connection) -> Iterator[Hit]:
+        reset = connection.get("reset")
+        default_reset = reset.value is None if reset is not None else connection.complete  # `reset=None` is the default
+        if connection.driver == ASYNCPG and connection.kind == POOL and default_reset:
+            yield Hit(
+                self.code,
+                f"{connection.described} resets every released connection with `{_RESET_QUERY}`",
+                _EVERY_CONNECTION, ASYNCPG_FIX, confidence=connection.confidence, anchor=connection.anchor,
+            )
+
+    def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
+        """`DISCARD` or `RESET ALL` in a function the pool runs to reset connections."""
+        if ctx.hook is None or not ctx.hook.resets or stmt.dialect != POSTGRES:
+            return
+        command = pg_set(stmt)
+        if stmt.word(0) == "DISCARD" or (command is not None and command.verb == "RESET" and command.kind == "all"):
+            yield Hit(
+                self.code,
+                f"the pool's reset runs `{' '.join(t.text for t in stmt.tokens[:2])}`",
+                _EVERY_CONNECTION,
+                "Reset with `ROLLBACK` only (or nothing): session state should not be set in the first place",
+                stmt.start,
+            )

@@ -1,0 +1,228 @@
+"""Driver and configuration knowledge: names through imports, hooks, settings, connection strings."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from pinlint.connections.dsn import parse_connection_string, startup_options
+from pinlint.diagnostics import Confidence, Severity
+from pinlint.engine import lint_paths, lint_source
+from pinlint.settings import Settings
+from pinlint.targets import Target
+
+ALL_TARGETS = (Target.RDS_PROXY, Target.PGBOUNCER, Target.PGBOUNCER_LEGACY)
+
+
+def lint(source: str, targets=None, filename: str = "app.py", **options):
+    settings = Settings(targets=targets or Settings().targets, min_confidence=Confidence.LOW, **options)
+    return lint_source(textwrap.dedent(source).encode(), filename, settings).findings
+
+
+def summary(findings) -> list[tuple[int, int, str, str]]:
+    return [(f.row, f.col, f.code, f.confidence.value) for f in findings]
+
+
+# -- connection strings ------------------------------------------------------------------------------------------
+
+
+def test_url_query_values_are_percent_decoded():
+    parsed = parse_connection_string("postgresql://app@db/shop?options=-c%20search_path%3Dtenant_a&sslmode=require")
+    assert (parsed.driver, parsed.form, parsed.params) == (
+        "libpq", "URL", {"options": "-c search_path=tenant_a", "sslmode": "require"}
+    )
+
+
+def test_sqlalchemy_and_jdbc_urls_name_their_driver():
+    assert parse_connection_string("postgresql+asyncpg://app@db/shop").driver == "asyncpg"
+    assert parse_connection_string("mysql+pymysql://app@db/shop").driver == "pymysql"
+    assert parse_connection_string("jdbc:postgresql://db:5432/shop?prepareThreshold=0").params == {"prepareThreshold": "0"}
+    assert parse_connection_string("postgresql+nosuchdriver://db/shop") is None
+    assert parse_connection_string("https://example.com/?options=-c%20x%3D1") is None
+
+
+def test_conninfo_follows_libpq_quoting_and_keywords():
+    parsed = parse_connection_string(r"host=db dbname='my shop' options='-c search_path=a\'b'")
+    assert parsed.params == {"host": "db", "dbname": "my shop", "options": "-c search_path=a'b"}
+    assert parse_connection_string("host=db colour=blue") is None  # not a libpq keyword
+    assert parse_connection_string("host=db", strict=True) is None  # one pair proves nothing on its own
+    assert parse_connection_string("a = b, c = d") is None
+
+
+def test_startup_options_read_every_spelling_of_a_setting():
+    parsed = startup_options(r"-c statement_timeout=5s -csearch_path=a\ b --work-mem=4MB -e")
+    assert parsed.settings == (("statement_timeout", "5s"), ("search_path", "a b"), ("work_mem", "4MB"))
+    assert parsed.other == ("-e",)
+
+
+# -- names through imports, aliases and assignments --------------------------------------------------------------
+
+
+def test_methods_are_followed_from_the_object_a_call_returned():
+    findings = lint(
+        """
+        import asyncpg as pg
+
+        class Worker:
+            async def start(self, dsn):
+                self.pool = await pg.create_pool(dsn, reset=self.keep)
+
+            async def listen(self):
+                async with self.pool.acquire() as conn:
+                    await conn.add_listener("jobs", self.on_job)
+        """
+    )
+    assert summary(findings) == [(10, 19, "PIN110", "high")]
+
+
+def test_an_unresolved_receiver_in_a_module_that_imports_the_driver_is_medium_confidence():
+    findings = lint("import asyncpg\nasync def f(conn):\n    await conn.add_listener('jobs', print)\n")
+    assert summary(findings) == [(3, 11, "PIN110", "medium")]
+
+
+def test_the_same_method_name_elsewhere_is_not_the_driver():
+    assert lint("def f(bus):\n    bus.add_listener('jobs', print)\n") == []
+    assert lint("import asyncpg\nasync def f(tx):\n    await tx.prepare()\n", targets=ALL_TARGETS) == []
+
+
+# -- per-connection hooks ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "registration",
+    [
+        "@event.listens_for(engine, 'connect')\ndef on_connect(dbapi_connection, record):",
+        "event.listen(engine, 'first_connect', on_connect)\ndef on_connect(dbapi_connection, record):",
+    ],
+)
+def test_sql_in_a_connect_hook_runs_on_every_new_connection_and_is_an_error(registration):
+    source = (
+        "from sqlalchemy import create_engine, event\n"
+        "engine = create_engine('postgresql+psycopg2://app@db/shop')\n"
+        f"{registration}\n"
+        "    dbapi_connection.cursor().execute(\"SELECT set_config('app.mode', 'fast', true)\")\n"
+    )
+    [finding] = lint(source)
+    assert (finding.code, finding.severity) == ("PIN103", Severity.ERROR)
+    assert finding.message.endswith("; it runs on every new connection")
+
+
+def test_the_same_sql_outside_a_hook_is_only_a_warning():
+    [finding] = lint("def f(cur):\n    cur.execute(\"SELECT set_config('app.mode', 'fast', true)\")\n")
+    assert (finding.code, finding.severity) == ("PIN103", Severity.WARNING)
+    assert "runs on" not in finding.message
+
+
+def test_asyncpg_setup_and_django_receivers_are_hooks():
+    findings = lint(
+        """
+        import asyncpg
+        from django.db.backends.signals import connection_created
+
+        async def setup(conn):
+            await conn.execute("SET statement_timeout = '5s'")
+
+        def configure(sender, connection, **kwargs):
+            connection.cursor().execute("SET lock_timeout = '1s'")
+
+        connection_created.connect(configure)
+
+        async def main(dsn):
+            return await asyncpg.create_pool(dsn, setup=setup, reset=keep, statement_cache_size=0)
+        """
+    )
+    assert [(f.row, f.code, f.message.rsplit("; it ", 1)[1]) for f in findings] == [
+        (6, "PIN101", "runs every time a connection is taken from the pool"),
+        (9, "PIN101", "runs on every new connection"),
+    ]
+
+
+# -- exact messages ----------------------------------------------------------------------------------------------
+
+
+def test_rejected_options_message_names_each_pooler_and_the_fix():
+    [finding] = lint("import psycopg\npsycopg.connect(dsn, prepare_threshold=None, options='-c statement_timeout=5s')\n", targets=ALL_TARGETS)
+    assert (finding.row, finding.col, finding.severity) == (2, 54, Severity.ERROR)
+    assert finding.message == (
+        "`psycopg.connect()` sends `options=-c statement_timeout=5s` as a startup parameter: "
+        "rejects the connection on RDS Proxy (“RDS Proxy currently doesn't support command-line options”); "
+        "rejects the connection on PgBouncer and PgBouncer < 1.21 "
+        "(“unsupported startup parameter in options: statement_timeout”)"
+    )
+    assert finding.fix.startswith("Set it for the role instead: `ALTER ROLE app SET statement_timeout = '5s'`")
+
+
+def test_prepared_statements_only_break_the_legacy_pgbouncer():
+    source = "import psycopg\nconn = psycopg.connect(dsn)\n"
+    assert lint(source) == []
+    [finding] = lint(source, targets=ALL_TARGETS)
+    assert finding.message == (
+        "`psycopg.connect()` leaves `prepare_threshold` at 5: psycopg prepares a query on its 5th run: breaks with "
+        "`prepared statement \"_pg3_0\" does not exist` on PgBouncer < 1.21 (named prepared statements need "
+        "PgBouncer 1.21+ with max_prepared_statements > 0)"
+    )
+    assert finding.fix.startswith("Pass `prepare_threshold=None`")
+
+
+# -- Django settings in scope --------------------------------------------------------------------------------------
+
+
+def _django_project(tmp_path, database: str, view: str):
+    (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n')
+    (tmp_path / "mysite").mkdir()
+    (tmp_path / "mysite" / "settings.py").write_text(f"DATABASES = {{'default': {database}}}\n")
+    (tmp_path / "shop").mkdir()
+    (tmp_path / "shop" / "views.py").write_text(textwrap.dedent(view))
+    return lint_paths([tmp_path / "shop"], Settings(root=tmp_path), display_root=tmp_path).findings
+
+
+ITERATE = """
+    from django.db import transaction
+    from shop.models import Order
+
+    def export():
+        for order in Order.objects.filter(paid=True).iterator(chunk_size=500):
+            yield order
+
+    @transaction.atomic
+    def export_in_transaction():
+        return list(Order.objects.all().iterator())
+"""
+
+
+def test_iterator_with_server_side_cursors_in_the_projects_settings(tmp_path):
+    findings = _django_project(tmp_path, "{'ENGINE': 'django.db.backends.postgresql', 'NAME': 'shop'}", ITERATE)
+    assert [(f.path, f.row, f.code, tuple(f.consequences)) for f in findings] == [
+        ("shop/views.py", 6, "PIN111", ("rds-proxy", "pgbouncer")),
+        ("shop/views.py", 11, "PIN111", ("rds-proxy",)),  # WITHOUT HOLD inside atomic(): PgBouncer copes
+    ]
+
+
+def test_iterator_is_fine_when_server_side_cursors_are_disabled(tmp_path):
+    database = "{'ENGINE': 'django.db.backends.postgresql', 'DISABLE_SERVER_SIDE_CURSORS': True}"
+    assert _django_project(tmp_path, database, ITERATE) == []
+
+
+def test_iterator_is_not_judged_without_settings(tmp_path):
+    (tmp_path / "views.py").write_text(textwrap.dedent(ITERATE))
+    assert lint_paths([tmp_path], Settings(root=tmp_path), display_root=tmp_path).findings == []
+
+
+def test_iterator_on_mysql_settings_is_fine(tmp_path):
+    assert _django_project(tmp_path, "{'ENGINE': 'django.db.backends.mysql'}", ITERATE) == []
+
+
+# -- config files --------------------------------------------------------------------------------------------------
+
+
+def test_config_files_are_discovered_and_reported_at_the_value(tmp_path):
+    (tmp_path / ".env").write_text("PGOPTIONS=-c statement_timeout=5s\nDEBUG=1\n")
+    (tmp_path / "notes.txt").write_text("PGOPTIONS=-c statement_timeout=5s\n")
+    findings = lint_paths([tmp_path], Settings(root=tmp_path), display_root=tmp_path).findings
+    assert [(f.path, f.row, f.col, f.end_col, f.code) for f in findings] == [(".env", 1, 11, 34, "PIN201")]
+
+
+def test_a_config_file_suppression_covers_the_next_line():
+    source = "# pinlint: ignore[PIN201]\nPGOPTIONS=-c statement_timeout=5s\nOTHER=-c x\n"
+    assert lint(source, filename=".env") == []
