@@ -45,7 +45,7 @@ def recognise(site: CallSite) -> Iterator[object]:
             return
         if site.method == "cursor":
             name = site.argument(0, "name")
-            if name is not None:
+            if name is not None and site.names_first_argument:
                 yield ApiCall("psycopg2.connection.cursor", site.described, site.keywords(), site.node,
                               site.confidence(resolved), [Setting(site.read(name), name)])
         else:

@@ -59,6 +59,13 @@ class CallSite:
         }
 
     @property
+    def names_first_argument(self) -> bool:
+        """False for `Class.method(self, *args)`-style forwarding, where argument positions are unknown."""
+        first = self.node.args[0] if self.node.args else None
+        forwards = any(a.star for a in self.node.args)
+        return not forwards and not (first is not None and isinstance(first.value, cst.Name) and first.value.value == "self")
+
+    @property
     def has_star_kwargs(self) -> bool:
         return any(a.star == "**" for a in self.node.args)
 

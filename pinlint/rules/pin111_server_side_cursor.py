@@ -79,7 +79,12 @@ class ServerSideCursor(SqlRule):
             consequences = {Target.RDS_PROXY: pins()}
             if hold is not None and hold is not False:
                 consequences.update(on_pgbouncers(_BREAKS_HOLD))
-            subject = "with `withhold=True` outlives its transaction" if len(consequences) > 1 else "declares a server-side cursor"
+            if len(consequences) == 1:
+                subject = "declares a server-side cursor"
+            elif hold is True:
+                subject = "with `withhold=True` outlives its transaction"
+            else:
+                subject = "outlives its transaction whenever `withhold=` is true at run time"
             yield Hit(self.code, f"the named cursor {call.described} {subject}", consequences,
                       "Use a client-side cursor (psycopg 3: `cursor.stream()` streams rows without `DECLARE`); "
                       "behind PgBouncer alone, a named cursor without `withhold` inside one transaction also works",

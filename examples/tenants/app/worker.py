@@ -15,3 +15,9 @@ async def work(dsn):
     )
     job_id = await conn.fetchval("INSERT INTO jobs (state) VALUES ('new'); SELECT currval('jobs_id_seq')")
     return job_id
+
+
+async def make_pool(dsn):
+    # The recipe for slow enum introspection: RDS Proxy refuses the jit startup parameter, and
+    # the pool's default reset runs RESET ALL at every release.
+    return await asyncpg.create_pool(dsn, server_settings={"jit": "off"})
