@@ -102,53 +102,83 @@ class SqlCollector(cst.CSTVisitor):
 
     # -- structure -------------------------------------------------------------------------
 
+    # Dispatch on the exact node type: an isinstance() chain over every node of every module is
+    # what the walk spends its time on otherwise (libcst node classes are ABCs).
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.FunctionDef):
-            self._enter_function(node)
-        elif isinstance(node, cst.ClassDef):
-            self._push_scope(CLASS)
-        elif isinstance(node, cst.Lambda):
-            self._functions.append(node)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            self._imports(node)
-        elif isinstance(node, cst.Assign):
-            for target in node.targets:
-                self._assign(target.target, node.value)
-        elif isinstance(node, cst.AnnAssign):
-            self._assign(node.target, node.value, node.annotation.annotation)
-        elif isinstance(node, cst.With):
-            self._enter_with(node)
-        elif isinstance(node, cst.DictElement) and _is_string(node.key, "PGOPTIONS"):
-            self._pgoptions(node.value)
-        elif isinstance(node, cst.Expr) and isinstance(node.value, STRING_NODES):
-            return False  # docstrings and other bare strings are never executed
-        elif isinstance(node, (cst.Assert, cst.Raise, cst.Comparison)):
-            self._remember_asserted(node)
-            return False
-        elif isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value in _PROSE_KEYWORDS:
-            return False
-        elif isinstance(node, cst.Call):
-            return self._call(node)
-        elif isinstance(node, STRING_NODES):
-            self._string(node)
-            return False
-        return True
+        visit = _VISITORS.get(type(node))
+        return True if visit is None else visit(self, node)
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, cst.FunctionDef):
-            self._scopes.pop()
-            self._functions.pop()
-            self._atomic_depth -= _is_atomic_decorated(original_node, self._chain)
-        elif isinstance(original_node, cst.ClassDef):
-            self._scopes.pop()
-        elif isinstance(original_node, cst.Lambda):
-            self._functions.pop()
-        elif isinstance(original_node, cst.With):
-            self._atomic_depth -= self._atomic_items(original_node)
-        elif isinstance(original_node, cst.Module):
-            self._resolve_names()
-            self._recognise_calls()
-            self._collect_free_strings()
+        leave = _LEAVERS.get(type(original_node))
+        if leave is not None:
+            leave(self, original_node)
+
+    def _visit_function(self, node: cst.FunctionDef) -> bool:
+        self._enter_function(node)
+        return True
+
+    def _visit_class(self, node: cst.ClassDef) -> bool:
+        self._push_scope(CLASS)
+        return True
+
+    def _visit_lambda(self, node: cst.Lambda) -> bool:
+        self._functions.append(node)
+        return True
+
+    def _visit_import(self, node: cst.Import | cst.ImportFrom) -> bool:
+        self._imports(node)
+        return True
+
+    def _visit_assign(self, node: cst.Assign) -> bool:
+        for target in node.targets:
+            self._assign(target.target, node.value)
+        return True
+
+    def _visit_ann_assign(self, node: cst.AnnAssign) -> bool:
+        self._assign(node.target, node.value, node.annotation.annotation)
+        return True
+
+    def _visit_with(self, node: cst.With) -> bool:
+        self._enter_with(node)
+        return True
+
+    def _visit_dict_element(self, node: cst.DictElement) -> bool:
+        if _is_string(node.key, "PGOPTIONS"):
+            self._pgoptions(node.value)
+        return True
+
+    def _visit_expr(self, node: cst.Expr) -> bool:
+        return not isinstance(node.value, STRING_NODES)  # docstrings and other bare strings are never executed
+
+    def _visit_asserted(self, node: cst.CSTNode) -> bool:
+        self._remember_asserted(node)
+        return False
+
+    def _visit_arg(self, node: cst.Arg) -> bool:
+        return node.keyword is None or node.keyword.value not in _PROSE_KEYWORDS
+
+    def _visit_string(self, node: cst.CSTNode) -> bool:
+        self._string(node)
+        return False
+
+    def _leave_function(self, node: cst.FunctionDef) -> None:
+        self._scopes.pop()
+        self._functions.pop()
+        self._atomic_depth -= _is_atomic_decorated(node, self._chain)
+
+    def _leave_class(self, node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def _leave_lambda(self, node: cst.Lambda) -> None:
+        self._functions.pop()
+
+    def _leave_with(self, node: cst.With) -> None:
+        self._atomic_depth -= self._atomic_items(node)
+
+    def _leave_module(self, node: cst.Module) -> None:
+        self._resolve_names()
+        self._recognise_calls()
+        self._collect_free_strings()
 
     @property
     def _chain(self) -> tuple[Scope, ...]:
@@ -409,6 +439,33 @@ class SqlCollector(cst.CSTVisitor):
             if kind is not None:
                 return kind
         return None
+
+
+_VISITORS = {
+    cst.FunctionDef: SqlCollector._visit_function,
+    cst.ClassDef: SqlCollector._visit_class,
+    cst.Lambda: SqlCollector._visit_lambda,
+    cst.Import: SqlCollector._visit_import,
+    cst.ImportFrom: SqlCollector._visit_import,
+    cst.Assign: SqlCollector._visit_assign,
+    cst.AnnAssign: SqlCollector._visit_ann_assign,
+    cst.With: SqlCollector._visit_with,
+    cst.DictElement: SqlCollector._visit_dict_element,
+    cst.Expr: SqlCollector._visit_expr,
+    cst.Assert: SqlCollector._visit_asserted,
+    cst.Raise: SqlCollector._visit_asserted,
+    cst.Comparison: SqlCollector._visit_asserted,
+    cst.Arg: SqlCollector._visit_arg,
+    cst.Call: SqlCollector._call,
+    **{string: SqlCollector._visit_string for string in STRING_NODES},
+}
+_LEAVERS = {
+    cst.FunctionDef: SqlCollector._leave_function,
+    cst.ClassDef: SqlCollector._leave_class,
+    cst.Lambda: SqlCollector._leave_lambda,
+    cst.With: SqlCollector._leave_with,
+    cst.Module: SqlCollector._leave_module,
+}
 
 
 def _call_name(func: cst.BaseExpression) -> tuple[str, str]:
