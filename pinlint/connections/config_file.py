@@ -6,9 +6,11 @@ import re
 from typing import Iterator
 
 from pinlint.connections.dsn import parse_connection_string
+from pinlint.diagnostics import Confidence
 from pinlint.connections.files import read_config_values
-from pinlint.connections.model import ENVIRONMENT, LIBPQ, URL, Connection, Setting
+from pinlint.connections.model import ENVIRONMENT, LIBPQ, SETTINGS, URL, Connection, Setting
 
+RESET_QUERY_KEYS = frozenset({"server_reset_query", "reset_query"})
 # docker-compose `environment:` lists hold `NAME=value` strings.
 _ASSIGNMENT = re.compile(r"^(?P<key>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$", re.DOTALL)
 Place = tuple[int, int, int]  # row, column, length of the value
@@ -29,6 +31,8 @@ def connections_in(text: str, fmt: str) -> Iterator[tuple[Connection, Place]]:
 def _connection(key: str, value: str) -> Connection | None:
     if key.upper() == "PGOPTIONS":
         return Connection(LIBPQ, ENVIRONMENT, "`PGOPTIONS`", {"options": Setting(value)}, None)
+    if key.lower() in RESET_QUERY_KEYS:  # a pool's (PgBouncer's, pgcat's) reset query setting
+        return Connection(LIBPQ, SETTINGS, f"`{key}`", {"reset_query": Setting(value)}, None, confidence=Confidence.MEDIUM)
     parsed = parse_connection_string(value, strict=True)
     if parsed is None:
         return None

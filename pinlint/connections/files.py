@@ -81,7 +81,6 @@ _ENV_ASSIGNMENT = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][\w.-]*)
 _ENV_DOUBLE_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
 _ENV_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _ENV_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
-_ENV_COMMENT = re.compile(r"\s#")
 
 
 def _env_values(text: str) -> list[ConfigValue]:
@@ -109,7 +108,7 @@ def _env_value(text: str, start: int) -> tuple[str, int]:
     # Unquoted, or a quote that never closes: the rest of the line up to a ` #` comment.
     line_end = text.find("\n", start)
     line_end = len(text) if line_end < 0 else line_end
-    return _ENV_COMMENT.split(text[start:line_end], 1)[0].rstrip(), line_end
+    return _INLINE_COMMENT.split(text[start:line_end], 1)[0].rstrip(), line_end
 
 
 # --- .properties ------------------------------------------------------------------------------
@@ -173,7 +172,6 @@ _INI_TOP_SECTION = "pinlint: keys before any section"
 # A default_section no file uses makes [DEFAULT] ordinary, so its keys are reported once,
 # not copied into every section.
 _INI_NO_DEFAULT_SECTION = "pinlint: no default section"
-_INI_OPTION = re.compile(r"[ \t]*(?P<key>.*?)[ \t]*[=:][ \t]*")  # configparser's: the key ends at the first = or :
 
 
 def _ini_values(text: str) -> list[ConfigValue]:
@@ -204,12 +202,13 @@ def _ini_values(text: str) -> list[ConfigValue]:
 def _locate_ini(lines: list[str], key: str, first_line: str, start: int) -> tuple[int, int] | None:
     """The position of a value whose first line is `first_line`, on or after the line holding `key`."""
     for index in range(start, len(lines)):
-        option = _INI_OPTION.match(lines[index])
-        if not option or option["key"] != key:
+        pair = _split_pair(lines[index])  # as configparser does: the key ends at the first = or :
+        if not pair or pair[0] != key:
             continue
-        if lines[index][option.end():].startswith(first_line):
-            return index + 1, option.end() + 1
-        if not lines[index][option.end():].strip():  # the value starts on a continuation line
+        value_start = pair[1]
+        if lines[index][value_start:].startswith(first_line):
+            return index + 1, value_start + 1
+        if not lines[index][value_start:].strip():  # the value starts on a continuation line
             following = next((row for row in range(index + 1, len(lines)) if lines[row].strip()), None)
             if following is not None and lines[following].lstrip().startswith(first_line):
                 return following + 1, len(lines[following]) - len(lines[following].lstrip()) + 1
@@ -349,8 +348,6 @@ def _yaml_values(text: str) -> list[ConfigValue]:
 
 _LIST_ITEM = re.compile(r"[ \t]*-[ \t]+")
 _LIST_ITEM_MAPPING = re.compile(r"[\w.-]+:[ \t]")  # `- name: DATABASE_URL` is a mapping inside a list
-_KEY_VALUE = re.compile(r"[ \t]*(?P<key>[^=:]*?)[ \t]*[=:][ \t]*(?P<value>.*?)[ \t]*$")
-_TRAILING_COMMENT = re.compile(r"\s+#")
 
 
 def _scan_lines(text: str) -> list[ConfigValue]:
@@ -365,13 +362,14 @@ def _scan_lines(text: str) -> list[ConfigValue]:
             continue
         item = _LIST_ITEM.match(line)
         if item and not _LIST_ITEM_MAPPING.match(line, item.end()):
-            key, value, start = "", line[item.end():].rstrip(), item.end()
-        elif pair := _KEY_VALUE.match(line, item.end() if item else 0):
-            key, value, start = _unquote(pair["key"]), pair["value"], pair.start("value")
+            key, start = "", item.end()
+        elif pair := _split_pair(line, item.end() if item else 0):
+            key, start = _unquote(pair[0]), pair[1]
         else:
             continue
+        value = line[start:].rstrip()
         if not _quoted(value):
-            value = _TRAILING_COMMENT.split(value, 1)[0]
+            value = _INLINE_COMMENT.split(value, 1)[0].rstrip()
         value = _unquote(value)
         if value:
             values.append(ConfigValue(key, value, row, start + 1))
@@ -387,6 +385,18 @@ def _unquote(text: str) -> str:
 
 
 # --- shared -----------------------------------------------------------------------------------
+
+# Plain string scans and simple patterns only: a lazy `key` group before `[ \t]*=` backtracks
+# quadratically on long runs of blanks.
+_SEPARATOR = re.compile(r"[=:][ \t]*")
+_INLINE_COMMENT = re.compile(r"\s#")
+
+
+def _split_pair(line: str, start: int = 0) -> tuple[str, int] | None:
+    """The stripped key before the first = or : after `start`, and the offset of the value after it."""
+    separator = _SEPARATOR.search(line, start)
+    return (line[start:separator.start()].strip(), separator.end()) if separator else None
+
 
 
 class _LineIndex:

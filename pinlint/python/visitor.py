@@ -26,6 +26,7 @@ from pinlint.connections.dsn import parse_connection_string
 from pinlint.connections.model import ENVIRONMENT, LIBPQ, URL, UNKNOWN, Connection, Setting
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
+from pinlint.drivers.psycopg2 import CHARACTERISTICS
 from pinlint.drivers.site import ApiCall, CallSite, HookKind, describe
 from pinlint.python.dialect import DialectEvidence
 from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values, dotted, record_import, resolve
@@ -91,6 +92,8 @@ class SqlCollector(cst.CSTVisitor):
         self._decorated: list[tuple[cst.FunctionDef, cst.Call, tuple[Scope, ...]]] = []
         self._calls: list[_Call] = []
         self._autocommit: set[tuple[int, str]] = set()  # (function, receiver) with autocommit on
+        # `conn.isolation_level = ...` and friends: psycopg2's setters behave like set_session().
+        self._characteristics: list[tuple[cst.Attribute, cst.BaseExpression, tuple[Scope, ...], Functions]] = []
         self._atomic_depth = 0
         self._modules: set[str] = set()
         self._pending: list[tuple[str, tuple[Scope, ...], Functions]] = []
@@ -257,6 +260,8 @@ class SqlCollector(cst.CSTVisitor):
                         break
             if target.attr.value == "autocommit" and _is_true(value) and owner:
                 self._autocommit.add(self._local(owner))
+            if target.attr.value in CHARACTERISTICS and value is not None and owner:
+                self._characteristics.append((target, value, self._chain, tuple(self._functions)))
         elif isinstance(target, cst.Subscript) and value is not None and _subscript_is(target, "PGOPTIONS"):
             self._pgoptions(value)
 
@@ -420,6 +425,16 @@ class SqlCollector(cst.CSTVisitor):
                     self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
             for function, kind in drivers.hooks_registered(site):
                 self._mark_hook(function, kind)
+        for target, value, chain, functions in self._characteristics:
+            owner = dotted(target.value)
+            receiver = resolve(target.value, chain)
+            if receiver == "psycopg2.connection" or (receiver is None and self._imported("psycopg2")):
+                self.api_calls.append((ApiCall(
+                    "psycopg2.connection.set_session", f"`{owner}.{target.attr.value} = ...`",
+                    {target.attr.value: Setting(read_constant(value, chain), value)}, target,
+                    Confidence.HIGH if receiver else Confidence.MEDIUM,
+                    facts={"autocommit": self._local(owner, functions) in self._autocommit},
+                ), functions))
         for definition, decorator, chain in self._decorated:
             for function, kind in drivers.hooks_registered(self._site(decorator, chain)):
                 self._mark_hook(function or definition, kind)

@@ -8,7 +8,7 @@ from pinlint.connections.model import ASYNCPG, POOL, Connection
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import DriverRule, PythonCase, SqlContext
 from pinlint.sql.classify import pg_set
-from pinlint.sql.lexer import POSTGRES, Statement
+from pinlint.sql.lexer import POSTGRES, Statement, lex, statements
 from pinlint.targets import Target, pins
 
 _RESET_QUERY = "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL"
@@ -30,6 +30,7 @@ class PoolResetQuery(DriverRule):
         PythonCase("import asyncpg\nasyncpg.create_pool(dsn)", targets=[Target.PGBOUNCER]),
         PythonCase("from psycopg_pool import ConnectionPool\n"
                    "def reset(conn):\n    conn.execute('ROLLBACK')\nConnectionPool(dsn, reset=reset)"),
+        PythonCase("[pgbouncer]\nserver_reset_query =\n", filename="pgbouncer.ini"),
     ]
     INVALID = [
         PythonCase("import asyncpg\nasyncpg.create_pool(dsn)"),
@@ -37,6 +38,7 @@ class PoolResetQuery(DriverRule):
         PythonCase("from asyncpg import create_pool as make\nasync def f():\n    return await make(dsn, min_size=1)"),
         PythonCase("from psycopg_pool import ConnectionPool\n"
                    "def reset(conn):\n    conn.execute('DISCARD ALL')\nConnectionPool(dsn, reset=reset)"),
+        PythonCase("[pgbouncer]\nserver_reset_query = DISCARD ALL\n", filename="pgbouncer.ini"),
         PythonCase("from sqlalchemy import event\n@event.listens_for(engine, 'reset')\n"
                    "def reset(dbapi_connection, record, state):\n    dbapi_connection.cursor().execute('RESET ALL')"),
     ]
@@ -51,16 +53,37 @@ class PoolResetQuery(DriverRule):
                 _EVERY_CONNECTION, ASYNCPG_FIX, confidence=connection.confidence, anchor=connection.anchor,
             )
 
+        query = connection.get("reset_query")
+        if query is not None and isinstance(query.value, str):
+            resets = [s for s in statements(lex(query.value, POSTGRES)) if _resets_session(s)]
+            if resets:
+                yield Hit(
+                    self.code,
+                    f"{connection.described} runs `{_head(resets[0])}` whenever the pool releases a server "
+                    "connection (a pooler in front of RDS Proxy)",
+                    _EVERY_CONNECTION,
+                    "Leave the reset query empty in front of RDS Proxy (transaction pooling needs none)",
+                    confidence=connection.confidence,
+                )
+
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         """`DISCARD` or `RESET ALL` in a function the pool runs to reset connections."""
         if ctx.hook is None or not ctx.hook.resets or stmt.dialect != POSTGRES:
             return
-        command = pg_set(stmt)
-        if stmt.word(0) == "DISCARD" or (command is not None and command.verb == "RESET" and command.kind == "all"):
+        if _resets_session(stmt):
             yield Hit(
                 self.code,
-                f"the pool's reset runs `{' '.join(t.text for t in stmt.tokens[:2])}`",
+                f"the pool's reset runs `{_head(stmt)}`",
                 _EVERY_CONNECTION,
                 "Reset with `ROLLBACK` only (or nothing): session state should not be set in the first place",
                 stmt.start,
             )
+
+
+def _resets_session(stmt: Statement) -> bool:
+    command = pg_set(stmt)
+    return stmt.word(0) == "DISCARD" or (command is not None and command.verb == "RESET" and command.kind == "all")
+
+
+def _head(stmt: Statement) -> str:
+    return " ".join(t.text for t in stmt.tokens[:2])
