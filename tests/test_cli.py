@@ -333,3 +333,41 @@ def test_console_script_and_module_entry_points(project):
     assert module.returncode == 1 and module.stdout.startswith("a.sql:1:1: PIN110")
     help_text = subprocess.run([sys.executable, "-m", "pinlint", "check", "--help"], capture_output=True, text=True).stdout
     assert "--target NAME" in help_text and "exit codes: 0 no findings, 1 findings, 2 usage" in help_text
+
+
+def test_driver_and_config_findings_through_the_cli(project, capsys):
+    write(project / "app" / "pool.py", """\
+        import asyncpg as pg
+
+        async def make(dsn):
+            return await pg.create_pool(dsn, server_settings={"jit": "off"}, reset=None)
+        """)
+    write(project / "deploy" / "docker-compose.yml", """\
+        services:
+          worker:
+            environment:
+              - PGOPTIONS=-c statement_timeout=0
+        """)
+    code, out, err = run(capsys, "check", "--output-format", "concise")
+    assert code == 1
+    assert out == (
+        "app/pool.py:4:18: PIN203 `asyncpg.create_pool()` resets every released connection with "
+        "`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: pins the session on RDS Proxy "
+        "(every connection of the pool, at every release)\n"
+        "app/pool.py:4:54: PIN201 `asyncpg.create_pool()` sends `server_settings` `jit` as startup parameters: "
+        "rejects the connection on RDS Proxy (“RDS Proxy currently doesn't support the option jit”); rejects the "
+        "connection on PgBouncer (“unsupported startup parameter: jit”)\n"
+        "deploy/docker-compose.yml:4:19: PIN201 `PGOPTIONS` sends `options=-c statement_timeout=0` as a startup "
+        "parameter: rejects the connection on RDS Proxy (“RDS Proxy currently doesn't support command-line "
+        "options”); rejects the connection on PgBouncer (“unsupported startup parameter in options: "
+        "statement_timeout”)\n"
+    )
+    code, out, err = run(capsys, "check", "--statistics")
+    assert (code, out) == (1, "2\tPIN201\trejected-startup-parameter\n1\tPIN203\tpool-reset-query\n")
+
+
+def test_rule_command_documents_driver_rules(project, capsys):
+    code, out, err = run(capsys, "rule", "PIN202")
+    assert code == 0
+    assert out.startswith("# PIN202 driver-prepared-statements\n")
+    assert "prepare_threshold=None" in out and "statement_cache_size=0" in out

@@ -174,11 +174,22 @@ _INI_TOP_SECTION = "pinlint: keys before any section"
 _INI_NO_DEFAULT_SECTION = "pinlint: no default section"
 
 
+class _IniParser(configparser.ConfigParser):
+    """configparser keeping keys as written, with a linear option pattern.
+
+    The stock pattern's lazy key group followed by optional blanks backtracks quadratically on a
+    long run of blanks; a greedy `[^=:]*` ends at the same first = or :, and configparser strips
+    the key and the value itself.
+    """
+
+    OPTCRE_NV = re.compile(r"(?P<option>[^=:]*)(?:(?P<vi>[=:])\s*(?P<value>.*))?$")
+
+    def optionxform(self, optionstr: str) -> str:
+        return optionstr
+
+
 def _ini_values(text: str) -> list[ConfigValue]:
-    parser = configparser.ConfigParser(
-        interpolation=None, strict=False, allow_no_value=True, default_section=_INI_NO_DEFAULT_SECTION
-    )
-    parser.optionxform = str  # type: ignore[assignment, method-assign]
+    parser = _IniParser(interpolation=None, strict=False, allow_no_value=True, default_section=_INI_NO_DEFAULT_SECTION)
     try:
         parser.read_string(f"[{_INI_TOP_SECTION}]\n{text}")
     except AttributeError as error:  # configparser's crash on an indented line under a key without value
@@ -188,14 +199,14 @@ def _ini_values(text: str) -> list[ConfigValue]:
     search_from = 0  # keeps a repeated key or value on its own line
     for section in parser.sections():
         for key, raw_value in parser.items(section, raw=True):
-            value = (raw_value or "").strip()
-            if not value:
+            written = (raw_value or "").strip()
+            if not _unquote(written):
                 continue
-            first_line = value.split("\n", 1)[0]
+            first_line = written.split("\n", 1)[0]
             position = _locate_ini(lines, key, first_line, search_from) or _locate_ini(lines, key, first_line, 0)
             if position:
                 search_from = position[0]
-            values.append(ConfigValue(key, value, *(position or (1, 1))))
+            values.append(ConfigValue(key, _unquote(written), *(position or (1, 1))))
     return sorted(values, key=lambda found: (found.row, found.col))  # merged duplicate sections break file order
 
 
