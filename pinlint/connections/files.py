@@ -269,11 +269,10 @@ class _TomlLocator:
         self._by_key_and_text: dict[tuple[str, str], deque[int]] = {}
         for match in _TOML_ASSIGNMENT.finditer(text):
             if not _in_comment(text, match.start()):
-                key = _unquote(match["key"])
-                self._by_key.setdefault(key, deque()).append(match.end())
-                self._by_key_and_text.setdefault((key, self._literal_first_line(match.end())), deque()).append(
-                    match.end()
-                )
+                key, quote_offset = _unquote(match["key"]), match.end()
+                self._by_key.setdefault(key, deque()).append(quote_offset)
+                literal = (key, self._literal_first_line(quote_offset))
+                self._by_key_and_text.setdefault(literal, deque()).append(quote_offset)
         self._next_literal: dict[str, int] = {}  # per literal: the offset to resume searching from
 
     def locate(self, key: str, value: str) -> int | None:
@@ -296,7 +295,7 @@ class _TomlLocator:
         text = self._text
         closing = text[quote_offset]
         start = quote_offset + 1
-        if text.startswith(closing * 3, quote_offset):  # a newline right after \"\"\" is not content
+        if text.startswith(closing * 3, quote_offset):  # a newline right after opening triple quotes is not content
             closing *= 3
             start = quote_offset + (4 if text.startswith("\n", quote_offset + 3) else 3)
         line_end = text.find("\n", start)
@@ -351,6 +350,7 @@ def _yaml_values(text: str) -> list[ConfigValue]:
                 visit(value_node, key_node.value if isinstance(key_node, yaml.ScalarNode) else "")
 
     for document in yaml.compose_all(text, Loader=_YAML_LOADER):
+        visited.clear()  # aliases stay within a document, and a freed document's ids may be reused
         visit(document, "")
     return values
 
@@ -407,7 +407,6 @@ def _split_pair(line: str, start: int = 0) -> tuple[str, int] | None:
     """The stripped key before the first = or : after `start`, and the offset of the value after it."""
     separator = _SEPARATOR.search(line, start)
     return (line[start:separator.start()].strip(), separator.end()) if separator else None
-
 
 
 class _LineIndex:

@@ -8,7 +8,7 @@ from typing import Callable
 import libcst as cst
 
 from pinlint.connections.dsn import parse_connection_string
-from pinlint.connections.model import UNKNOWN, Setting
+from pinlint.connections.model import Setting
 from pinlint.diagnostics import Confidence
 
 

@@ -13,7 +13,7 @@ from pinlint.diagnostics import Hit
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.site import HookKind
 from pinlint.python.strings import opening_quote_offset
-from pinlint.python.visitor import Functions, SqlCollector
+from pinlint.python.visitor import SqlCollector
 from pinlint.rules.base import Rule
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
 from pinlint.sql.analyze import analyze_sql

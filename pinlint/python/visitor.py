@@ -27,7 +27,7 @@ from pinlint.connections.model import ENVIRONMENT, LIBPQ, URL, UNKNOWN, Connecti
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
 from pinlint.drivers.psycopg2 import CHARACTERISTICS
-from pinlint.drivers.site import ApiCall, CallSite, HookKind, describe
+from pinlint.drivers.site import ApiCall, HookKind, describe
 from pinlint.python.dialect import DialectEvidence
 from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values, dotted, record_import, resolve
 from pinlint.python.sql_calls import (
