@@ -102,6 +102,7 @@ url = postgres://default
 [db]
 url = postgres://same
 Mixed_Case: value with spaces
+quoted = "postgres://q"
 multi =
     line one
     line two
@@ -119,9 +120,10 @@ def test_ini():
         V("url", "postgres://default", 5, 7),
         V("url", "postgres://same", 7, 7),
         V("Mixed_Case", "value with spaces", 8, 13),
-        V("multi", "line one\nline two", 10, 5),
-        V("url", "postgres://same", 14, 7),
-        V("inline", "first\nsecond", 15, 10),
+        V("quoted", "postgres://q", 9, 10),
+        V("multi", "line one\nline two", 11, 5),
+        V("url", "postgres://same", 15, 7),
+        V("inline", "first\nsecond", 16, 10),
     ]
 
 
@@ -273,6 +275,8 @@ JUNK = [
     "&a [*a]",
     "\tkey:\n\t- x",
     "[s]\nflag\n  continued",
+    "- " + " " * 20000 + "x",  # the stock configparser pattern backtracks for seconds on this
+    "a" + " " * 20000 + ":",
 ]
 
 

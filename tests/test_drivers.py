@@ -226,3 +226,8 @@ def test_config_files_are_discovered_and_reported_at_the_value(tmp_path):
 def test_a_config_file_suppression_covers_the_next_line():
     source = "# pinlint: ignore[PIN201]\nPGOPTIONS=-c statement_timeout=5s\nOTHER=-c x\n"
     assert lint(source, filename=".env") == []
+
+
+def test_a_quoted_compose_item_is_reported_at_its_value():
+    [finding] = lint('services:\n  w:\n    environment:\n      - "PGOPTIONS=-c x=1"\n', filename="compose.yaml")
+    assert (finding.row, finding.col, finding.end_col, finding.code) == (4, 20, 26, "PIN201")

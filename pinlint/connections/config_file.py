@@ -17,15 +17,19 @@ Place = tuple[int, int, int]  # row, column, length of the value
 
 
 def connections_in(text: str, fmt: str) -> Iterator[tuple[Connection, Place]]:
+    lines = text.splitlines()
     for item in read_config_values(text, fmt):
         found = _connection(item.key, item.value)
-        shift = 0
+        shift, length = 0, len(item.value)
         assignment = _ASSIGNMENT.match(item.value)
         if found is None and assignment is not None:
             found = _connection(assignment.group("key"), assignment.group("value"))
-            shift = assignment.start("value")
+            # Past `NAME=`, and past the opening quote that the value's column points at.
+            line = lines[item.row - 1] if 0 < item.row <= len(lines) else ""
+            quoted = line[item.col - 1: item.col] in ("'", '"')
+            shift, length = assignment.start("value") + quoted, len(assignment.group("value"))
         if found is not None:
-            yield found, (item.row, item.col + shift, len(item.value) - shift)
+            yield found, (item.row, item.col + shift, length)
 
 
 def _connection(key: str, value: str) -> Connection | None:
