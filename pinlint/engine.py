@@ -100,8 +100,7 @@ def lint_source(
     # Line suppressions first, so a file-level one is only marked used for what they left.
     kept = [p for p in placed if not any(s.covers(p.hit.code, p.row) for s in suppressions if not s.file_level)]
     kept = [p for p in kept if not any(s.covers(p.hit.code, p.row) for s in suppressions if s.file_level)]
-    # Two libraries can recognise the same call (psycopg and psycopg2 both have `cursor(name)`).
-    findings = list(dict.fromkeys(f for p in kept if (f := _finding(display, p, settings)) is not None))
+    findings = [f for p in kept if (f := _finding(display, p, settings)) is not None]
     findings.extend(_unused_suppressions(display, suppressions, enabled))
     report.findings = sorted(findings, key=Finding.sort_key)
     if report.findings:

@@ -231,3 +231,8 @@ def test_a_config_file_suppression_covers_the_next_line():
 def test_a_quoted_compose_item_is_reported_at_its_value():
     [finding] = lint('services:\n  w:\n    environment:\n      - "PGOPTIONS=-c x=1"\n', filename="compose.yaml")
     assert (finding.row, finding.col, finding.end_col, finding.code) == (4, 20, 26, "PIN201")
+
+
+def test_a_named_cursor_is_one_finding_when_both_psycopg_generations_are_imported():
+    findings = lint("import psycopg\nimport psycopg2\ndef f(conn):\n    return conn.cursor('export')\n")
+    assert summary(findings) == [(4, 12, "PIN111", "medium")]

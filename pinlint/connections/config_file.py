@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from pinlint.connections.dsn import parse_connection_string
-from pinlint.diagnostics import Confidence
+from pinlint.connections.dsn import parse_connection_string, string_connection
 from pinlint.connections.files import read_config_values
-from pinlint.connections.model import ENVIRONMENT, LIBPQ, SETTINGS, URL, Connection, Setting
+from pinlint.connections.model import LIBPQ, SETTINGS, Connection, Setting, pgoptions
+from pinlint.diagnostics import Confidence
 
 RESET_QUERY_KEYS = frozenset({"server_reset_query", "reset_query"})
 # docker-compose `environment:` lists hold `NAME=value` strings.
@@ -34,12 +34,10 @@ def connections_in(text: str, fmt: str) -> Iterator[tuple[Connection, Place]]:
 
 def _connection(key: str, value: str) -> Connection | None:
     if key.upper() == "PGOPTIONS":
-        return Connection(LIBPQ, ENVIRONMENT, "`PGOPTIONS`", {"options": Setting(value)}, None)
+        return pgoptions(Setting(value))
     if key.lower() in RESET_QUERY_KEYS:  # a pool's (PgBouncer's, pgcat's) reset query setting
         return Connection(LIBPQ, SETTINGS, f"`{key}`", {"reset_query": Setting(value)}, None, confidence=Confidence.MEDIUM)
     parsed = parse_connection_string(value, strict=True)
     if parsed is None:
         return None
-    params = {k: Setting(v) for k, v in parsed.params.items()}
-    described = f"the {parsed.form} in `{key}`" if key else f"this {parsed.form}"
-    return Connection(parsed.driver, URL, described, params, None)
+    return string_connection(parsed, f"the {parsed.form} in `{key}`" if key else f"this {parsed.form}")

@@ -14,8 +14,9 @@ from urllib.parse import unquote, urlsplit
 
 from pinlint.connections.model import (
     AIOMYSQL, ASYNCMY, ASYNCPG, LIBPQ, MYSQL_CONNECTOR, MYSQL_JDBC, MYSQLCLIENT, PG8000, PGJDBC, PSYCOPG,
-    PSYCOPG2, PYMYSQL,
+    PSYCOPG2, PYMYSQL, URL, Connection, Setting,
 )
+from pinlint.diagnostics import Confidence
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
 # SQLAlchemy's `dialect+driver` names; a bare dialect uses its default driver.
@@ -62,6 +63,14 @@ def parse_connection_string(text: str, strict: bool = False) -> ConnectionString
     if params is None or (strict and (len(params) < 2 or not _CONNINFO_ANCHORS & params.keys())):
         return None
     return ConnectionString(POSTGRES, LIBPQ, params, form="conninfo")
+
+
+def string_connection(
+    parsed: ConnectionString, described: str, anchor: object = None, confidence: Confidence = Confidence.HIGH
+) -> Connection:
+    """What a connection string says about the connection, wherever it was written."""
+    params = {k: Setting(v, anchor) for k, v in parsed.params.items()}
+    return Connection(parsed.driver, URL, described, params, anchor, confidence=confidence)
 
 
 def _parse_url(text: str) -> ConnectionString | None:

@@ -89,3 +89,8 @@ class Connection:
     @property
     def is_mysql(self) -> bool:
         return self.driver in MYSQL_DRIVERS
+
+
+def pgoptions(value: Setting, anchor: object = None) -> Connection:
+    """`PGOPTIONS` in the environment is libpq's `options` for every connection of the process."""
+    return Connection(LIBPQ, ENVIRONMENT, "`PGOPTIONS`", {"options": value}, anchor)

@@ -38,9 +38,16 @@ def returns(callee: str) -> str | None:
 
 
 def recognise(site: CallSite) -> Iterator[object]:
-    """Connections and API calls the libraries see in one call site."""
+    """Connections and API calls the libraries see in one call site. An API both psycopg
+    generations share (`cursor(name)`) is seen once, whichever module the file imports."""
+    seen_apis: set[str] = set()
     for library in _LIBRARIES:
-        yield from library.recognise(site)
+        for found in library.recognise(site):
+            if isinstance(found, ApiCall):
+                if found.api in seen_apis:
+                    continue
+                seen_apis.add(found.api)
+            yield found
 
 
 def hooks_registered(site: CallSite) -> Iterator[tuple[object, HookKind]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.model import CONNECT, POOL, PSYCOPG, PSYCOPG_POOL, Connection, Setting
-from pinlint.drivers.site import NEW_CONNECTION, RESET, ApiCall, CallSite, HookKind, add_conninfo
+from pinlint.drivers.site import NAMED_CURSOR, NEW_CONNECTION, RESET, ApiCall, CallSite, HookKind, add_conninfo, named_cursor
 
 ALIASES = {
     "psycopg.Connection.connect": "psycopg.connect",
@@ -47,17 +47,16 @@ def recognise(site: CallSite) -> Iterator[object]:
     elif site.qualified == "psycopg_pool.ConnectionPool":
         yield _pool(site)
     elif site.qualified == "psycopg.ServerCursor":
-        yield ApiCall("psycopg.Connection.cursor", site.described, site.keywords(), site.node,
+        yield ApiCall(NAMED_CURSOR, site.described, site.keywords(), site.node,
                       positional=[Setting(site.read(a), a) for a in site.positional()[1:]])
     elif site.is_method and site.method in ("execute", "executemany", "cursor"):
         resolved = site.receiver in ("psycopg.Connection", "psycopg.Cursor")
         if not resolved and not site.may_be("psycopg"):
             return
         if site.method == "cursor":
-            name = site.argument(0, "name")
-            if name is not None and site.names_first_argument:
-                yield ApiCall("psycopg.Connection.cursor", site.described, site.keywords(), site.node,
-                              site.confidence(resolved), [Setting(site.read(name), name)])
+            cursor = named_cursor(site, resolved)
+            if cursor is not None:
+                yield cursor
         elif site.argument(None, "prepare") is not None:
             yield ApiCall("psycopg.Cursor.execute", site.described, site.keywords(), site.node, site.confidence(resolved))
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pinlint.connections.model import CONNECT, POOL, PSYCOPG2, Connection, Setting
-from pinlint.drivers.site import ApiCall, CallSite, HookKind, add_conninfo
+from pinlint.connections.model import CONNECT, POOL, PSYCOPG2, Connection
+from pinlint.drivers.site import ApiCall, CallSite, HookKind, add_conninfo, named_cursor
 
 ALIASES = {
     "psycopg2.extensions.connection": "psycopg2.connection",
@@ -44,10 +44,9 @@ def recognise(site: CallSite) -> Iterator[object]:
         if not resolved and not site.may_be("psycopg2"):
             return
         if site.method == "cursor":
-            name = site.argument(0, "name")
-            if name is not None and site.names_first_argument:
-                yield ApiCall("psycopg2.connection.cursor", site.described, site.keywords(), site.node,
-                              site.confidence(resolved), [Setting(site.read(name), name)])
+            cursor = named_cursor(site, resolved)
+            if cursor is not None:
+                yield cursor
         else:
             yield ApiCall("psycopg2.connection.set_session", site.described, site.keywords(), site.node,
                           site.confidence(resolved), facts={"autocommit": site.autocommit})

@@ -36,7 +36,10 @@ class CallSite:
     imported: Callable[[str], bool]  # whether the module imports this library
     in_atomic: bool = False  # inside Django's `transaction.atomic()`
     autocommit: bool = False  # the module turns autocommit on for this receiver
-    described: str = ""
+
+    @property
+    def described(self) -> str:
+        return describe(self.node)
 
     @property
     def is_method(self) -> bool:
@@ -118,6 +121,19 @@ def describe(node: cst.Call) -> str:
     if isinstance(func, cst.Name):
         return f"`{func.value}()`"
     return "the call"
+
+
+# psycopg 3 and psycopg2 declare the same server-side cursor for `conn.cursor(name, withhold=...)`.
+NAMED_CURSOR = "psycopg.named_cursor"
+
+
+def named_cursor(site: CallSite, resolved: bool) -> ApiCall | None:
+    """`conn.cursor(name, ...)` on a psycopg or psycopg2 connection."""
+    name = site.argument(0, "name")
+    if name is None or not site.names_first_argument:
+        return None
+    return ApiCall(NAMED_CURSOR, site.described, site.keywords(), site.node, site.confidence(resolved),
+                   [Setting(site.read(name), name)])
 
 
 def add_conninfo(params: dict[str, Setting], conninfo: Setting | None) -> None:

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from pinlint import drivers
-from pinlint.connections.dsn import parse_connection_string
-from pinlint.connections.model import ENVIRONMENT, LIBPQ, URL, UNKNOWN, Connection, Setting
+from pinlint.connections.dsn import parse_connection_string, string_connection
+from pinlint.connections.model import UNKNOWN, Connection, Setting, pgoptions
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
 from pinlint.drivers.psycopg2 import CHARACTERISTICS
-from pinlint.drivers.site import ApiCall, HookKind, describe
+from pinlint.drivers.site import ApiCall, HookKind
 from pinlint.python.dialect import DialectEvidence
 from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values, dotted, record_import, resolve
 from pinlint.python.sql_calls import (
@@ -266,11 +266,8 @@ class SqlCollector(cst.CSTVisitor):
             self._pgoptions(value)
 
     def _pgoptions(self, value: cst.BaseExpression) -> None:
-        """`PGOPTIONS` in the environment is libpq's `options` for every connection of the process."""
         setting = Setting(self._reader(self._chain)(value), value)
-        self.connections.append(
-            (Connection(LIBPQ, ENVIRONMENT, "`PGOPTIONS`", {"options": setting}, value), tuple(self._functions))
-        )
+        self.connections.append((pgoptions(setting, value), tuple(self._functions)))
 
     def _remember_asserted(self, node: cst.CSTNode) -> None:
         """Names compared or asserted on hold expected SQL of a test, not SQL to run."""
@@ -383,11 +380,7 @@ class SqlCollector(cst.CSTVisitor):
         parsed = parse_connection_string(text, strict=True)
         if parsed is None:
             return False
-        params = {k: Setting(v, node) for k, v in parsed.params.items()}
-        described = f"this {parsed.form}"
-        self.connections.append(
-            (Connection(parsed.driver, URL, described, params, node, confidence=Confidence.MEDIUM), functions)
-        )
+        self.connections.append((string_connection(parsed, f"this {parsed.form}", node, Confidence.MEDIUM), functions))
         return True
 
     # -- driver calls and hooks -----------------------------------------------------------------
@@ -411,7 +404,6 @@ class SqlCollector(cst.CSTVisitor):
             imported=self._imported,
             in_atomic=in_atomic,
             autocommit=is_method and self._local(dotted(func.value), functions) in self._autocommit,  # type: ignore[attr-defined]
-            described=describe(node),
         )
 
     def _recognise_calls(self) -> None:

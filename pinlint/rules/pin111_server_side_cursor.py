@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Confidence, Hit
-from pinlint.drivers.site import ApiCall
+from pinlint.drivers.site import NAMED_CURSOR, ApiCall
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, QIDENT, WORD, Statement
 from pinlint.targets import Target, breaks, on_pgbouncers, pins
@@ -16,7 +16,6 @@ _FIX = (
     "Page with keyset pagination (`WHERE id > $1 ORDER BY id LIMIT n`); behind PgBouncer "
     "alone, a cursor WITHOUT HOLD used inside one transaction also works"
 )
-_NAMED_CURSORS = ("psycopg.Connection.cursor", "psycopg2.connection.cursor")
 
 
 class ServerSideCursor(SqlRule):
@@ -71,7 +70,7 @@ class ServerSideCursor(SqlRule):
         )
 
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
-        if call.api in _NAMED_CURSORS:
+        if call.api == NAMED_CURSOR:
             name = call.positional[0].value if call.positional else None
             if name is None or name == "":
                 return  # psycopg's `cursor(name="")` is a client-side cursor
