@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from pinlint.config import apply, find_config, load_config
+    from pinlint.config import resolve_settings
     from pinlint.engine import Report, lint_paths, lint_source
     from pinlint.output import FORMATS
 
@@ -99,19 +99,13 @@ def _check(args: argparse.Namespace) -> int:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
 
     cwd = Path.cwd()
-    settings = Settings(root=cwd)
-    if not args.isolated:
-        config = Path(args.config) if args.config else find_config(_search_start(paths, args.stdin_filename, cwd))
-        if config is not None:
-            if not config.is_file():
-                raise ConfigError(f"no such configuration file: {config}")
-            settings = apply(Settings(root=config.resolve().parent, config_file=config), load_config(config), str(config))
-    settings = apply(settings, _flag_options(args), "command line")
+    search = [Path(args.stdin_filename)] if args.stdin_filename else paths
+    config = Path(args.config) if args.config else None
+    settings = resolve_settings(search, cwd, _flag_options(args), "command line", config, args.isolated)
     if args.force_exclude:
         settings = _replace(settings, force_exclude=True)
     if args.no_respect_gitignore:
         settings = _replace(settings, respect_gitignore=False)
-    settings.enabled_codes()  # reports bad selectors before any work
 
     if reading_stdin:
         display = args.stdin_filename or "-"
@@ -135,17 +129,6 @@ def _check(args: argparse.Namespace) -> int:
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _search_start(paths: list[Path], stdin_filename: str | None, cwd: Path) -> Path:
-    if stdin_filename:
-        return (cwd / stdin_filename).parent.resolve()
-    resolved = [(p if p.is_dir() else p.parent).resolve() for p in paths] or [cwd]
-    common = resolved[0]
-    for path in resolved[1:]:
-        while common not in (path, *path.parents):
-            common = common.parent
-    return common
 
 
 def _flag_options(args: argparse.Namespace) -> dict:

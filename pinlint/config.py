@@ -23,6 +23,34 @@ KEYS = _LIST_KEYS + (
 )
 
 
+def resolve_settings(
+    paths: list[Path], cwd: Path, options: dict[str, Any], origin: str,
+    config: Path | None = None, isolated: bool = False,
+) -> Settings:
+    """The settings of a run over ``paths``: [tool.pinlint] from ``config`` or the configuration
+    nearest to the paths' common directory, then ``options`` (front-end flags) on top. Every
+    front end resolves settings here, so the CLI and the flake8 plugin cannot disagree."""
+    settings = Settings(root=cwd)
+    if not isolated:
+        config = config if config is not None else find_config(_common_directory(paths, cwd))
+        if config is not None:
+            if not config.is_file():
+                raise ConfigError(f"no such configuration file: {config}")
+            settings = apply(Settings(root=config.resolve().parent, config_file=config), load_config(config), str(config))
+    settings = apply(settings, options, origin)
+    settings.enabled_codes()  # reports bad selectors before any work
+    return settings
+
+
+def _common_directory(paths: list[Path], cwd: Path) -> Path:
+    resolved = [(cwd / p if (cwd / p).is_dir() else (cwd / p).parent).resolve() for p in paths] or [cwd]
+    common = resolved[0]
+    for path in resolved[1:]:
+        while common not in (path, *path.parents):
+            common = common.parent
+    return common
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest `pinlint.toml`, or `pyproject.toml` with a `[tool.pinlint]` table, at or above ``start``."""
     for directory in (start, *start.parents):

@@ -68,5 +68,10 @@ class Finding:
     confidence: Confidence = field(compare=False)
     consequences: dict[str, str] = field(compare=False, hash=False)
 
+    @property
+    def line_text(self) -> str:
+        """The one-line diagnostic of flake8-style outputs: code, message and what to do."""
+        return f"{self.code} {self.message}. Fix: {self.fix}"
+
     def sort_key(self) -> tuple:
         return (self.path, self.row, self.col, self.code, self.message)

@@ -68,10 +68,9 @@ def lint_source(
     """Lint one file's bytes; ``display`` is the name findings carry and, by default, decides
     whether the bytes are Python, SQL or a config file. ``path``, when the bytes come from a file,
     lets project-wide facts (Django settings) be looked up around it."""
-    report = Report(files=1)
     if is_python is None:
         is_python = display.endswith(PYTHON_SUFFIXES)
-    config = None if is_python else config_format(display)
+    report = Report(files=1)
     if len(data) > MAX_FILE_BYTES:
         _report_unparsable(report, display, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; not linted", settings)
         return report
@@ -84,6 +83,13 @@ def lint_source(
         reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
         _report_unparsable(report, display, f"cannot decode the file: {reason}", settings)
         return report
+    return lint_text(text, display, settings, is_python, path)
+
+
+def lint_text(text: str, display: str, settings: Settings, is_python: bool, path: Path | None = None) -> Report:
+    """Lint decoded text (what a host such as flake8 has already read); see `lint_source`."""
+    report = Report(files=1)
+    config = None if is_python else config_format(display)
     enabled = _enabled_for(display, settings)
     rules = [rule for rule in LINT_RULES if rule.code in enabled]
     if is_python:
@@ -234,7 +240,7 @@ def _unparsable(display: str, message: str, row: int = 1, col: int = 1) -> Findi
     return Finding(
         path=display, row=row, col=col, code=UNPARSABLE_FILE.code, message=message,
         end_row=row, end_col=col, name=UNPARSABLE_FILE.name,
-        fix="Fix the file so Python or PostgreSQL could read it, or exclude it from linting",
+        fix="Make the file readable by Python or PostgreSQL, or exclude it from linting",
         severity=Severity.ERROR, confidence=Confidence.HIGH, consequences={},
     )
 

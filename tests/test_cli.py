@@ -34,6 +34,11 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+def without_fixes(out: str) -> list[str]:
+    """Concise lines without their `. Fix: ...` part, for tests about what is found."""
+    return [line.split(". Fix: ")[0] for line in out.splitlines()]
+
+
 def test_exit_codes(project, capsys):
     write(project / "bad.py", BAD_PY)
     write(project / "good.py", GOOD_PY)
@@ -57,7 +62,9 @@ def test_concise_output_is_flake8_style(project, capsys):
     assert code == 1
     assert out == (
         "app/bad.py:2:17: PIN101 `SET search_path` changes a session setting: pins the session on RDS Proxy; "
-        "leaks search_path to the next client on PgBouncer\n"
+        "leaks search_path to the next client on PgBouncer. Fix: Set it per role or database instead "
+        "(`ALTER ROLE app SET search_path = ...`), or schema-qualify table names (SQLAlchemy `schema_translate_map`); "
+        "behind PgBouncer alone, `SET LOCAL search_path ...` inside a transaction also works\n"
     )
     assert err == "Found 1 finding (1 error, 0 warnings) in 1 file.\n"
 
@@ -150,9 +157,9 @@ def test_selection_by_code_prefix_and_name(project, capsys):
 def test_targets_change_findings_and_messages(project, capsys):
     write(project / "a.sql", "SET LOCAL search_path TO a;\nSET search_path TO a;\n")
     out = run(capsys, "check", "--output-format", "concise", "--target", "pgbouncer")[1]
-    assert out == "a.sql:2:1: PIN101 `SET search_path` changes a session setting: leaks search_path to the next client on PgBouncer\n"
+    assert without_fixes(out) == ["a.sql:2:1: PIN101 `SET search_path` changes a session setting: leaks search_path to the next client on PgBouncer"]
     out = run(capsys, "check", "--output-format", "concise", "--target", "pgbouncer", "--target", "pgbouncer-legacy")[1]
-    assert "leaks search_path to the next client on PgBouncer and PgBouncer < 1.21\n" in out
+    assert "leaks search_path to the next client on PgBouncer and PgBouncer < 1.21. Fix: " in out
 
 
 def test_configuration_in_pyproject_and_flags_win(project, capsys):
@@ -166,7 +173,7 @@ def test_configuration_in_pyproject_and_flags_win(project, capsys):
     write(project / "a.sql", "SET LOCAL x = 1;\nLISTEN a;\nSET search_path TO a;\n")
     write(project / "legacy" / "old.sql", "SET search_path TO a;\n")
     out = run(capsys, "check")[1]
-    assert out.splitlines() == ["a.sql:3:1: PIN101 `SET search_path` changes a session setting: leaks search_path to the next client on PgBouncer"]
+    assert without_fixes(out) == ["a.sql:3:1: PIN101 `SET search_path` changes a session setting: leaks search_path to the next client on PgBouncer"]
     out = run(capsys, "check", "--target", "rds-proxy", "--output-format", "concise")[1]
     assert [line.split(" ")[1] for line in out.splitlines()] == ["PIN103", "PIN101"]
 
@@ -183,7 +190,7 @@ def test_config_found_from_a_parent_directory(project, capsys):
     write(project / "pyproject.toml", "[tool.pinlint]\nselect = ['PIN107']\n")
     write(project / "sub" / "a.sql", "LISTEN a;\nDISCARD ALL;\n")
     out = run(capsys, "check", "sub", "--output-format", "concise")[1]
-    assert out == "sub/a.sql:2:1: PIN107 `DISCARD ALL` resets session state: pins the session on RDS Proxy\n"
+    assert without_fixes(out) == ["sub/a.sql:2:1: PIN107 `DISCARD ALL` resets session state: pins the session on RDS Proxy"]
 
 
 @pytest.mark.parametrize(
@@ -223,7 +230,7 @@ def test_python_suppressions(project, capsys):
         cur.execute("SELECT 1")  # noqa: PIN113, PIN101
     ''')
     out = run(capsys, "check", "--output-format", "concise")[1]
-    assert out.splitlines() == [
+    assert without_fixes(out) == [
         "a.py:7:13: PIN109 `pg_advisory_lock()` is a session-level advisory lock: pins the session on RDS Proxy; "
         "breaks mutual exclusion on PgBouncer (the lock stays on a backend that other clients reuse)",
         "a.py:8:26: PIN901 unused suppression of `PIN101`: nothing here is reported under it",
@@ -234,7 +241,10 @@ def test_python_suppressions(project, capsys):
 def test_file_level_suppression_and_unknown_codes(project, capsys):
     write(project / "a.py", '# pinlint: file-ignore[PIN110, PIN998]\ncur.execute("LISTEN a")\n')
     out = run(capsys, "check", "--output-format", "concise")[1]
-    assert out == "a.py:1:1: PIN901 unused suppression of unknown rule `PIN998`: nothing here is reported under it\n"
+    assert out == (
+        "a.py:1:1: PIN901 unused suppression of unknown rule `PIN998`: nothing here is reported under it. "
+        "Fix: Remove the suppression (or the code from it)\n"
+    )
 
 
 def test_sql_suppressions_in_sql_files(project, capsys):
@@ -264,7 +274,7 @@ def test_bad_files_are_findings_and_others_are_still_linted(project, capsys):
     write(project / "ok.sql", "LISTEN a;\n")
     code, out, err = run(capsys, "check", "--output-format", "concise")
     assert code == 1 and "Traceback" not in err
-    assert out.splitlines() == [
+    assert without_fixes(out) == [
         "binary.py:1:1: PIN900 the file is binary (it contains NUL bytes); not linted",
         "broken.py:1:7: PIN900 syntax error: invalid syntax",
         "huge.sql:1:1: PIN900 the file is larger than 8 MiB; not linted",
@@ -350,7 +360,7 @@ def test_driver_and_config_findings_through_the_cli(project, capsys):
         """)
     code, out, err = run(capsys, "check", "--output-format", "concise")
     assert code == 1
-    assert out == (
+    assert "\n".join(without_fixes(out)) + "\n" == (
         "app/pool.py:4:18: PIN203 `asyncpg.create_pool()` resets every released connection with "
         "`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: pins the session on RDS Proxy "
         "(every connection of the pool, at every release)\n"

@@ -1,4 +1,4 @@
-"""`path:row:col: CODE message`, one finding a line: what flake8-style tools parse."""
+"""`path:row:col: CODE message. Fix: ...`, one finding a line: what flake8-style tools parse."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from pinlint.engine import Report
 
 
 def render(report: Report) -> str:
-    return "".join(f"{f.path}:{f.row}:{f.col}: {f.code} {f.message}\n" for f in report.findings)
+    return "".join(f"{f.path}:{f.row}:{f.col}: {f.line_text}\n" for f in report.findings)
