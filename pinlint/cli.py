@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -61,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--config", metavar="FILE", help="use this pinlint.toml or pyproject.toml")
     files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     output = check.add_argument_group("output")
-    output.add_argument("--output-format", choices=OUTPUT_FORMATS, help="full (default), concise, json or json-lines")
+    output.add_argument(
+        "--output-format", choices=OUTPUT_FORMATS, metavar="FORMAT",
+        help="full (default: code frame and fix), concise (flake8-style lines), json, json-lines, "
+        "github (workflow-command annotations; writes $GITHUB_STEP_SUMMARY when set), sarif (2.1.0, code "
+        "scanning) or gitlab (Code Quality)",
+    )
     output.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
@@ -124,11 +130,27 @@ def _check(args: argparse.Namespace) -> int:
         sys.stdout.write(_statistics(report, output_format))
     else:
         sys.stdout.write(FORMATS[output_format](report))
+        if output_format == "github":
+            _write_step_summary(report)
     if output_format in ("full", "concise"):
         print(_summary(report), file=sys.stderr)
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _write_step_summary(report) -> None:
+    """GitHub annotates only 10 findings per level and step; the job summary lists them all."""
+    from pinlint.output.github import step_summary
+
+    summary_file = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_file:
+        return
+    try:
+        with open(summary_file, "a", encoding="utf-8") as handle:
+            handle.write(step_summary(report) + "\n")
+    except OSError as error:
+        print(f"pinlint: warning: cannot write the job summary to {summary_file}: {error.strerror or error}", file=sys.stderr)
 
 
 def _flag_options(args: argparse.Namespace) -> dict:

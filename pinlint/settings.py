@@ -17,7 +17,7 @@ DEFAULT_EXCLUDES = (
     ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
     "site-packages", "venv", ".pinlint_cache", "__pycache__",
 )
-OUTPUT_FORMATS = ("full", "concise", "json", "json-lines")
+OUTPUT_FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "gitlab")
 DIALECT_CHOICES = ("auto", "postgres", "mysql")
 
 

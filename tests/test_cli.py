@@ -102,6 +102,7 @@ def test_json_output_fields(project, capsys):
             "filename": "db/schema.sql",
             "location": {"row": 2, "column": 1},
             "end_location": {"row": 2, "column": 12},
+            "url": "https://github.com/pinlint/pinlint/blob/main/pinlint/rules/pin110_listen.md",
         }
     ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import pytest
 
 from pinlint.engine import lint_source
@@ -62,3 +63,17 @@ def test_driver_rule_doc_example_is_flagged_and_fix_is_not(rule):
     assert rule.code in codes(examples[0])
     for fix in code_blocks(parts["Use instead"], "python"):
         assert rule.code not in codes(fix), fix
+
+
+def test_rule_urls_point_at_the_docs_in_this_repository(repo_root):
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:
+        import tomli as tomllib
+    from pinlint import REPOSITORY_URL
+
+    project = tomllib.loads((repo_root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["urls"]["Repository"] == REPOSITORY_URL
+    for rule in ALL_RULES:
+        relative = rule.url.removeprefix(f"{REPOSITORY_URL}/blob/main/")
+        assert (repo_root / relative).read_text(encoding="utf-8") == rule.doc

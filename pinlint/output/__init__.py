@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from pinlint.engine import Report
-from pinlint.output import concise, full, json_format
+from pinlint.output import concise, full, github, gitlab, json_format, sarif
 
 Writer = Callable[[Report], str]
 
@@ -14,4 +14,7 @@ FORMATS: dict[str, Writer] = {
     "concise": concise.render,
     "json": json_format.render,
     "json-lines": json_format.render_lines,
+    "github": github.render,
+    "sarif": sarif.render,
+    "gitlab": gitlab.render,
 }

@@ -6,6 +6,7 @@ import json
 
 from pinlint.diagnostics import Finding
 from pinlint.engine import Report
+from pinlint.rules import BY_CODE
 
 
 def as_dict(finding: Finding) -> dict:
@@ -20,6 +21,7 @@ def as_dict(finding: Finding) -> dict:
         "filename": finding.path,
         "location": {"row": finding.row, "column": finding.col},
         "end_location": {"row": finding.end_row, "column": finding.end_col},
+        "url": BY_CODE[finding.code].url,
     }
 
 

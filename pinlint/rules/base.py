@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Sequence
 
+from pinlint import REPOSITORY_URL
 from pinlint.connections.model import Connection
 from pinlint.diagnostics import Hit
 from pinlint.drivers.site import ApiCall, HookKind
@@ -66,8 +67,16 @@ class Rule:
     @property
     def doc(self) -> str:
         """The rule's Markdown documentation, kept in a `.md` file beside its module."""
-        module_file = Path(sys.modules[type(self).__module__].__file__ or "")
-        return module_file.with_suffix(".md").read_text(encoding="utf-8")
+        return self._module_file.with_suffix(".md").read_text(encoding="utf-8")
+
+    @property
+    def url(self) -> str:
+        """Where the documentation is read on the web."""
+        return f"{REPOSITORY_URL}/blob/main/pinlint/rules/{self._module_file.stem}.md"
+
+    @property
+    def _module_file(self) -> Path:
+        return Path(sys.modules[type(self).__module__].__file__ or "")
 
 
 class SqlRule(Rule):

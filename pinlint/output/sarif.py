@@ -1,0 +1,87 @@
+"""SARIF 2.1.0 for GitHub code scanning and other SARIF viewers.
+
+What the spec and GitHub need, and others leave out: `columnKind` (mandatory once there are
+results; pinlint's columns count code points), URIs relative to a `uriBaseId` (GitHub resolves
+them against the repository root), `partialFingerprints` that survive lines moving, and each
+used rule with its documentation as `help`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote
+
+from pinlint import REPOSITORY_URL, __version__
+from pinlint.diagnostics import Confidence, Finding
+from pinlint.engine import Report
+from pinlint.output.fingerprint import fingerprints
+from pinlint.rules import BY_CODE, Rule
+
+SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SOURCE_ROOT = "%SRCROOT%"
+# GitHub ranks alerts by the rule's precision; a rule is as precise as its least certain finding.
+_PRECISION = {Confidence.HIGH: "very-high", Confidence.MEDIUM: "high", Confidence.LOW: "medium"}
+
+
+def render(report: Report) -> str:
+    codes = sorted({finding.code for finding in report.findings})
+    index = {code: i for i, code in enumerate(codes)}
+    lowest = {code: min((f.confidence for f in report.findings if f.code == code), key=lambda c: c.rank) for code in codes}
+    results = [
+        _result(finding, index[finding.code], fingerprint)
+        for finding, fingerprint in zip(report.findings, fingerprints(report))
+    ]
+    run = {
+        "tool": {
+            "driver": {
+                "name": "pinlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": REPOSITORY_URL,
+                "rules": [_rule(BY_CODE[code], lowest[code]) for code in codes],
+            }
+        },
+        "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+    }
+    document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule: Rule, confidence: Confidence) -> dict:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": _first_paragraph(rule.doc)[:1024]},
+        "help": {"text": rule.doc, "markdown": rule.doc},
+        "helpUri": rule.url,
+        "properties": {"precision": _PRECISION[confidence], "tags": ["database", "connection-pooling"]},
+    }
+
+
+def _first_paragraph(doc: str) -> str:
+    """The sentence under a rule doc's `# CODE name` heading."""
+    paragraphs = [p.strip() for p in doc.split("\n\n") if p.strip() and not p.lstrip().startswith("#")]
+    return " ".join(paragraphs[0].split()) if paragraphs else ""
+
+
+def _result(finding: Finding, rule_index: int, fingerprint: str) -> dict:
+    region = {"startLine": finding.row, "startColumn": finding.col, "endLine": finding.end_row, "endColumn": finding.end_col}
+    return {
+        "ruleId": finding.code,
+        "ruleIndex": rule_index,
+        "level": finding.severity.value,
+        "message": {"text": f"{finding.message}. Fix: {finding.fix}"},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(finding.path), "region": region}}],
+        "partialFingerprints": {"pinlint/v1": fingerprint},
+        "properties": {"confidence": finding.confidence.value, "consequences": finding.consequences},
+    }
+
+
+def _artifact(path: str) -> dict:
+    if Path(path).is_absolute():  # a file outside the directory pinlint ran in
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path), "uriBaseId": SOURCE_ROOT}
