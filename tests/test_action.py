@@ -6,9 +6,12 @@ import json
 import os
 import re
 import subprocess
+import pytest
 import yaml
 
 from conftest import ROOT
+
+pytestmark = pytest.mark.integration
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 _EXPRESSION = re.compile(r"\$\{\{\s*(?P<context>inputs|github)\.(?P<name>[\w-]+)\s*\}\}")

@@ -16,6 +16,8 @@ from conftest import FIXTURES, ROOT
 from fixture_expectations import fixture_settings
 from pinlint.settings import Settings
 
+pytestmark = pytest.mark.integration
+
 PYTHON_FIXTURES = sorted(FIXTURES.glob("python/*.py"))
 _ROW_FORMAT = "%(path)s\t%(row)d\t%(col)d\t%(code)s"
 _BARE_NOQA = re.compile(r"#\s*noqa\s*$", re.IGNORECASE)

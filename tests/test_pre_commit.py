@@ -12,7 +12,10 @@ import pytest
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.skipif(not (ROOT / ".git").exists(), reason="pre-commit installs hooks from a git checkout")
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not (ROOT / ".git").exists(), reason="pre-commit installs hooks from a git checkout"),
+]
 
 FINDING = (
     "app.py:2:17: PIN101 [error] `SET search_path` changes a session setting: pins the session on RDS Proxy; "
