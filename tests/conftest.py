@@ -11,3 +11,23 @@ FIXTURES = ROOT / "tests" / "fixtures"
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="session")
+def live_pooler():
+    """PostgreSQL behind PgBouncer for the whole session; see `live_pooler.py`."""
+    from live_pooler import REQUIRE, running_pooler, server_binaries
+
+    found = server_binaries()
+    if isinstance(found, str):
+        if REQUIRE:
+            pytest.fail(f"PINLINT_LIVE=require, but there are {found}")
+        pytest.skip(f"live tests need the servers: {found}; PINLINT_LIVE=require makes this a failure")
+    with running_pooler(*found) as pooler:
+        yield pooler
+
+
+@pytest.fixture
+def live(live_pooler):
+    live_pooler.reset()
+    return live_pooler

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import sys
 import pytest
 
+from doc_examples import code_blocks, sections
 from pinlint.engine import lint_source
 from pinlint.diagnostics import Confidence
 from pinlint.rules import ALL_RULES, DRIVER_RULES, SQL_RULES
@@ -15,17 +15,8 @@ from pinlint.targets import Target
 HEADINGS = ["What it does", "Why is this bad", "Example", "Use instead", "Fix safety", "References"]
 
 
-def sections(doc: str) -> dict[str, str]:
-    parts = re.split(r"^## (.+)$", doc, flags=re.MULTILINE)
-    return {parts[i].strip(): parts[i + 1] for i in range(1, len(parts), 2)}
-
-
 def sql_blocks(text: str) -> list[str]:
     return code_blocks(text, "sql")
-
-
-def code_blocks(text: str, language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.DOTALL)
 
 
 @pytest.mark.parametrize("rule", ALL_RULES, ids=lambda r: r.code)

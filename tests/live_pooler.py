@@ -1,0 +1,238 @@
+"""A throwaway PostgreSQL behind PgBouncer in transaction mode, for the live tests.
+
+Both servers refuse to run as root, so under root they are exec'd as the `postgres` user that
+the Debian packages create (`Popen(user=...)`: the PID held is the server's own, and teardown
+signals exactly it). Everything listens on free ports on 127.0.0.1 only.
+
+PgBouncer serves the database `live` as two pools:
+- `p1`, pool size 1: every client shares one backend, so state one client leaves behind is
+  what the next client gets;
+- `p2`, pool size 2: with `other_backend()` holding the backend a client just used, the
+  client's next statement lands on the other one, so its own state is gone.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+REQUIRE = os.environ.get("PINLINT_LIVE") == "require"
+DATABASE = "live"
+# What every test starts from: a marker row per schema tells which `search_path` a read used.
+SCHEMA = """
+DROP FUNCTION IF EXISTS tenant_a_marker_count();
+DROP TABLE IF EXISTS public.marker, public.job;
+DROP SCHEMA IF EXISTS tenant_a CASCADE;
+CREATE SCHEMA tenant_a;
+CREATE TABLE public.marker (id serial PRIMARY KEY, v text);
+INSERT INTO public.marker VALUES (1, 'public'), (2, 'public-2');
+SELECT setval('public.marker_id_seq', 100);
+CREATE TABLE tenant_a.marker (id int PRIMARY KEY, v text);
+INSERT INTO tenant_a.marker VALUES (1, 'tenant_a');
+"""
+
+
+def server_binaries() -> tuple[Path, Path] | str:
+    """(PostgreSQL bin directory, pgbouncer) or why they cannot be used."""
+    bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
+    pgbouncer = shutil.which("pgbouncer") or next((p for p in ["/usr/sbin/pgbouncer"] if os.path.exists(p)), None)
+    missing = [name for name, found in (("postgresql", bindirs), ("pgbouncer", pgbouncer)) if not found]
+    if missing:
+        return f"no {' or '.join(missing)} server binaries (apt-get install -y {' '.join(missing)})"
+    return Path(bindirs[-1]), Path(pgbouncer)
+
+
+@dataclass
+class LivePooler:
+    pg_port: int
+    pgbouncer_port: int
+    pgbouncer_version: tuple[int, ...]
+
+    def conninfo(self, pool: str = "p1", user: str = "app") -> str:
+        """libpq conninfo of a pooled database."""
+        return f"host=127.0.0.1 port={self.pgbouncer_port} dbname={pool} user={user} connect_timeout=10"
+
+    def url(self, pool: str = "p1", user: str = "app") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.pgbouncer_port}/{pool}"
+
+    def direct_conninfo(self, user: str = "app") -> str:
+        return f"host=127.0.0.1 port={self.pg_port} dbname={DATABASE} user={user} connect_timeout=10"
+
+    def client(self, pool: str = "p1", user: str = "app"):
+        """A pooled autocommit psycopg connection that never prepares on its own."""
+        import psycopg
+
+        return psycopg.connect(self.conninfo(pool, user), autocommit=True, prepare_threshold=None)
+
+    def superuser(self):
+        import psycopg
+
+        return psycopg.connect(self.direct_conninfo("postgres"), autocommit=True)
+
+    def reset(self) -> None:
+        """Fresh data, no role defaults, and no server connections left from earlier tests."""
+        import psycopg
+
+        with self.superuser() as admin:
+            admin.execute("ALTER ROLE app RESET ALL")
+        with psycopg.connect(self.direct_conninfo(), autocommit=True) as owner:
+            owner.execute(SCHEMA)
+        self.drop_backends()
+
+    def drop_backends(self) -> None:
+        """Terminate every backend of the test database; PgBouncer drops its dead server
+        connections and opens new ones, which start with the roles' current defaults."""
+        with self.superuser() as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [DATABASE],
+            )
+            deadline = time.monotonic() + 10
+            while admin.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [DATABASE]
+            ).fetchone()[0]:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("backends did not exit after pg_terminate_backend")
+                time.sleep(0.02)
+
+    @contextmanager
+    def other_backend(self, user: str = "app") -> Iterator[None]:
+        """Inside the block, a p2 client's next statement runs on the backend it did not use last.
+
+        PgBouncer hands out the most recently released server first; a holder that opens a
+        transaction takes that one, which leaves the other backend for everybody else.
+        """
+        holder = self.client("p2", user)
+        try:
+            holder.execute("BEGIN")
+            holder.execute("SELECT 1")
+            yield
+        finally:
+            holder.execute("COMMIT")
+            holder.close()
+
+    def warm_p2(self, user: str = "app") -> None:
+        """Open both p2 backends, so `other_backend()` has one to leave."""
+        first, second = self.client("p2", user), self.client("p2", user)
+        for connection in (first, second):
+            connection.execute("BEGIN")
+            connection.execute("SELECT 1")
+        for connection in (first, second):
+            connection.execute("COMMIT")
+            connection.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_accepting(conninfo: str, server: subprocess.Popen, log: Path) -> None:
+    import psycopg
+
+    deadline = time.monotonic() + 30
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited with {server.returncode}:\n{log.read_text(errors='replace')[-2000:]}")
+        try:
+            psycopg.connect(conninfo, connect_timeout=2).close()
+            return
+        except psycopg.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def _stop(server: subprocess.Popen, sig: signal.Signals) -> None:
+    if server.poll() is None:
+        server.send_signal(sig)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(5)
+
+
+@contextmanager
+def running_pooler(bindir: Path, pgbouncer: Path) -> Iterator[LivePooler]:
+    import psycopg
+
+    # Not pytest's tmp_path: its base directory is private to the user running pytest.
+    directory = Path(tempfile.mkdtemp(prefix="pinlint-live-"))
+    as_user: dict = {}
+    if os.geteuid() == 0:  # initdb, postgres and pgbouncer all refuse to run as root
+        account = pwd.getpwnam("postgres")
+        os.chown(directory, account.pw_uid, account.pw_gid)
+        as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
+    pg_port, pgbouncer_port = _free_port(), _free_port()
+    servers: list[tuple[subprocess.Popen, signal.Signals]] = []
+    try:
+        data = directory / "data"
+        subprocess.run(
+            [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"],
+            check=True, capture_output=True, **as_user,
+        )
+        pg_log = directory / "postgres.log"
+        settings = {
+            "listen_addresses": "127.0.0.1", "port": pg_port, "unix_socket_directories": directory,
+            "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
+        }
+        options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
+        with pg_log.open("wb") as log:
+            postgres = subprocess.Popen(
+                [bindir / "postgres", "-D", data, *options], stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, **as_user,
+            )
+        servers.append((postgres, signal.SIGINT))  # SIGINT: PostgreSQL's fast shutdown
+        admin_conninfo = f"host=127.0.0.1 port={pg_port} dbname=postgres user=postgres"
+        _wait_until_accepting(admin_conninfo, postgres, pg_log)
+        with psycopg.connect(admin_conninfo, autocommit=True) as admin:
+            admin.execute("CREATE ROLE app LOGIN")
+            admin.execute("CREATE ROLE admin_role")
+            admin.execute("GRANT admin_role TO app")
+            admin.execute(f"CREATE DATABASE {DATABASE} OWNER app")
+
+        version_text = subprocess.run([pgbouncer, "--version"], capture_output=True, text=True, check=True).stdout
+        version = tuple(int(part) for part in version_text.split()[1].split("."))
+        (directory / "userlist.txt").write_text('"app" ""\n"postgres" ""\n', encoding="utf-8")
+        # From 1.21 on, PgBouncer can track protocol-level prepared statements; 0 keeps the
+        # behaviour of older versions (the pinlint target `pgbouncer-legacy`) on every version.
+        prepared = "max_prepared_statements = 0\n" if version >= (1, 21) else ""
+        ini = directory / "pgbouncer.ini"
+        ini.write_text(
+            f"[databases]\n"
+            f"p1 = host=127.0.0.1 port={pg_port} dbname={DATABASE} pool_size=1\n"
+            f"p2 = host=127.0.0.1 port={pg_port} dbname={DATABASE} pool_size=2\n"
+            f"[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {pgbouncer_port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {directory}/userlist.txt\nadmin_users = postgres\n"
+            f"pool_mode = transaction\ndefault_pool_size = 1\n"
+            # A client waiting for a held backend fails after 15 s instead of hanging for 120.
+            f"query_wait_timeout = 15\n{prepared}",
+            encoding="utf-8",
+        )
+        pgbouncer_log = directory / "pgbouncer.log"
+        with pgbouncer_log.open("wb") as log:
+            bouncer = subprocess.Popen(
+                [pgbouncer, ini], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **as_user
+            )
+        servers.append((bouncer, signal.SIGTERM))
+        pooler = LivePooler(pg_port, pgbouncer_port, version)
+        _wait_until_accepting(pooler.conninfo(), bouncer, pgbouncer_log)
+        yield pooler
+    finally:
+        for server, sig in reversed(servers):
+            _stop(server, sig)
+        shutil.rmtree(directory, ignore_errors=True)
