@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--stdin-filename", metavar="NAME", help="the name of the file read from stdin (decides Python or SQL)")
     files.add_argument("--config", metavar="FILE", help="use this pinlint.toml or pyproject.toml")
     files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    check.add_argument(
+        "--jobs", "-j", type=_positive_int, metavar="N",
+        help="lint in N processes (default: one per CPU; a pool is only started for enough files)",
+    )
     output = check.add_argument_group("output")
     output.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, metavar="FORMAT",
@@ -92,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from pinlint.config import resolve_settings
-    from pinlint.engine import Report, lint_paths, lint_source
+    from pinlint.engine import Report, default_jobs, lint_paths, lint_source
     from pinlint.output import FORMATS
 
     raw_paths = args.paths or ["."]
@@ -121,7 +125,7 @@ def _check(args: argparse.Namespace) -> int:
             is_python = None if args.stdin_filename else True
             report = lint_source(sys.stdin.buffer.read(), display, settings, is_python)
     else:
-        report = lint_paths(paths, settings, cwd)
+        report = lint_paths(paths, settings, cwd, args.jobs or default_jobs())
 
     for directory in report.empty_directories:
         print(f"pinlint: warning: no .py or .sql files to lint under {directory}", file=sys.stderr)
@@ -137,6 +141,16 @@ def _check(args: argparse.Namespace) -> int:
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return value
 
 
 def _write_step_summary(report) -> None:

@@ -382,3 +382,21 @@ def test_rule_command_documents_driver_rules(project, capsys):
     assert code == 0
     assert out.startswith("# PIN202 driver-prepared-statements\n")
     assert "prepare_threshold=None" in out and "statement_cache_size=0" in out
+
+
+def test_jobs_give_the_same_output_as_one_process(repo_root, monkeypatch, capsys):
+    from pinlint import engine
+
+    monkeypatch.chdir(repo_root)
+    fixtures = "tests/fixtures"
+    assert sum(1 for p in (repo_root / fixtures).rglob("*") if p.is_file()) >= engine.PARALLEL_MIN_FILES
+    serial = run(capsys, "check", fixtures, "--output-format", "json", "--isolated", "--jobs", "1")
+    parallel = run(capsys, "check", fixtures, "--output-format", "json", "--isolated", "--jobs", "2")
+    assert parallel == serial and serial[0] == 1 and len(json.loads(serial[1])) > 100
+    assert run(capsys, "check", fixtures, "--output-format", "json", "--isolated", "--jobs", "3") == serial
+
+
+def test_jobs_must_be_positive(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["check", "--jobs", "0"])
+    assert exit_info.value.code == 2 and "expected a positive number, got '0'" in capsys.readouterr().err
