@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import threading
+import time
 
 import asyncpg
 import psycopg
@@ -273,7 +274,7 @@ def test_pin110_listen_on_the_pooler_loses_notifications(live):
                 notifier.execute("NOTIFY jobs, 'hello'")
                 if received:
                     return
-                threading.Event().wait(0.1)
+                time.sleep(0.1)
 
     thread = threading.Thread(target=notify_soon)
     thread.start()
@@ -406,7 +407,8 @@ def test_pin201_startup_options_are_refused(live):
     live.reset()
     namespace = {}
     exec(at_live_endpoint(psycopg_fix, live), namespace)
-    assert run(namespace["conn"], "SHOW application_name") == [("web",)]
+    with namespace["conn"] as conn:
+        assert run(conn, "SHOW application_name") == [("web",)]
     namespace = {}
     exec(at_live_endpoint(asyncpg_fix, live), namespace)
 
