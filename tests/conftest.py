@@ -15,16 +15,14 @@ def repo_root() -> Path:
 
 def pytest_report_header(config):
     """Which servers the live tests run against: their facts depend on PgBouncer's version."""
-    import subprocess
-
-    from live_pooler import REQUIRE, server_binaries
+    from live_pooler import REQUIRE, pgbouncer_version, server_binaries
 
     found = server_binaries()
     if isinstance(found, str):
         return f"live servers: none, {found}{' (PINLINT_LIVE=require: live tests fail)' if REQUIRE else ''}"
     bindir, pgbouncer = found
-    version = subprocess.run([pgbouncer, "--version"], capture_output=True, text=True).stdout.split("\n")[0]
-    return f"live servers: PostgreSQL {bindir.parent.name} ({bindir}), {version} ({pgbouncer})"
+    version = ".".join(map(str, pgbouncer_version(pgbouncer)))
+    return f"live servers: PostgreSQL {bindir.parent.name} ({bindir}), PgBouncer {version} ({pgbouncer})"
 
 
 @pytest.fixture(scope="session")

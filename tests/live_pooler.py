@@ -53,6 +53,12 @@ def server_binaries() -> tuple[Path, Path] | str:
     return Path(bindirs[-1]), Path(pgbouncer)
 
 
+def pgbouncer_version(pgbouncer: Path) -> tuple[int, ...]:
+    """From `PgBouncer 1.18.0` on the first line of `pgbouncer --version`."""
+    first_line = subprocess.run([pgbouncer, "--version"], capture_output=True, text=True, check=True).stdout
+    return tuple(int(part) for part in first_line.split()[1].split("."))
+
+
 @dataclass
 class LivePooler:
     pg_port: int
@@ -204,8 +210,7 @@ def running_pooler(bindir: Path, pgbouncer: Path) -> Iterator[LivePooler]:
             admin.execute("GRANT admin_role TO app")
             admin.execute(f"CREATE DATABASE {DATABASE} OWNER app")
 
-        version_text = subprocess.run([pgbouncer, "--version"], capture_output=True, text=True, check=True).stdout
-        version = tuple(int(part) for part in version_text.split()[1].split("."))
+        version = pgbouncer_version(pgbouncer)
         (directory / "userlist.txt").write_text('"app" ""\n"postgres" ""\n', encoding="utf-8")
         # From 1.21 on, PgBouncer can track protocol-level prepared statements; 0 keeps the
         # behaviour of older versions (the pinlint target `pgbouncer-legacy`) on every version.

@@ -125,6 +125,7 @@ def test_flake8_options_override_the_configuration(project):
         ("app/db.py", 2, 17, "PIN101"), ("app/db.py", 4, 17, "PIN104"),
     }
     (project / "setup.cfg").write_text("[flake8]\npinlint-min-confidence = high\npinlint-target = rds-proxy\n")
+    # Not `flake8()`: its --isolated would ignore the setup.cfg this checks.
     result = subprocess.run(
         [sys.executable, "-m", "flake8", "--select", "PIN", f"--format={_ROW_FORMAT}", "app/db.py"],
         cwd=project, capture_output=True, text=True,

@@ -62,6 +62,18 @@ def sqlstate(error: pytest.ExceptionInfo) -> str:
     return error.value.sqlstate
 
 
+def lost_on_the_other_backend(live, first: str, then: str, error: type[psycopg.Error]) -> psycopg.Error:
+    """The error a p2 client gets when it runs ``first`` and then, on the backend it did not
+    use, ``then``: the state ``first`` left is not there."""
+    live.reset()
+    live.warm_p2()
+    client = live.client("p2")
+    run(client, first)
+    with live.other_backend(), pytest.raises(error) as raised:
+        run(client, then)
+    return raised.value
+
+
 def test_pin101_session_set_leaks_search_path_to_the_next_client(live):
     docs = DocExamples("PIN101")
     bad = docs.example("sql")[0]
@@ -143,13 +155,8 @@ def test_pin106_sql_prepare_is_shared_and_then_missing(live):
         run(b, prepare)
     assert sqlstate(duplicate) == "42P05" and 'prepared statement "get_marker" already exists' in str(duplicate.value)
 
-    live.reset()
-    live.warm_p2()
-    a = live.client("p2")
-    run(a, prepare)
-    with live.other_backend(), pytest.raises(errors.InvalidSqlStatementName) as missing:
-        run(a, execute)
-    assert sqlstate(missing) == "26000" and 'prepared statement "get_marker" does not exist' in str(missing.value)
+    missing = lost_on_the_other_backend(live, prepare, execute, errors.InvalidSqlStatementName)
+    assert missing.sqlstate == "26000" and 'prepared statement "get_marker" does not exist' in str(missing)
 
     live.reset()
     live.warm_p2()
@@ -191,13 +198,8 @@ def test_pin108_temp_table_is_seen_by_the_next_client_and_lost_by_its_owner(live
     assert run_block(live.client(), bad)[-1] == [(2,)]
     assert run(live.client(), count) == [(2,)]  # B sees A's temporary rows
 
-    live.reset()
-    live.warm_p2()
-    a = live.client("p2")
-    run(a, create)
-    with live.other_backend(), pytest.raises(errors.UndefinedTable) as missing:
-        run(a, insert)
-    assert sqlstate(missing) == "42P01" and 'relation "scratch" does not exist' in str(missing.value)
+    missing = lost_on_the_other_backend(live, create, insert, errors.UndefinedTable)
+    assert missing.sqlstate == "42P01" and 'relation "scratch" does not exist' in str(missing)
 
     live.reset()
     assert run_block(live.client(), fix) == [[(2,)]]
@@ -295,13 +297,8 @@ def test_pin111_with_hold_cursor_is_stolen_and_then_missing(live):
     assert run(b, fetch) == [(4,), (5,), (6,)]  # B reads the rows A was paging through
     assert run(a, fetch) == [(7,), (8,), (9,)]
 
-    live.reset()
-    live.warm_p2()
-    a = live.client("p2")
-    run(a, declare)
-    with live.other_backend(), pytest.raises(errors.InvalidCursorName) as missing:
-        run(a, fetch)
-    assert sqlstate(missing) == "34000" and 'cursor "c1" does not exist' in str(missing.value)
+    missing = lost_on_the_other_backend(live, declare, fetch, errors.InvalidCursorName)
+    assert missing.sqlstate == "34000" and 'cursor "c1" does not exist' in str(missing)
 
     live.reset()
     assert run_block(live.client(), fix) == [[(1, "public"), (2, "public-2")]]
@@ -337,14 +334,9 @@ def test_pin113_currval_reads_another_clients_value_or_none(live):
     assert run_block(a, bad) == [None, [(101,)]]
     assert run(b, currval) == [(101,)]  # B gets A's id without inserting anything
 
-    live.reset()
-    live.warm_p2()
-    a = live.client("p2")
-    run(a, insert)
-    with live.other_backend(), pytest.raises(errors.ObjectNotInPrerequisiteState) as undefined:
-        run(a, currval)
-    assert sqlstate(undefined) == "55000"
-    assert 'currval of sequence "marker_id_seq" is not yet defined in this session' in str(undefined.value)
+    undefined = lost_on_the_other_backend(live, insert, currval, errors.ObjectNotInPrerequisiteState)
+    assert undefined.sqlstate == "55000"
+    assert 'currval of sequence "marker_id_seq" is not yet defined in this session' in str(undefined)
 
     live.reset()
     live.warm_p2()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -64,33 +63,23 @@ def test_try_repo_fails_and_prints_the_finding(consumer, pre_commit_home):
     assert "migrations/0001.sql" not in result.stdout  # --force-exclude keeps the project's excludes
 
 
-def test_a_repos_entry_runs_the_hook(consumer, pre_commit_home):
+def use_this_repository(consumer: Path, *args: str) -> None:
+    """A `.pre-commit-config.yaml` with a normal `repos:` entry for this repository's HEAD."""
     revision = git(ROOT, "rev-parse", "HEAD").strip()
+    hook_args = f"\n        args: [{', '.join(args)}]" if args else ""
     (consumer / ".pre-commit-config.yaml").write_text(
-        textwrap.dedent(f"""\
-            repos:
-              - repo: {ROOT}
-                rev: {revision}
-                hooks:
-                  - id: pinlint
-        """),
+        f"repos:\n  - repo: {ROOT}\n    rev: {revision}\n    hooks:\n      - id: pinlint{hook_args}\n",
         encoding="utf-8",
     )
+
+
+def test_a_repos_entry_runs_the_hook(consumer, pre_commit_home):
+    use_this_repository(consumer)
     result = pre_commit(consumer, pre_commit_home, "run", "--all-files")
     assert result.returncode == 1, result.stdout + result.stderr
     assert FINDING in result.stdout
     (consumer / "app.py").write_text('def f(cur):\n    cur.execute("SET LOCAL search_path TO tenant_a")\n', encoding="utf-8")
-    (consumer / ".pre-commit-config.yaml").write_text(
-        textwrap.dedent(f"""\
-            repos:
-              - repo: {ROOT}
-                rev: {revision}
-                hooks:
-                  - id: pinlint
-                    args: [--target, pgbouncer]
-        """),
-        encoding="utf-8",
-    )
+    use_this_repository(consumer, "--target", "pgbouncer")
     result = pre_commit(consumer, pre_commit_home, "run", "--files", "app.py", "clean.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "pinlint..................................................................Passed" in result.stdout

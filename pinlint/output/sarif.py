@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from pinlint import REPOSITORY_URL, __version__
-from pinlint.diagnostics import Confidence, Finding
+from pinlint.diagnostics import Confidence, Finding, lowest
 from pinlint.engine import Report
 from pinlint.output.fingerprint import fingerprints
 from pinlint.rules import BY_CODE, Rule
@@ -25,9 +25,11 @@ _PRECISION = {Confidence.HIGH: "very-high", Confidence.MEDIUM: "high", Confidenc
 
 
 def render(report: Report) -> str:
-    codes = sorted({finding.code for finding in report.findings})
+    confidence: dict[str, Confidence] = {}
+    for finding in report.findings:
+        confidence[finding.code] = lowest(finding.confidence, confidence.get(finding.code, finding.confidence))
+    codes = sorted(confidence)
     index = {code: i for i, code in enumerate(codes)}
-    lowest = {code: min((f.confidence for f in report.findings if f.code == code), key=lambda c: c.rank) for code in codes}
     results = [
         _result(finding, index[finding.code], fingerprint)
         for finding, fingerprint in zip(report.findings, fingerprints(report))
@@ -39,7 +41,7 @@ def render(report: Report) -> str:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": REPOSITORY_URL,
-                "rules": [_rule(BY_CODE[code], lowest[code]) for code in codes],
+                "rules": [_rule(BY_CODE[code], confidence[code]) for code in codes],
             }
         },
         "originalUriBaseIds": {SOURCE_ROOT: {"uri": Path.cwd().as_uri().rstrip("/") + "/"}},
