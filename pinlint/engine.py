@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 import tokenize
+from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,6 +15,7 @@ import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
+from pinlint.python.first_pass import needs_full_analysis
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -169,22 +172,40 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
 
 
 def _python(text: str, rules, settings: Settings, display: str, path: Path | None):
+    if settings.first_pass and not needs_full_analysis(text, display, settings.dialect):
+        return [], [], None
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
     from pinlint.python.project import django_server_side_cursors
 
+    dialect = None if settings.dialect == "auto" else settings.dialect
+    project = (lambda: django_server_side_cursors(path.parent)) if path is not None else (lambda: None)
     try:
-        module = cst.parse_module(text)
+        with _recursion_limit(_CST_RECURSION_LIMIT):
+            module = cst.parse_module(text)
+            analysis = analyze_python(module, rules, dialect, display, project)
     except cst.ParserSyntaxError as error:
         return [], [], _syntax_error(text, error)
     except RecursionError:
         return [], [], (1, 1, "the file is nested too deeply to parse")
-    dialect = None if settings.dialect == "auto" else settings.dialect
-    project = (lambda: django_server_side_cursors(path.parent)) if path is not None else (lambda: None)
-    analysis = analyze_python(module, rules, dialect, display, project)
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
+
+
+# libcst walks trees recursively: a few hundred implicitly concatenated literals (a long SQL
+# query written line by line) nest deeper than Python's default limit of 1000 frames.
+_CST_RECURSION_LIMIT = 20_000
+
+
+@contextmanager
+def _recursion_limit(limit: int):
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(previous, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
 
 
 def _syntax_error(text: str, error) -> tuple[int, int, str]:
@@ -197,7 +218,7 @@ def _syntax_error(text: str, error) -> tuple[int, int, str]:
         return python_error.lineno or 1, python_error.offset or 1, f"syntax error: {python_error.msg}"
     except (ValueError, RecursionError, MemoryError):
         pass
-    return error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0]}"
+    return error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}"
 
 
 def _sql(text: str, rules, settings: Settings):

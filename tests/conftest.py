@@ -43,3 +43,31 @@ def live_pooler():
 def live(live_pooler):
     live_pooler.reset()
     return live_pooler
+
+
+@pytest.fixture(autouse=True)
+def first_pass_loses_nothing(monkeypatch):
+    """Whenever a test's Python source is cleared by the cheap first pass, the full analysis must
+    find nothing in it either, under every rule, target and confidence: every snippet the suite
+    lints in-process is evidence that the first pass loses no finding."""
+    from pinlint import engine
+    from pinlint.diagnostics import Confidence
+    from pinlint.settings import Settings
+    from pinlint.targets import Target
+
+    cleared = []
+    real = engine.needs_full_analysis
+
+    def recording(text, path, dialect):
+        verdict = real(text, path, dialect)
+        if not verdict:
+            cleared.append((text, path, dialect))
+        return verdict
+
+    monkeypatch.setattr(engine, "needs_full_analysis", recording)
+    yield
+    monkeypatch.undo()
+    for text, path, dialect in cleared:
+        everything = Settings(targets=tuple(Target), dialect=dialect, min_confidence=Confidence.LOW, first_pass=False)
+        findings = engine.lint_text(text, path, everything, is_python=True).findings
+        assert [f for f in findings if f.code != "PIN900"] == [], f"the first pass cleared {path}:\n{text}"

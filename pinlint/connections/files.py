@@ -15,8 +15,6 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
-import yaml
-
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
@@ -70,9 +68,9 @@ def read_config_values(text: str, fmt: str) -> list[ConfigValue]:
 
 
 _LINE_BREAK = re.compile(r"\r\n?")
-# TOMLDecodeError and UnicodeEncodeError (lone surrogates given to libyaml) are ValueErrors;
-# deeply nested documents exhaust the recursion limit.
-_PARSE_ERRORS = (ValueError, RecursionError, yaml.YAMLError, configparser.Error)
+# TOMLDecodeError, YAML errors (see `_yaml_values`) and UnicodeEncodeError (lone surrogates given
+# to libyaml) are ValueErrors; deeply nested documents exhaust the recursion limit.
+_PARSE_ERRORS = (ValueError, RecursionError, configparser.Error)
 
 
 # --- .env -------------------------------------------------------------------------------------
@@ -326,16 +324,17 @@ def _in_comment(text: str, offset: int) -> bool:
 
 # --- .yaml / .yml -----------------------------------------------------------------------------
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_STR = "tag:yaml.org,2002:str"
 
 
 def _yaml_values(text: str) -> list[ConfigValue]:
     """Composed nodes, not loaded data: nodes keep their start marks and plain `yes`/`5432` keep their tags."""
+    import yaml  # only YAML files pay for loading it
+
     values: list[ConfigValue] = []
     visited: set[int] = set()  # an alias is the anchored node again: report it once, at the anchor
 
-    def visit(node: yaml.Node, key: str) -> None:
+    def visit(node: "yaml.Node", key: str) -> None:
         if id(node) in visited:
             return
         visited.add(id(node))
@@ -349,9 +348,13 @@ def _yaml_values(text: str) -> list[ConfigValue]:
             for key_node, value_node in node.value:
                 visit(value_node, key_node.value if isinstance(key_node, yaml.ScalarNode) else "")
 
-    for document in yaml.compose_all(text, Loader=_YAML_LOADER):
-        visited.clear()  # aliases stay within a document, and a freed document's ids may be reused
-        visit(document, "")
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        for document in yaml.compose_all(text, Loader=loader):
+            visited.clear()  # aliases stay within a document, and a freed document's ids may be reused
+            visit(document, "")
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from error
     return values
 
 

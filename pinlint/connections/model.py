@@ -42,6 +42,8 @@ LIBPQ_DRIVERS = frozenset({PSYCOPG, PSYCOPG2, LIBPQ})
 # What wraps the driver: its defaults and the place its settings are written differ.
 SQLALCHEMY = "sqlalchemy"
 DJANGO = "django"
+# Django backends that switch schemas per tenant with a plain `SET search_path` per cursor.
+TENANT_BACKENDS = ("django_tenants.postgresql_backend", "tenant_schemas.postgresql_backend")
 PSYCOPG_POOL = "psycopg_pool"
 
 # What the program creates.

@@ -14,7 +14,8 @@ from typing import Iterator
 
 from pinlint.connections.dsn import parse_connection_string
 from pinlint.connections.model import ASYNCPG, CONNECT, POOL, Connection, Setting
-from pinlint.drivers.site import CHECKOUT, NEW_CONNECTION, RESET, ApiCall, CallSite, HookKind
+from pinlint.drivers.api import CHECKOUT, NEW_CONNECTION, RESET, ApiCall, HookKind
+from pinlint.drivers.site import CallSite
 
 ALIASES = {
     "asyncpg.connection.connect": "asyncpg.connect",

@@ -16,8 +16,9 @@ from typing import Callable, Iterator
 
 import libcst as cst
 
-from pinlint.connections.model import DJANGO, MYSQLCLIENT, PSYCOPG, SETTINGS, Connection, Setting
-from pinlint.drivers.site import NEW_CONNECTION, ApiCall, CallSite, HookKind
+from pinlint.connections.model import DJANGO, MYSQLCLIENT, PSYCOPG, SETTINGS, TENANT_BACKENDS, Connection, Setting
+from pinlint.drivers.api import NEW_CONNECTION, ApiCall, HookKind
+from pinlint.drivers.site import CallSite
 
 ALIASES = {
     "django.dispatch.dispatcher.receiver": "django.dispatch.receiver",
@@ -29,7 +30,6 @@ _QUERYSET_METHODS = frozenset(
     """all filter exclude order_by values values_list select_related prefetch_related only defer
     annotate distinct using alias extra reverse none union intersection difference""".split()
 )
-TENANT_BACKENDS = ("django_tenants.postgresql_backend", "tenant_schemas.postgresql_backend")
 
 
 def recognise(site: CallSite) -> Iterator[object]:

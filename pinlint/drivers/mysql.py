@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.model import AIOMYSQL, ASYNCMY, CONNECT, MYSQL_CONNECTOR, MYSQLCLIENT, POOL, PYMYSQL, Connection
-from pinlint.drivers.site import ApiCall, CallSite, HookKind
+from pinlint.drivers.api import ApiCall, HookKind
+from pinlint.drivers.site import CallSite
 
 ALIASES = {
     "mysql.connector.connection.MySQLConnection": "mysql.connector.connect",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.model import CONNECT, POOL, PSYCOPG, PSYCOPG_POOL, Connection, Setting
-from pinlint.drivers.site import NAMED_CURSOR, NEW_CONNECTION, RESET, ApiCall, CallSite, HookKind, add_conninfo, named_cursor
+from pinlint.drivers.api import NAMED_CURSOR, NEW_CONNECTION, RESET, ApiCall, HookKind
+from pinlint.drivers.site import CallSite, add_conninfo, named_cursor
 
 ALIASES = {
     "psycopg.Connection.connect": "psycopg.connect",

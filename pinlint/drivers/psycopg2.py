@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.model import CONNECT, POOL, PSYCOPG2, Connection
-from pinlint.drivers.site import ApiCall, CallSite, HookKind, add_conninfo, named_cursor
+from pinlint.drivers.api import ApiCall, HookKind
+from pinlint.drivers.site import CallSite, add_conninfo, named_cursor
 
 ALIASES = {
     "psycopg2.extensions.connection": "psycopg2.connection",

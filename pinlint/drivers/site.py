@@ -1,8 +1,8 @@
-"""The view of one Python call that the library modules judge, and what they report back."""
+"""The view of one Python call (through libcst) that the library modules judge."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import libcst as cst
@@ -10,19 +10,7 @@ import libcst as cst
 from pinlint.connections.dsn import parse_connection_string
 from pinlint.connections.model import Setting
 from pinlint.diagnostics import Confidence
-
-
-@dataclass(frozen=True)
-class HookKind:
-    """When a function registered with a pool or engine runs."""
-
-    when: str  # "runs on every new connection"
-    resets: bool = False  # a reset hook: its DISCARD / RESET ALL is the pool's reset query
-
-
-NEW_CONNECTION = HookKind("runs on every new connection")
-CHECKOUT = HookKind("runs every time a connection is taken from the pool")
-RESET = HookKind("runs every time a connection goes back to the pool", resets=True)
+from pinlint.drivers.api import NAMED_CURSOR, ApiCall
 
 
 @dataclass
@@ -90,23 +78,6 @@ class CallSite:
         return Confidence.HIGH if resolved else Confidence.MEDIUM
 
 
-@dataclass
-class ApiCall:
-    """A library call whose behaviour (not SQL text) is the hazard."""
-
-    api: str  # canonical name: "asyncpg.Connection.add_listener"
-    described: str  # "`conn.add_listener()`"
-    keywords: dict[str, Setting]
-    anchor: cst.CSTNode
-    confidence: Confidence = Confidence.HIGH
-    positional: list[Setting] = field(default_factory=list)
-    facts: dict[str, object] = field(default_factory=dict)  # what the caller knows around it
-
-    def value(self, keyword: str, default: object = None) -> object:
-        setting = self.keywords.get(keyword)
-        return default if setting is None else setting.value
-
-
 def describe(node: cst.Call) -> str:
     """`name()` or `receiver.name()`, short enough for a message."""
     func = node.func
@@ -121,10 +92,6 @@ def describe(node: cst.Call) -> str:
     if isinstance(func, cst.Name):
         return f"`{func.value}()`"
     return "the call"
-
-
-# psycopg 3 and psycopg2 declare the same server-side cursor for `conn.cursor(name, withhold=...)`.
-NAMED_CURSOR = "psycopg.named_cursor"
 
 
 def named_cursor(site: CallSite, resolved: bool) -> ApiCall | None:

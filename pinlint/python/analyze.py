@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from pinlint.diagnostics import Hit
 from pinlint.drivers.django import server_side_cursors
-from pinlint.drivers.site import HookKind
+from pinlint.drivers.api import HookKind
 from pinlint.python.strings import opening_quote_offset
 from pinlint.python.visitor import SqlCollector
 from pinlint.rules.base import Rule

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from pinlint.drivers import canonical, returns
+from pinlint.drivers.registry import canonical, returns
 
 MODULE, CLASS, FUNCTION = "module", "class", "function"
 _MAX_DEPTH = 12

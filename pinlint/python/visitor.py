@@ -21,13 +21,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from pinlint import drivers
 from pinlint.connections.dsn import parse_connection_string, string_connection
 from pinlint.connections.model import UNKNOWN, Connection, Setting, pgoptions
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
 from pinlint.drivers.psycopg2 import CHARACTERISTICS
-from pinlint.drivers.site import ApiCall, HookKind
+from pinlint.drivers import registry
+from pinlint.drivers.api import ApiCall, HookKind
+from pinlint.drivers.site import CallSite
 from pinlint.python.dialect import DialectEvidence
 from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values, dotted, record_import, resolve
 from pinlint.python.sql_calls import (
@@ -390,11 +391,11 @@ class SqlCollector(cst.CSTVisitor):
 
     def _site(
         self, node: cst.Call, chain: tuple[Scope, ...], in_atomic: bool = False, functions: Functions = ()
-    ) -> drivers.CallSite:
+    ) -> CallSite:
         func = node.func
         is_method = isinstance(func, cst.Attribute)
         receiver = resolve(func.value, chain) if is_method else None  # type: ignore[attr-defined]
-        return drivers.CallSite(
+        return CallSite(
             node=node,
             qualified=resolve(func, chain),
             method=_call_name(func)[1],
@@ -409,13 +410,13 @@ class SqlCollector(cst.CSTVisitor):
     def _recognise_calls(self) -> None:
         for call in self._calls:
             site = self._site(call.node, call.chain, call.in_atomic, call.functions)
-            for found in drivers.recognise(site):
+            for found in registry.recognise(site):
                 if isinstance(found, Connection):
                     self.connections.append((found, call.functions))
                     self._consumed.update(_string_node_ids(call.node))
                 else:
                     self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
-            for function, kind in drivers.hooks_registered(site):
+            for function, kind in registry.hooks_registered(site):
                 self._mark_hook(function, kind)
         for target, value, chain, functions in self._characteristics:
             owner = dotted(target.value)
@@ -428,7 +429,7 @@ class SqlCollector(cst.CSTVisitor):
                     facts={"autocommit": self._local(owner, functions) in self._autocommit},
                 ), functions))
         for definition, decorator, chain in self._decorated:
-            for function, kind in drivers.hooks_registered(self._site(decorator, chain)):
+            for function, kind in registry.hooks_registered(self._site(decorator, chain)):
                 self._mark_hook(function or definition, kind)
 
     def _mark_hook(self, function: object, kind: HookKind) -> None:

@@ -10,7 +10,7 @@ from typing import Iterator, Sequence
 from pinlint import REPOSITORY_URL
 from pinlint.connections.model import Connection
 from pinlint.diagnostics import Hit
-from pinlint.drivers.site import ApiCall, HookKind
+from pinlint.drivers.api import ApiCall, HookKind
 from pinlint.sql.lexer import POSTGRES, SqlText, Statement
 from pinlint.targets import DEFAULT_TARGETS, Target
 

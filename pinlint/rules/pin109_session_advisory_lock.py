@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
-from pinlint.drivers.site import ApiCall
+from pinlint.drivers.api import ApiCall
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import MYSQL, Statement

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Confidence, Hit
-from pinlint.drivers.site import NAMED_CURSOR, ApiCall
+from pinlint.drivers.api import NAMED_CURSOR, ApiCall
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, QIDENT, WORD, Statement
 from pinlint.targets import Target, breaks, on_pgbouncers, pins

@@ -8,7 +8,7 @@ from pinlint.connections.model import (
     ASYNCPG, CONNECT, DJANGO, ENGINE, MYSQL_JDBC, PGJDBC, POOL, PSYCOPG, SETTINGS, SQLALCHEMY, URL, Connection,
 )
 from pinlint.diagnostics import Hit
-from pinlint.drivers.site import ApiCall
+from pinlint.drivers.api import ApiCall
 from pinlint.rules.base import DriverRule, PythonCase
 from pinlint.targets import Consequence, Target, breaks, pins
 

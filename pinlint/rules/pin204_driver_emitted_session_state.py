@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pinlint.connections.model import ASYNCPG, DJANGO, MYSQL_DRIVERS, PG8000, PSYCOPG, SQLALCHEMY, Connection
+from pinlint.connections.model import (
+    ASYNCPG, DJANGO, MYSQL_DRIVERS, PG8000, PSYCOPG, SQLALCHEMY, TENANT_BACKENDS, Connection,
+)
 from pinlint.diagnostics import Confidence, Hit
-from pinlint.drivers.django import TENANT_BACKENDS
-from pinlint.drivers.site import NEW_CONNECTION, ApiCall
+from pinlint.drivers.api import NEW_CONNECTION, ApiCall
 from pinlint.rules.base import DriverRule, PythonCase, SqlContext
 from pinlint.sql.lexer import MYSQL, lex, statements
 from pinlint.targets import Consequence, Target, leaks, on_pgbouncers, pins

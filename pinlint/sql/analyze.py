@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from pinlint.diagnostics import Confidence, Hit, lowest
-from pinlint.drivers.site import HookKind
+from pinlint.drivers.api import HookKind
 from pinlint.rules.base import Rule, SqlContext
 from pinlint.sql.classify import STATEMENT_KEYWORDS
 from pinlint.sql.lexer import WORD, Comment, SqlText, Statement, lex, statements

@@ -1,0 +1,129 @@
+"""The cheap first pass clears files without losing findings, and keeps libcst and sqlglot out of
+runs that do not need them. (Every in-process lint of the suite is also checked by the
+`first_pass_loses_nothing` fixture in conftest.py.)"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from conftest import FIXTURES
+from doc_examples import DocExamples
+from fixture_expectations import fixture_settings
+from pinlint.discovery import is_lintable
+from pinlint.engine import lint_source
+from pinlint.python.first_pass import needs_full_analysis
+from pinlint.rules import LINT_RULES
+from pinlint.rules.base import PythonCase
+from pinlint.settings import Settings
+
+FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and is_lintable(p))
+
+
+def _findings(data: bytes, name: str, settings: Settings) -> list[tuple]:
+    report = lint_source(data, name, settings)
+    return [(f.row, f.col, f.end_row, f.end_col, f.code, f.message) for f in report.findings]
+
+
+def _same_with_and_without(data: bytes, name: str, settings: Settings) -> None:
+    with_pass = _findings(data, name, settings)
+    assert with_pass == _findings(data, name, replace(settings, first_pass=False))
+
+
+@pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.relative_to(FIXTURES).as_posix())
+def test_fixtures_give_identical_findings_with_and_without_the_first_pass(path):
+    _same_with_and_without(path.read_bytes(), path.name, fixture_settings(path))
+
+
+def _python_snippets():
+    for rule in LINT_RULES:
+        for index, case in enumerate((*rule.VALID, *rule.INVALID)):
+            if isinstance(case, PythonCase):
+                yield pytest.param(case.source, case.filename, id=f"{rule.code}-case-{index}")
+        for index, block in enumerate(DocExamples(rule.code).example("python") + DocExamples(rule.code).fix("python")):
+            yield pytest.param(block, "example.py", id=f"{rule.code}-doc-{index}")
+
+
+@pytest.mark.parametrize("source, filename", list(_python_snippets()))
+def test_rule_cases_and_doc_examples_give_identical_findings(source, filename):
+    _same_with_and_without(source.encode(), filename, Settings())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        'cur.execute("SET search_path TO tenant")',
+        'cur.execute("""\n    -- per tenant\n    set search_path to tenant""")',
+        "QUERY = 'SELECT 1; /* then */ PREPARE q AS SELECT 2'",
+        'sql = "\\nLISTEN jobs"',
+        'run("DO $$ BEGIN PERFORM 1; END $$")',
+        'engine.execute(text("SELECT * INTO " "TEMP t FROM x"))',
+        "select(func.pg_advisory_lock(1))",
+        "execute_values(cur, sql, rows)",
+        "import asyncpg",
+        "from sqlalchemy import create_engine",
+        "URL = 'postgresql+asyncpg://app@db/app'",
+        "DSN = 'host=db options=-csearch_path=a'",
+        "os.environ['PGOPTIONS'] = value",
+        "DATABASES = {'default': {}}",
+        "rows = Book.objects.all().iterator()",
+        "x = 1  # noqa: PIN101",
+        "x = 1  # pinlint: ignore[PIN101]",
+    ],
+)
+def test_sources_a_rule_can_report_go_to_the_full_analysis(source):
+    assert needs_full_analysis(source, "app.py", "auto")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "values = set(items)\nload(path)\ndo_work()",
+        'URL = "https://example.com/docs"  # see the options page',
+        'log("Update the settings table")',
+        "@property\ndef name(self):\n    return self._name",
+        "def f(:\n",  # a syntax error: the full analysis words it
+    ],
+)
+def test_sources_without_database_code_are_cleared_unless_python_rejects_them(source):
+    assert needs_full_analysis(source, "app.py", "auto") is (source == "def f(:\n")
+
+
+def test_mysql_syntax_counts_only_where_the_dialect_can_be_mysql():
+    source = 'run("SELECT @total := 1")\n@decorated\ndef f(): pass'
+    assert not needs_full_analysis(source, "app.py", "auto")
+    assert not needs_full_analysis(source, "app.py", "postgres")
+    assert needs_full_analysis(source, "app.py", "mysql")
+    assert needs_full_analysis(source, "backends/mysql/ops.py", "auto")
+
+
+def test_a_statement_over_16_kb_is_found_in_a_file_without_any_other_trigger():
+    pieces = "".join(f'    "SELECT {i:05d} FROM t UNION ALL "\n' for i in range(600))
+    source = f"QUERY = (\n{pieces}    'SELECT 0'\n)\nrun(QUERY)\n"
+    assert needs_full_analysis(source, "app.py", "auto")
+    assert [f.code for f in lint_source(source.encode(), "app.py", Settings()).findings] == ["PIN118"]
+
+
+def test_a_large_file_of_short_strings_is_cleared():
+    source = "".join(f"def f{i}(x):\n    return x + {i}  # {'pad' * 20}\n" for i in range(400))
+    assert len(source) > 16384
+    assert not needs_full_analysis(source, "app.py", "auto")
+
+
+def test_a_syntax_error_is_reported_the_same_with_and_without_the_first_pass():
+    findings = _findings(b"def f(:\n    pass\n", "app.py", Settings())
+    assert [f[4] for f in findings] == ["PIN900"]
+    _same_with_and_without(b"def f(:\n    pass\n", "app.py", Settings())
+
+
+def test_a_one_file_run_without_database_code_loads_neither_libcst_nor_sqlglot(tmp_path):
+    (tmp_path / "plain.py").write_text("def add(a, b):\n    return a + b\n")
+    script = (
+        "import sys\nfrom pinlint.cli import main\ncode = main(['check', 'plain.py'])\n"
+        "print(code, sorted(m for m in ('libcst', 'sqlglot', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
+    assert result.stdout.splitlines()[-1] == "0 []", result.stderr
