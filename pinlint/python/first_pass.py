@@ -1,23 +1,29 @@
 """The cheap first pass: which Python files can hold a finding at all.
 
 libcst costs ten to twenty times Python's own parser, and most files of a project never touch a
-database. A file goes on to the full analysis only when its raw text shows something a rule can
-report; everything else is parsed by `ast` alone, to report syntax errors the same way.
+database. A file goes on to the full analysis only when it shows something a rule can report;
+everything else is parsed by `ast` alone, so syntax errors are still reported (in the full
+analysis's words: a file Python rejects always goes on).
 
-Every trigger below is a *necessary* condition of some finding, written against what the rules
-and the visitor look at (the fixtures and the rules' own cases are linted with and without this
-pass in the tests, and must agree):
+Every trigger is a *necessary* condition of some finding, written against what the rules and the
+visitor look at. The tests lint the fixtures, the rules' cases and the docs' examples with and
+without this pass, and check every file it clears anywhere in the suite under all rules.
 
-* SQL the rules judge by its first word (`SET`, `PREPARE`, `CREATE`, `LISTEN`, ...): the word
-  opens a string literal or follows a `;`, after any whitespace, escapes and SQL comments.
-* SQL functions and phrases the rules find anywhere in a statement (`set_config`,
-  `pg_advisory_lock`, `nextval`, `INTO TEMP`, ...), and SQLAlchemy's `func.<name>()`.
-* Connections: a driver or ORM import (calls are only recognised through imports), a database URL,
-  a libpq `options=` keyword, `PGOPTIONS`, a Django `DATABASES = {...}` literal, `.iterator()`.
-* MySQL-only syntax (`@variables`, `/*! ... */`, `LOCK TABLES`, ...) when the file can be MySQL
-  (by setting or path; a file that mentions MySQL goes on anyway).
-* psycopg2's batch helpers, and suppression comments (an unused one is itself a finding).
-* Statements over PIN118's 16 KB limit: only when the file's string constants could add up to it.
+1. In the raw text, a hit means the full analysis: a driver or ORM import (library calls are only
+   recognised through imports), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}`
+   literal, `.iterator()`, psycopg2's batch helpers, SQLAlchemy `func.<sql function>`, and
+   suppression comments (an unused one is itself a finding).
+2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
+   `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
+   comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
+   libpq `options=`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...) when the dialect can
+   be MySQL. A cheap look at the raw text decides whether to look at all; the verdict comes from
+   the string constants `ast` sees where the visitor would take SQL from: not docstrings, asserts,
+   comparisons, exceptions, log and gettext calls, or `help=`-style arguments.
+3. PIN118's 16 KB statements: only when those strings and the run-time values between them could
+   add up to that much.
+
+Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
 """
 
 from __future__ import annotations
@@ -26,62 +32,89 @@ import ast
 import re
 import warnings
 
-from pinlint.python.sql_calls import BATCH_HELPERS, SQL_FUNCTIONS
+from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
 
-# What may sit between a string's opening quote (or a `;`) and the statement's first word:
-# whitespace, escapes as written in Python source, and SQL comments.
-_GAP = r"(?:\s|\\[ntr\n]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
-_END = r"(?=\s|;|\\[ntr]|['\"]|$)"
+_DRIVERS = "asyncpg|psycopg\\w*|sqlalchemy|sqlmodel|pg8000|aiopg|django_pglocks|mysql\\w*|pymysql|aiomysql|asyncmy"
+_FUNCTIONS = "|".join(sorted(SQL_FUNCTIONS))
 
 
-def _leading(*words: str) -> str:
-    return rf"[\"';]{_GAP}(?:{'|'.join(words)}){_END}"
+def _patterns(*patterns: str) -> tuple[re.Pattern, ...]:
+    """Searched in the lower-cased text, one by one: a pattern that starts with a literal is
+    found at C speed, an alternation of them is not."""
+    return tuple(re.compile(pattern, re.DOTALL) for pattern in patterns)
 
 
-_ANYWHERE = re.compile(
-    "|".join(
-        [
-            _leading("SET", "RESET", "PREPARE", "EXECUTE", "DEALLOCATE", "DISCARD", "CREATE", "DECLARE",
-                     "LISTEN", "UNLISTEN", "LOAD"),
-            rf"[\"';]{_GAP}DO(?:\s|\\[ntr])+(?:\$|\\?'|LANGUAGE\b)",  # a DO block runs its body
-            r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS | BATCH_HELPERS)) + r")\b",
-            rf"\bINTO\b(?:{_GAP}|[\"'+()])*TEMP",  # SELECT ... INTO TEMP[ORARY]
-            r"\b(?:asyncpg|psycopg\w*|sqlalchemy|sqlmodel|pg8000|aiopg|django_pglocks)\b",
-            r"mysql|mariadb|asyncmy",  # MySQLdb, pymysql, aiomysql, mysql.connector, URLs
-            r"\b(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
-            r"\boptions\s*=",  # libpq's startup options, in a conninfo string
-            r"PGOPTIONS",
-            r"\bDATABASES\s*(?::[^=\n]*)?=\s*\{",
-            r"\.\s*iterator\s*\(",
-            r"pinlint\s*:|\bnoqa\b[^\n]*PIN",
-        ]
-    ),
-    re.IGNORECASE | re.DOTALL,
+_DEFINITE = _patterns(
+    rf"(?:import|from)[ \t\\](?:[^\n]|\\\n)*?\b(?:{_DRIVERS})\b",
+    r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
+    r"pgoptions",
+    r"databases\s*(?::[^=\n]*)?=\s*\{",
+    r"\.\s*iterator\s*\(",
+    rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
+    rf"func\s*\.\s*(?:{_FUNCTIONS})\b",
+    r"pinlint\s*:",
+    r"noqa[^\n]*pin",
 )
-# MySQL's own syntax only counts in files whose dialect can be MySQL.
-_MYSQL_ONLY = re.compile(
-    "|".join([_leading("LOCK", "FLUSH", "DROP"), r"@\w", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b"]),
-    re.IGNORECASE | re.DOTALL,
+
+_KEYWORDS = "SET|RESET|PREPARE|EXECUTE|DEALLOCATE|DISCARD|CREATE|DECLARE|LISTEN|UNLISTEN|LOAD"
+_MYSQL_KEYWORDS = "LOCK|FLUSH|DROP"
+# Between where a statement may start and its first word: whitespace and SQL comments.
+_GAP = r"(?:\s|--[^\n]*\n|\#[^\n]*\n|/\*.*?\*/)*"
+_END = r"(?=[\s;'\"/#-]|$)"
+
+
+def _sql(keywords: str, extra: list[str]) -> re.Pattern:
+    return re.compile(
+        "|".join([rf"(?:^|[;\n]){_GAP}(?:{keywords}){_END}", *extra]), re.IGNORECASE | re.DOTALL
+    )
+
+
+# What the string values are judged by (`^` is the start of a string constant).
+_SQL_VALUE = _sql(
+    _KEYWORDS,
+    [
+        rf"(?:^|[;\n]){_GAP}DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
+        rf"\b(?:{_FUNCTIONS})\b",
+        rf"\bINTO{_GAP}(?:TEMP|$)|^{_GAP}TEMP",  # SELECT ... INTO TEMP, also split over `+`
+        r"\boptions\s*=",  # libpq's startup options in a conninfo string
+    ],
 )
+_MYSQL_VALUE = _sql(_MYSQL_KEYWORDS, [r"@\w", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b"])
+
+# Whether the raw text is worth a look at its strings: a superset of the above, as written in
+# source (quotes and escapes). Escapes (`\\n`) stand where values have whitespace, so no `\\b`.
+_RAW_GAP = r"(?:\s|\\[ntr\n]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
+_SQL_RAW = _patterns(
+    rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|do)(?:{_END}|[\\$])",
+    rf"(?:{_FUNCTIONS})\b",
+    r"into(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|/\*.*?\*/)*(?:temp|[\"'])",
+    r"options\s*=",
+)
+_MYSQL_RAW = _patterns(rf"{_MYSQL_KEYWORDS.lower()}", r"@\w", r"/\*m?!", "sql_calc_found_rows", "delimiter")
 _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, `pymysql/`, ...
 _HOLE_BYTES = 2  # a run-time value in composed SQL (`pinlint.python.strings.HOLE`)
 
 
 def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
-    """False only when no rule can report anything in this Python source and Python parses it
-    (the full analysis words syntax errors). ``dialect`` is the configured one: auto, postgres
-    or mysql."""
-    if _ANYWHERE.search(text):
-        return True
-    if (dialect == "mysql" or dialect == "auto" and _MYSQL_PATH.search(path)) and _MYSQL_ONLY.search(text):
+    """False only when no rule can report anything in this Python source and Python parses it.
+    ``dialect`` is the configured one: auto, postgres or mysql."""
+    lowered = text.lower()
+    if any(pattern.search(lowered) for pattern in _DEFINITE):
         return True
     try:
         tree = _parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return True
-    size = len(text.encode("utf-8", "surrogatepass"))
-    return size > LIMIT_BYTES and _string_bytes(tree) > LIMIT_BYTES
+    mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
+    sql_like = any(p.search(lowered) for p in _SQL_RAW) or mysql and any(p.search(lowered) for p in _MYSQL_RAW)
+    large = len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+    if not sql_like and not large:
+        return False
+    strings, holes = _strings_that_may_be_sql(tree)
+    if large and sum(len(s.encode("utf-8", "surrogatepass")) for s in strings) + holes * _HOLE_BYTES > LIMIT_BYTES:
+        return True
+    return sql_like and any(_SQL_VALUE.search(s) or mysql and _MYSQL_VALUE.search(s) for s in strings)
 
 
 def _parse(text: str) -> ast.Module:
@@ -90,17 +123,46 @@ def _parse(text: str) -> ast.Module:
         return ast.parse(text)
 
 
-def _string_bytes(tree: ast.Module) -> int:
-    """An upper bound on the UTF-8 size of any SQL text composed from this module's strings."""
-    total = 0
-    for node in ast.walk(tree):
+def _strings_that_may_be_sql(tree: ast.Module) -> tuple[list[str], int]:
+    """The string constants where the visitor takes SQL from, and how many run-time values
+    (`+` operands, f-string fields) could sit between them."""
+    strings: list[str] = []
+    holes = 0
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
         kind = type(node)
         if kind is ast.Constant:
-            value = node.value
+            value = node.value  # type: ignore[attr-defined]
             if type(value) is str:
-                total += len(value.encode("utf-8", "surrogatepass"))
+                strings.append(value)
             elif type(value) is bytes:
-                total += 3 * len(value)  # undecodable bytes become U+FFFD, three bytes each
-        elif kind is ast.BinOp or kind is ast.FormattedValue:
-            total += _HOLE_BYTES
-    return total
+                strings.append(value.decode("utf-8", "replace"))
+            continue
+        if _never_sql(node, kind):
+            continue
+        if kind is ast.BinOp or kind is ast.FormattedValue:
+            holes += 1
+        stack.extend(ast.iter_child_nodes(node))
+    return strings, holes
+
+
+def _never_sql(node: ast.AST, kind: type) -> bool:
+    """Subtrees the visitor does not take SQL from (see `pinlint.python.visitor`)."""
+    if kind is ast.Expr:
+        return type(node.value) in (ast.Constant, ast.JoinedStr)  # type: ignore[attr-defined]
+    if kind is ast.Assert or kind is ast.Raise or kind is ast.Compare:
+        return True
+    if kind is ast.keyword:
+        return node.arg in PROSE_KEYWORDS  # type: ignore[attr-defined]
+    if kind is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is ast.Name:
+            return is_text_sink("", func.id)
+        if type(func) is ast.Attribute:
+            receiver = func.value
+            if type(receiver) is ast.Name:
+                return is_text_sink(receiver.id, func.attr)
+            if type(receiver) is ast.Attribute:
+                return is_text_sink(receiver.attr, func.attr)
+    return False

@@ -24,6 +24,8 @@ SQL_CONSTRUCTORS = frozenset({"text", "DDL", "RawSQL", "RunSQL", "SQL"})
 # psycopg2.extras helpers: (cursor, sql, argslist, ...).
 BATCH_HELPERS = frozenset({"execute_values", "execute_batch"})
 SQL_KEYWORDS = frozenset({"sql", "query", "statement", "operation", "command", "stmt", "reverse_sql"})
+# Keyword arguments whose strings are prose for people, never SQL.
+PROSE_KEYWORDS = frozenset({"help", "description", "msg", "message", "verbose_name", "label", "doc", "help_text"})
 
 # SQLAlchemy `func.<name>(...)` renders `name(...)`: the SQL functions the rules look at.
 SQL_FUNCTIONS = frozenset(

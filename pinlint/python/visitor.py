@@ -34,6 +34,7 @@ from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values
 from pinlint.python.sql_calls import (
     BATCH_HELPERS,
     EXECUTION_METHODS,
+    PROSE_KEYWORDS,
     SQL_CONSTRUCTORS,
     SQL_FUNCTIONS,
     SQL_KEYWORDS,
@@ -42,7 +43,6 @@ from pinlint.python.sql_calls import (
 from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
 
 _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.sql.functions")
-_PROSE_KEYWORDS = frozenset({"help", "description", "msg", "message", "verbose_name", "label", "doc", "help_text"})
 
 
 Functions = tuple[cst.CSTNode, ...]  # the function definitions (and lambdas) around a node
@@ -159,7 +159,7 @@ class SqlCollector(cst.CSTVisitor):
         return False
 
     def _visit_arg(self, node: cst.Arg) -> bool:
-        return node.keyword is None or node.keyword.value not in _PROSE_KEYWORDS
+        return node.keyword is None or node.keyword.value not in PROSE_KEYWORDS
 
     def _visit_string(self, node: cst.CSTNode) -> bool:
         self._string(node)
