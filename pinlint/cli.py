@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", "-j", type=_positive_int, metavar="N",
         help="lint in N processes (default: one per CPU; a pool is only started for enough files)",
     )
+    caching = check.add_argument_group("cache (reports of unchanged files are reused)")
+    caching.add_argument(
+        "--cache-dir", metavar="DIR",
+        help="where to keep it (default: .pinlint_cache next to the configuration file, or in the current directory)",
+    )
+    caching.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     output = check.add_argument_group("output")
     output.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, metavar="FORMAT",
@@ -125,7 +131,13 @@ def _check(args: argparse.Namespace) -> int:
             is_python = None if args.stdin_filename else True
             report = lint_source(sys.stdin.buffer.read(), display, settings, is_python)
     else:
-        report = lint_paths(paths, settings, cwd, args.jobs or default_jobs())
+        cache = None if args.no_cache else _open_cache(args.cache_dir, settings)
+        report = lint_paths(paths, settings, cwd, args.jobs or default_jobs(), cache)
+        if cache is not None:
+            try:
+                cache.save(cwd)
+            except OSError as error:
+                print(f"pinlint: warning: cannot write the cache in {cache.directory}: {error.strerror or error}", file=sys.stderr)
 
     for directory in report.empty_directories:
         print(f"pinlint: warning: no .py or .sql files to lint under {directory}", file=sys.stderr)
@@ -141,6 +153,12 @@ def _check(args: argparse.Namespace) -> int:
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _open_cache(directory: str | None, settings: Settings):
+    from pinlint.cache import DEFAULT_DIRECTORY, Cache
+
+    return Cache(Path(directory) if directory else settings.root / DEFAULT_DIRECTORY, settings)
 
 
 def _positive_int(text: str) -> int:

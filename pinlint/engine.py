@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pathspec
 
@@ -23,6 +24,9 @@ from pinlint.connections.files import config_format
 from pinlint.suppression import Suppression, config_suppressions, python_suppressions
 from pinlint.targets import Consequence, Target
 
+if TYPE_CHECKING:
+    from pinlint.cache import Cache
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _TARGET_ORDER = list(Target)
 
@@ -33,6 +37,9 @@ class Report:
     sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
     files: int = 0
     empty_directories: list[Path] = field(default_factory=list)  # named, but nothing to lint there
+    # Directories whose Django settings the findings were read from (a cache entry depends on them).
+    django_settings_of: list[Path] = field(default_factory=list)
+    cacheable: bool = True  # False when pinlint failed or could not read the file
 
 
 @dataclass(frozen=True)
@@ -55,39 +62,63 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def lint_paths(paths: list[Path], settings: Settings, display_root: Path | None = None, jobs: int = 1) -> Report:
+def lint_paths(
+    paths: list[Path], settings: Settings, display_root: Path | None = None, jobs: int = 1, cache: Cache | None = None
+) -> Report:
     """Lint every file under ``paths``; with ``jobs`` > 1 and enough files, in that many
-    processes. The report is the same either way: findings are sorted once all are in."""
+    processes. Files whose report ``cache`` holds are not linted again. The report is the same
+    either way: findings are sorted once all are in."""
     report = Report()
     discovery = Discovery(settings)
     files = discovery.files(paths)
     report.empty_directories = discovery.empty_directories
     displays = [relative_path(path, display_root or Path.cwd()) for path in files]
-    if jobs > 1 and len(files) >= PARALLEL_MIN_FILES:
+    results: list[Report | None] = [None] * len(files)
+    contents: dict[int, tuple[bytes, str]] = {}
+    if cache is not None:
+        for index, path in enumerate(files):
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue  # linting it reports why
+            digest = cache.digest(data)
+            results[index] = cache.get(displays[index], digest)
+            contents[index] = (data, digest)
+    todo = [index for index, result in enumerate(results) if result is None]
+    arguments = (
+        [files[i] for i in todo], [displays[i] for i in todo], [settings] * len(todo),
+        [contents[i][0] if i in contents else None for i in todo],
+    )
+    if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(files) // (jobs * 8))
-            results = list(pool.map(_lint_file, files, displays, [settings] * len(files), chunksize=chunk))
+            chunk = max(1, len(todo) // (jobs * 8))
+            linted = list(pool.map(_lint_file, *arguments, chunksize=chunk))
     else:
-        results = [_lint_file(path, display, settings) for path, display in zip(files, displays)]
+        linted = list(map(_lint_file, *arguments))
+    for index, result in zip(todo, linted):
+        results[index] = result
+        if cache is not None and index in contents and result.cacheable:
+            cache.put(displays[index], contents[index][1], result)
     for result in results:
-        _merge(report, result)
+        _merge(report, result)  # type: ignore[arg-type]
     report.findings.sort(key=Finding.sort_key)
     return report
 
 
-def _lint_file(path: Path, display: str, settings: Settings) -> Report:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        report = Report(files=1)
-        _report_unparsable(report, display, f"cannot read the file: {error.strerror or error}", settings)
-        return report
+def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None = None) -> Report:
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            report = Report(files=1, cacheable=False)
+            _report_unparsable(report, display, f"cannot read the file: {error.strerror or error}", settings)
+            return report
     try:
         return lint_source(data, display, settings, path=path)
     except Exception as error:  # a bug of ours must not stop the other files
-        report = Report(files=1)
+        report = Report(files=1, cacheable=False)
         _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
         return report
 
@@ -123,7 +154,7 @@ def lint_text(text: str, display: str, settings: Settings, is_python: bool, path
     enabled = _enabled_for(display, settings)
     rules = [rule for rule in LINT_RULES if rule.code in enabled]
     if is_python:
-        placed, suppressions, error = _python(text, rules, settings, display, path)
+        placed, suppressions, error = _python(text, rules, settings, display, path, report.django_settings_of)
         if error is not None:
             row, col, message = error
             _report_unparsable(report, display, message, settings, row, col)
@@ -171,16 +202,21 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines([pattern])
 
 
-def _python(text: str, rules, settings: Settings, display: str, path: Path | None):
+def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
     if settings.first_pass and not needs_full_analysis(text, display, settings.dialect):
         return [], [], None
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
-    from pinlint.python.project import django_server_side_cursors
+    from pinlint.python.project import django_server_side_cursors, django_settings_files
+
+    def project() -> bool | None:
+        if path is None:
+            return None
+        django_settings_of.append(path.parent)
+        return django_server_side_cursors(django_settings_files(path.parent))
 
     dialect = None if settings.dialect == "auto" else settings.dialect
-    project = (lambda: django_server_side_cursors(path.parent)) if path is not None else (lambda: None)
     try:
         with _recursion_limit(_CST_RECURSION_LIMIT):
             module = cst.parse_module(text)

@@ -12,6 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from pinlint.diagnostics import Hit
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
+from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.strings import opening_quote_offset
 from pinlint.python.visitor import SqlCollector
 from pinlint.rules.base import Rule
@@ -56,6 +57,8 @@ def analyze_python(
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     for candidate in collector.candidates:
+        if not may_hold_sql(candidate.text, file_dialect):
+            continue  # most strings of a module are not SQL: spare them the tokenizer
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(candidate.text, file_dialect, rules, candidate.confidence, candidate.strict, hook)
         found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in _most_specific(analysis.hits))

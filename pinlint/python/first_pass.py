@@ -34,25 +34,31 @@ import warnings
 
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
+from pinlint.sql.lexer import MYSQL
 
-_DRIVERS = "asyncpg|psycopg\\w*|sqlalchemy|sqlmodel|pg8000|aiopg|django_pglocks|mysql\\w*|pymysql|aiomysql|asyncmy"
+_DRIVERS = "asyncpg|psycopg\\w*|sqlalchemy|sqlmodel|pg8000|aiopg|django_pglocks|mysql\\w*|MySQLdb|pymysql|aiomysql|asyncmy"
 _FUNCTIONS = "|".join(sorted(SQL_FUNCTIONS))
 
 
-def _patterns(*patterns: str) -> tuple[re.Pattern, ...]:
-    """Searched in the lower-cased text, one by one: a pattern that starts with a literal is
-    found at C speed, an alternation of them is not."""
-    return tuple(re.compile(pattern, re.DOTALL) for pattern in patterns)
+def _patterns(*patterns: str, flags: int = 0) -> tuple[re.Pattern, ...]:
+    """Searched one by one: a pattern that starts with a literal is found at C speed, an
+    alternation of them is not (and case-insensitive ones are searched in lower-cased text)."""
+    return tuple(re.compile(pattern, re.DOTALL | flags) for pattern in patterns)
 
 
+# Python names are case-sensitive; a library counts when it is the module imported (the first
+# name after `from`, or any of the names after `import`), as the visitor resolves calls.
 _DEFINITE = _patterns(
-    rf"(?:import|from)[ \t\\](?:[^\n]|\\\n)*?\b(?:{_DRIVERS})\b",
-    r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
-    r"pgoptions",
-    r"databases\s*(?::[^=\n]*)?=\s*\{",
+    rf"\bfrom[ \t]+(?:{_DRIVERS})\b",
+    rf"\bimport[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*(?:\\\n[ \t]*)?)*(?:{_DRIVERS})\b",
+    r"PGOPTIONS",
+    r"DATABASES\s*(?::[^=\n]*)?=\s*\{",
     r"\.\s*iterator\s*\(",
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
     rf"func\s*\.\s*(?:{_FUNCTIONS})\b",
+)
+_DEFINITE_ANY_CASE = _patterns(
+    r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
     r"pinlint\s*:",
     r"noqa[^\n]*pin",
 )
@@ -83,7 +89,7 @@ _SQL_VALUE = _sql(
 _MYSQL_VALUE = _sql(_MYSQL_KEYWORDS, [r"@\w", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b"])
 
 # Whether the raw text is worth a look at its strings: a superset of the above, as written in
-# source (quotes and escapes). Escapes (`\\n`) stand where values have whitespace, so no `\\b`.
+# source (quotes and escapes), searched in lower-cased text. Escapes (`\\n`) stand where values have whitespace, so no `\\b`.
 _RAW_GAP = r"(?:\s|\\[ntr\n]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
 _SQL_RAW = _patterns(
     rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|do)(?:{_END}|[\\$])",
@@ -100,7 +106,7 @@ def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
     """False only when no rule can report anything in this Python source and Python parses it.
     ``dialect`` is the configured one: auto, postgres or mysql."""
     lowered = text.lower()
-    if any(pattern.search(lowered) for pattern in _DEFINITE):
+    if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True
     try:
         tree = _parse(text)
@@ -115,6 +121,17 @@ def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
     if large and sum(len(s.encode("utf-8", "surrogatepass")) for s in strings) + holes * _HOLE_BYTES > LIMIT_BYTES:
         return True
     return sql_like and any(_SQL_VALUE.search(s) or mysql and _MYSQL_VALUE.search(s) for s in strings)
+
+
+def may_hold_sql(text: str, dialect: str) -> bool:
+    """Whether SQL composed from Python can give any rule a hit (or hold a suppression): the same
+    necessary conditions, checked on each piece of SQL before it is tokenised."""
+    return bool(
+        _SQL_VALUE.search(text)
+        or dialect == MYSQL and _MYSQL_VALUE.search(text)
+        or "pinlint" in text.lower()
+        or len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+    )
 
 
 def _parse(text: str) -> ast.Module:

@@ -12,21 +12,29 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import libcst as cst
-
-from pinlint.drivers.django import server_side_cursors, settings_connections
-from pinlint.python.names import MODULE, Scope
-from pinlint.python.visitor import read_constant
-
 _SETTINGS_MODULE = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
 _DISABLED_BY_ASSIGNMENT = re.compile(r"DISABLE_SERVER_SIDE_CURSORS['\"]\s*\]\s*=\s*(?!False)")
 
 
-def django_server_side_cursors(directory: Path) -> bool | None:
-    """Whether the Django settings in scope of ``directory`` keep server-side cursors on a
-    PostgreSQL database; None when no settings with a `DATABASES` literal are found."""
-    return _verdict(_settings_files(directory.resolve()))
+def django_settings_files(directory: Path) -> tuple[Path, ...]:
+    """The Django settings modules in scope of ``directory``."""
+    return _settings_files(directory.resolve())
+
+
+def django_server_side_cursors(files: tuple[Path, ...]) -> bool | None:
+    """Whether these settings keep server-side cursors on a PostgreSQL database; None when
+    none of them has a `DATABASES` literal."""
+    return _verdict(files, tuple(_stamp(path) for path in files))
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """Remembered verdicts are keyed by the files' stamps: an edited settings file is read again."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 @lru_cache(maxsize=256)
@@ -62,7 +70,13 @@ def _near(root: Path) -> tuple[Path, ...]:
 
 
 @lru_cache(maxsize=256)
-def _verdict(files: tuple[Path, ...]) -> bool | None:
+def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
+    import libcst as cst  # finding the settings files (the cache checks them) needs no parser
+
+    from pinlint.drivers.django import server_side_cursors, settings_connections
+    from pinlint.python.names import MODULE, Scope
+    from pinlint.python.visitor import read_constant
+
     connections = []
     disabled_elsewhere = False
     for path in files:
