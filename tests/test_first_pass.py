@@ -61,6 +61,8 @@ def test_rule_cases_and_doc_examples_give_identical_findings(source, filename):
         'sql = "\\nLISTEN jobs"',
         'run("DO $$ BEGIN PERFORM 1; END $$")',
         'engine.execute(text("SELECT * INTO " "TEMP t FROM x"))',
+        'run("CREATE " + "TEMP TABLE t (id int)")',
+        'run("CREATE FUNCTION f() RETURNS void AS $$ BEGIN SET search_path = a; END $$ LANGUAGE plpgsql")',
         "select(func.pg_advisory_lock(1))",
         "execute_values(cur, sql, rows)",
         "import asyncpg",
@@ -85,6 +87,9 @@ def test_sources_a_rule_can_report_go_to_the_full_analysis(source):
         'URL = "https://example.com/docs"  # see the options page',
         'log("Update the settings table")',
         "@property\ndef name(self):\n    return self._name",
+        'TEMPLATE = "template_name"\nCOOKIE = "Set-Cookie"\nURLS = ["reset/done/"]',
+        'run("CREATE INDEX i ON t (a)")\nhelp_text = _("Set the value")',
+        'def f():\n    """\n    Set up the table.\n    """\n    logger.info("SET search_path is gone")',
         "def f(:\n",  # a syntax error: the full analysis words it
     ],
 )
@@ -127,3 +132,9 @@ def test_a_one_file_run_without_database_code_loads_neither_libcst_nor_sqlglot(t
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True)
     assert result.stdout.splitlines()[-1] == "0 []", result.stderr
+
+
+def test_the_first_pass_composes_strings_with_the_visitors_placeholder():
+    from pinlint.python import first_pass, strings
+
+    assert first_pass.HOLE == strings.HOLE

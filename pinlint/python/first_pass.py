@@ -20,8 +20,7 @@ without this pass, and check every file it clears anywhere in the suite under al
    be MySQL. A cheap look at the raw text decides whether to look at all; the verdict comes from
    the string constants `ast` sees where the visitor would take SQL from: not docstrings, asserts,
    comparisons, exceptions, log and gettext calls, or `help=`-style arguments.
-3. PIN118's 16 KB statements: only when those strings and the run-time values between them could
-   add up to that much.
+3. PIN118's 16 KB statements: only when one of those texts is that long.
 
 Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
 """
@@ -34,7 +33,7 @@ import warnings
 
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
-from pinlint.sql.lexer import MYSQL
+from pinlint.sql.lexer import MYSQL, POSTGRES
 
 _DRIVERS = "asyncpg|psycopg\\w*|sqlalchemy|sqlmodel|pg8000|aiopg|django_pglocks|mysql\\w*|MySQLdb|pymysql|aiomysql|asyncmy"
 _FUNCTIONS = "|".join(sorted(SQL_FUNCTIONS))
@@ -63,43 +62,44 @@ _DEFINITE_ANY_CASE = _patterns(
     r"noqa[^\n]*pin",
 )
 
-_KEYWORDS = "SET|RESET|PREPARE|EXECUTE|DEALLOCATE|DISCARD|CREATE|DECLARE|LISTEN|UNLISTEN|LOAD"
+_KEYWORDS = "SET|RESET|PREPARE|EXECUTE|DEALLOCATE|DISCARD|DECLARE|LISTEN|UNLISTEN|LOAD"
 _MYSQL_KEYWORDS = "LOCK|FLUSH|DROP"
-# Between where a statement may start and its first word: whitespace and SQL comments.
-_GAP = r"(?:\s|--[^\n]*\n|\#[^\n]*\n|/\*.*?\*/)*"
-_END = r"(?=[\s;'\"/#-]|$)"
+# Where a statement starts: the start of the text, a line or after `;`, past whitespace and SQL
+# comments; and what may follow its first word.
+_STARTS = r"(?:^|[;\n])(?:\s|--[^\n]*\n|\#[^\n]*\n|/\*.*?\*/)*"
+_END = r"(?=[\s;'\"#]|--|/\*|$)"
 
 
-def _sql(keywords: str, extra: list[str]) -> re.Pattern:
-    return re.compile(
-        "|".join([rf"(?:^|[;\n]){_GAP}(?:{keywords}){_END}", *extra]), re.IGNORECASE | re.DOTALL
-    )
+def _sql(*patterns: str) -> re.Pattern:
+    return re.compile("|".join(patterns), re.IGNORECASE | re.DOTALL)
 
 
-# What the string values are judged by (`^` is the start of a string constant).
+# What the SQL composed from a module's strings is judged by.
 _SQL_VALUE = _sql(
-    _KEYWORDS,
-    [
-        rf"(?:^|[;\n]){_GAP}DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
-        rf"\b(?:{_FUNCTIONS})\b",
-        rf"\bINTO{_GAP}(?:TEMP|$)|^{_GAP}TEMP",  # SELECT ... INTO TEMP, also split over `+`
-        r"\boptions\s*=",  # libpq's startup options in a conninfo string
-    ],
+    rf"{_STARTS}(?:{_KEYWORDS}){_END}",
+    # Among CREATEs, only temporary objects (PIN108) and routines (PIN119) are judged.
+    rf"{_STARTS}CREATE{_END}[^;]*?(?:TEMP|FUNCTION|PROCEDURE)",
+    rf"{_STARTS}DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
+    rf"\b(?:{_FUNCTIONS})\b",
+    r"\bINTO\s+TEMP(?:ORARY)?\b",
+    r"\boptions\s*=",  # libpq's startup options in a conninfo string
 )
-_MYSQL_VALUE = _sql(_MYSQL_KEYWORDS, [r"@\w", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b"])
+# `{` stands for a str.format field, which becomes a name-like placeholder.
+_MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}", r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
 
-# Whether the raw text is worth a look at its strings: a superset of the above, as written in
-# source (quotes and escapes), searched in lower-cased text. Escapes (`\\n`) stand where values have whitespace, so no `\\b`.
-_RAW_GAP = r"(?:\s|\\[ntr\n]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
+# Whether the raw text is worth composing its strings: a superset of the above as written in
+# source (quotes, escapes, `+` between literals), searched in lower-cased text. Escapes such as
+# `\\n` stand where the values have whitespace, so no `\\b` before a word.
+_RAW_GAP = r"(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
 _SQL_RAW = _patterns(
-    rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|do)(?:{_END}|[\\$])",
+    rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|create|do)(?:[\s;'\"#/$\\-]|$)",
     rf"(?:{_FUNCTIONS})\b",
-    r"into(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|/\*.*?\*/)*(?:temp|[\"'])",
+    rf"into{_RAW_GAP}temp",
     r"options\s*=",
 )
-_MYSQL_RAW = _patterns(rf"{_MYSQL_KEYWORDS.lower()}", r"@\w", r"/\*m?!", "sql_calc_found_rows", "delimiter")
+_MYSQL_RAW = _patterns(_MYSQL_KEYWORDS.lower(), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter")
 _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, `pymysql/`, ...
-_HOLE_BYTES = 2  # a run-time value in composed SQL (`pinlint.python.strings.HOLE`)
+HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` writes it
 
 
 def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
@@ -117,10 +117,12 @@ def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
     large = len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
     if not sql_like and not large:
         return False
-    strings, holes = _strings_that_may_be_sql(tree)
-    if large and sum(len(s.encode("utf-8", "surrogatepass")) for s in strings) + holes * _HOLE_BYTES > LIMIT_BYTES:
+    try:
+        texts = _sql_texts(tree)
+    except RecursionError:
         return True
-    return sql_like and any(_SQL_VALUE.search(s) or mysql and _MYSQL_VALUE.search(s) for s in strings)
+    dialect_of_file = MYSQL if mysql else POSTGRES
+    return any(may_hold_sql(text, dialect_of_file) for text in texts)
 
 
 def may_hold_sql(text: str, dialect: str) -> bool:
@@ -140,28 +142,53 @@ def _parse(text: str) -> ast.Module:
         return ast.parse(text)
 
 
-def _strings_that_may_be_sql(tree: ast.Module) -> tuple[list[str], int]:
-    """The string constants where the visitor takes SQL from, and how many run-time values
-    (`+` operands, f-string fields) could sit between them."""
-    strings: list[str] = []
-    holes = 0
+def _sql_texts(tree: ast.Module) -> list[str]:
+    """Every text the visitor could take as SQL: each string, and each expression built from
+    strings (`+`, `%`, `.format()`, f-strings) composed as `pinlint.python.strings` composes it.
+    Its str.format fields stay as written: whatever they could match, the text here matches too."""
+    texts: list[str] = []
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         kind = type(node)
-        if kind is ast.Constant:
-            value = node.value  # type: ignore[attr-defined]
-            if type(value) is str:
-                strings.append(value)
-            elif type(value) is bytes:
-                strings.append(value.decode("utf-8", "replace"))
+        if kind is ast.Constant or kind is ast.JoinedStr:
+            text = _compose(node)  # what is inside an f-string's fields is never taken as SQL
+            if text is not None:
+                texts.append(text)
             continue
         if _never_sql(node, kind):
             continue
-        if kind is ast.BinOp or kind is ast.FormattedValue:
-            holes += 1
+        if kind is ast.BinOp or kind is ast.Call:
+            text = _compose(node)
+            if text is not None:
+                texts.append(text)
         stack.extend(ast.iter_child_nodes(node))
-    return strings, holes
+    return texts
+
+
+def _compose(node: ast.AST) -> str | None:
+    kind = type(node)
+    if kind is ast.Constant:
+        value = node.value  # type: ignore[attr-defined]
+        if type(value) is str:
+            return value
+        return value.decode("utf-8", "replace") if type(value) is bytes else None
+    if kind is ast.JoinedStr:
+        return "".join(_compose(part) or "" if type(part) is ast.Constant else HOLE for part in node.values)  # type: ignore[attr-defined]
+    if kind is ast.BinOp:
+        operator = type(node.op)  # type: ignore[attr-defined]
+        if operator is ast.Add:
+            left, right = _compose(node.left), _compose(node.right)  # type: ignore[attr-defined]
+            if left is None and right is None:
+                return None
+            return (HOLE if left is None else left) + (HOLE if right is None else right)
+        if operator is ast.Mod:
+            return _compose(node.left)  # type: ignore[attr-defined]
+    if kind is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is ast.Attribute and func.attr == "format":
+            return _compose(func.value)
+    return None
 
 
 def _never_sql(node: ast.AST, kind: type) -> bool:
