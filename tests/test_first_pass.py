@@ -138,3 +138,10 @@ def test_the_first_pass_composes_strings_with_the_visitors_placeholder():
     from pinlint.python import first_pass, strings
 
     assert first_pass.HOLE == strings.HOLE
+
+
+def test_sqlalchemy_counts_with_the_calls_it_is_recognised_by():
+    assert not needs_full_analysis("from sqlalchemy.orm import Session\n\ndef f(s: Session): ...\n", "app.py", "auto")
+    assert needs_full_analysis("import sqlalchemy as sa\nengine = sa.create_engine(url)\n", "app.py", "auto")
+    assert needs_full_analysis("from sqlmodel import select\nq = select(A).execution_options(yield_per=10)\n", "a.py", "auto")
+    assert needs_full_analysis("from sqlalchemy import func as f\nq = select(f.nextval('s'))\n", "app.py", "auto")

@@ -9,8 +9,8 @@ Every trigger is a *necessary* condition of some finding, written against what t
 visitor look at. The tests lint the fixtures, the rules' cases and the docs' examples with and
 without this pass, and check every file it clears anywhere in the suite under all rules.
 
-1. In the raw text, a hit means the full analysis: a driver or ORM import (library calls are only
-   recognised through imports), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}`
+1. In the raw text, a hit means the full analysis: a driver import (library calls are only
+   recognised through imports; SQLAlchemy's with one of the calls it is recognised by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}`
    literal, `.iterator()`, psycopg2's batch helpers, SQLAlchemy `func.<sql function>`, and
    suppression comments (an unused one is itself a finding).
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
@@ -35,7 +35,11 @@ from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTION
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
-_DRIVERS = "asyncpg|psycopg\\w*|sqlalchemy|sqlmodel|pg8000|aiopg|django_pglocks|mysql\\w*|MySQLdb|pymysql|aiomysql|asyncmy"
+_DRIVERS = "asyncpg|psycopg\\w*|pg8000|aiopg|django_pglocks|mysql\\w*|MySQLdb|pymysql|aiomysql|asyncmy"
+_ORMS = "sqlalchemy|sqlmodel"
+# What `pinlint.drivers.sqlalchemy` recognises besides SQL text and `func.<name>()`: an ORM's own
+# modules import it everywhere, so the import alone does not send a file on.
+_SQLALCHEMY_API = re.compile(r"\b(?:create_engine|create_async_engine|execution_options|yield_per)\b")
 _FUNCTIONS = "|".join(sorted(SQL_FUNCTIONS))
 
 
@@ -45,17 +49,26 @@ def _patterns(*patterns: str, flags: int = 0) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(pattern, re.DOTALL | flags) for pattern in patterns)
 
 
-# Python names are case-sensitive; a library counts when it is the module imported (the first
-# name after `from`, or any of the names after `import`), as the visitor resolves calls.
+
+
+def _imports(modules: str) -> tuple[str, str]:
+    """Python names are case-sensitive; a library counts when it is the module imported (the
+    first name after `from`, or any of the names after `import`), as the visitor resolves calls."""
+    return (
+        rf"\bfrom[ \t]+(?:{modules})\b",
+        rf"\bimport[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*(?:\\\n[ \t]*)?)*(?:{modules})\b",
+    )
+
+
 _DEFINITE = _patterns(
-    rf"\bfrom[ \t]+(?:{_DRIVERS})\b",
-    rf"\bimport[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*(?:\\\n[ \t]*)?)*(?:{_DRIVERS})\b",
+    *_imports(_DRIVERS),
     r"PGOPTIONS",
     r"DATABASES\s*(?::[^=\n]*)?=\s*\{",
     r"\.\s*iterator\s*\(",
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
-    rf"func\s*\.\s*(?:{_FUNCTIONS})\b",
+    rf"\.\s*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`, however `func` is imported
 )
+_ORM_IMPORTS = _patterns(*_imports(_ORMS))
 _DEFINITE_ANY_CASE = _patterns(
     r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
     r"pinlint\s*:",
@@ -107,6 +120,8 @@ def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
     ``dialect`` is the configured one: auto, postgres or mysql."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
+        return True
+    if _SQLALCHEMY_API.search(text) and any(p.search(text) for p in _ORM_IMPORTS):
         return True
     try:
         tree = _parse(text)
