@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from functools import lru_cache
 from pathlib import Path
 
@@ -42,29 +43,39 @@ class Discovery:
     def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
         """``base``: the directory being walked; only what lies below it is matched against
         excludes, so linting `/venv/lib/site-packages/django` explicitly still lints Django."""
-        relative = relative_path(path, base or self.settings.root)
-        text = relative + "/" if is_dir else relative
-        if self._excludes.match_file(text) or self._excludes.match_file(path.name + ("/" if is_dir else "")):
+        return self._excluded(relative_path(path, base or self.settings.root), path.resolve(), is_dir)
+
+    def _excluded(self, relative: str, resolved: Path, is_dir: bool) -> bool:
+        suffix = "/" if is_dir else ""
+        if self._excludes.match_file(relative + suffix) or self._excludes.match_file(resolved.name + suffix):
             return True
-        if self.settings.respect_gitignore:
-            return _gitignored(path.resolve(), is_dir)
-        return False
+        return self.settings.respect_gitignore and _gitignored(resolved, is_dir)
 
     def _walk(self, top: Path):
         # Patterns are anchored at the project root, unless the walked directory lies outside
         # it or inside an excluded directory: then only the part below it is matched.
-        inside = self.settings.root.resolve() in (top.resolve(), *top.resolve().parents)
+        resolved_top = top.resolve()
+        inside = self.settings.root.resolve() in (resolved_top, *resolved_top.parents)
         base = self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
+        # Paths below `top` are placed by joining names, not by resolving each one.
+        prefix = resolved_top.relative_to(base.resolve()).as_posix()
         for directory, subdirs, files in os.walk(top):
-            here = Path(directory)
+            below = os.path.relpath(directory, top)
+            here, resolved_here = (top, resolved_top) if below == "." else (Path(directory), resolved_top / below)
+            relative_here = posixpath.normpath(posixpath.join(prefix, Path(below).as_posix()))
             subdirs[:] = sorted(
                 d for d in subdirs
-                if not self.is_excluded(here / d, True, base) and not (here / d / "pyvenv.cfg").exists()
+                if not self._excluded(_join(relative_here, d), resolved_here / d, True)
+                and not (here / d / "pyvenv.cfg").exists()
             )
             for name in sorted(files):
                 path = here / name
-                if is_lintable(path) and not self.is_excluded(path, False, base):
+                if is_lintable(path) and not self._excluded(_join(relative_here, name), resolved_here / name, False):
                     yield path
+
+
+def _join(directory: str, name: str) -> str:
+    return name if directory == "." else f"{directory}/{name}"
 
 
 def relative_path(path: Path, root: Path) -> str:
