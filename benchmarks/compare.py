@@ -10,6 +10,10 @@ untimed warm-up run each, so that machine noise falls on all of them alike, and 
 medians are compared, which one slow outlier cannot move.  Memory is taken over the
 whole process tree because pinlint and flake8 lint in worker processes.
 
+The runs are checked too: cold and warm must print byte-identical output, a timed warm
+run must not write to its cache (then it missed it), and pinlint's source must not
+change meanwhile (an edit while it runs makes the numbers mix versions).
+
 Usage: python benchmarks/compare.py [PATH] [--runs N] [--jobs N] [--json FILE]
 """
 from __future__ import annotations
@@ -389,8 +393,8 @@ def report(context: dict, tools: dict[str, Tool], checks: dict[str, str]) -> dic
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", nargs="?", type=Path, help="tree to lint (default: the installed Django package)")
-    parser.add_argument("--runs", type=int, default=5, help="timed runs per tool (default: 5)")
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
+    parser.add_argument("--runs", type=int, default=5, metavar="N", help="timed runs per tool (default: 5)")
+    parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="processes or threads per tool (default: CPUs in the affinity mask)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results to FILE as JSON")
     args = parser.parse_args()
