@@ -205,6 +205,9 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
 def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
     if settings.first_pass and not needs_full_analysis(text, display, settings.dialect):
         return [], [], None
+    rejected = _python_rejects(text)
+    if rejected is not None:  # and libcst's native parser can overflow the C stack on it
+        return [], [], rejected
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
@@ -244,16 +247,26 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _syntax_error(text: str, error) -> tuple[int, int, str]:
-    """Python's own words for a syntax error are clearer than the CST parser's."""
+def _python_rejects(text: str) -> tuple[int, int, str] | None:
+    """Where and why Python itself refuses the source, if it does."""
     import ast
+    import warnings
 
     try:
-        ast.parse(text)
-    except SyntaxError as python_error:
-        return python_error.lineno or 1, python_error.offset or 1, f"syntax error: {python_error.msg}"
-    except (ValueError, RecursionError, MemoryError):
-        pass
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to print
+            ast.parse(text)
+    except SyntaxError as error:
+        return error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
+    except ValueError as error:  # source code strings cannot contain null bytes
+        return 1, 1, f"syntax error: {error}"
+    except (RecursionError, MemoryError):
+        return 1, 1, "the file is nested too deeply to parse"
+    return None
+
+
+def _syntax_error(text: str, error) -> tuple[int, int, str]:
+    """Syntax Python accepts but libcst does not (yet)."""
     return error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}"
 
 

@@ -294,3 +294,10 @@ def test_junk_never_raises(fmt):
 def test_unknown_format_is_a_programming_error():
     with pytest.raises(ValueError):
         read_config_values("a=1", "json")
+
+
+def test_deeply_nested_yaml_is_read_without_crashing():
+    from pinlint.engine import lint_source
+    from pinlint.settings import Settings
+
+    assert lint_source(b"[" * 25000, "x.yaml", Settings()).findings == []

@@ -145,3 +145,9 @@ def test_sqlalchemy_counts_with_the_calls_it_is_recognised_by():
     assert needs_full_analysis("import sqlalchemy as sa\nengine = sa.create_engine(url)\n", "app.py", "auto")
     assert needs_full_analysis("from sqlmodel import select\nq = select(A).execution_options(yield_per=10)\n", "a.py", "auto")
     assert needs_full_analysis("from sqlalchemy import func as f\nq = select(f.nextval('s'))\n", "app.py", "auto")
+
+
+@pytest.mark.parametrize("source", [b"(" * 1300, b"x = [" * 1300, b'cur.execute("""SET x \\N""")\n'])
+def test_what_python_rejects_never_reaches_libcst(source):
+    # libcst accepts some of these and overflows the C stack on the others (a crash, not an error).
+    assert [f.code for f in lint_source(source, "app.py", Settings()).findings] == ["PIN900"]

@@ -102,20 +102,25 @@ PYTHON_TEMPLATES = (
     "import asyncpg\nasync def f(conn):\n    await conn.execute({sql!r})\n",
     "def f(cur, x):\n    cur.execute({fsql})\n",
     "def f(cur, x):\n    cur.execute({sql!r} % x)\n    cur.execute({sql!r}.format(x) + {sql!r})\n",
-    # Not escaped on purpose: SQL that ends the string early must make a PIN900, not a crash.
+    # Not escaped on purpose: the SQL may end the string early or break the file; still no crash.
     'def f(cur):\n    cur.execute("""{sql}""")\n',
     "from sqlalchemy import text\nq = text({sql!r})\n",
-    "import psycopg\nconn = psycopg.connect({dsn!r}, options={opt!r})\n",
+    "import psycopg\nconn = psycopg.connect({dsn!r}, options={opt!r})\nconn.execute({sql!r}, [x])\n",
     "import psycopg\nwith psycopg.connect({dsn!r}) as conn:\n    with conn.cursor(name='c') as cur:\n"
     "        cur.execute({sql!r})  # pinlint: ignore[PIN111]\n",
     "DATABASES = {{'default': {{'ENGINE': 'django.db.backends.postgresql', 'OPTIONS': {{'options': {opt!r}}}}}}}\n",
+    "DATABASES = {{'default': {{'ENGINE': 'django_tenants.postgresql_backend',"
+    " 'OPTIONS': {{'assume_role': {opt!r}}}}}}}\n",
     "import asyncpg\npool = asyncpg.create_pool({dsn!r}, server_settings={{'search_path': {opt!r}}},"
-    " init=lambda c: c.execute({sql!r}))\n",
+    " init=lambda c: c.set_type_codec('hstore', encoder=str, decoder=str))\n",
     "from sqlalchemy import create_engine, event\n"
     "engine = create_engine({dsn!r}, connect_args={{'options': {opt!r}}})\n"
     "@event.listens_for(engine, 'connect')\ndef on_connect(dbapi_connection, record):\n"
     "    dbapi_connection.cursor().execute({sql!r})\n",
     "import pymysql\nconn = pymysql.connect(host='h', init_command={sql!r})\nconn.cursor().execute({sql!r})\n",
+    "import mysql.connector\ncnx = mysql.connector.connect(host='h')\n"
+    "cnx.cursor(prepared=True).execute({sql!r}, (1,))\n",
+    "from sqlalchemy.ext.asyncio import create_async_engine\nengine = create_async_engine({dsn!r})\n",
     "import psycopg2\nconn = psycopg2.connect({dsn!r})\nconn.set_session(isolation_level={opt!r})\n",
 )
 

@@ -325,6 +325,7 @@ def _in_comment(text: str, offset: int) -> bool:
 # --- .yaml / .yml -----------------------------------------------------------------------------
 
 _YAML_STR = "tag:yaml.org,2002:str"
+_LIBYAML_NESTING_LIMIT = 1000
 
 
 def _yaml_values(text: str) -> list[ConfigValue]:
@@ -348,7 +349,10 @@ def _yaml_values(text: str) -> list[ConfigValue]:
             for key_node, value_node in node.value:
                 visit(value_node, key_node.value if isinstance(key_node, yaml.ScalarNode) else "")
 
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # libyaml recurses on the C stack and crashes the process on deeply nested flow collections;
+    # the pure-Python loader raises RecursionError instead, which is caught.
+    deep = text.count("[") + text.count("{") > _LIBYAML_NESTING_LIMIT
+    loader = yaml.SafeLoader if deep else getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         for document in yaml.compose_all(text, Loader=loader):
             visited.clear()  # aliases stay within a document, and a freed document's ids may be reused

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 import libcst as cst
@@ -82,7 +83,9 @@ def _format_field(match: re.Match) -> str:
 
 def _simple_value(node: cst.SimpleString) -> str | None:
     try:
-        value = node.evaluated_value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes are the linted code's business
+            value = node.evaluated_value
     except Exception:  # an escape Python itself would reject
         return None
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
@@ -100,7 +103,9 @@ def _formatted_value(node: cst.FormattedString) -> tuple[str, bool]:
     quote = node.start[len(node.prefix) :]
     prefix = node.prefix.lower().replace("f", "")
     try:
-        value = ast.literal_eval(f"{prefix}{quote}{raw}{quote}")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escapes are the linted code's business
+            value = ast.literal_eval(f"{prefix}{quote}{raw}{quote}")
     except (SyntaxError, ValueError):
         return raw, filled
     return (value.decode("utf-8", "replace") if isinstance(value, bytes) else value), filled
