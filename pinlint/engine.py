@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import sys
@@ -16,7 +17,7 @@ import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
-from pinlint.python.first_pass import needs_full_analysis
+from pinlint.python.first_pass import needs_full_analysis, parse_python
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -203,11 +204,11 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
 
 
 def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
-    if settings.first_pass and not needs_full_analysis(text, display, settings.dialect):
-        return [], [], None
-    rejected = _python_rejects(text)
+    tree, rejected = _parse_python(text)
     if rejected is not None:  # and libcst's native parser can overflow the C stack on it
         return [], [], rejected
+    if settings.first_pass and not needs_full_analysis(text, display, settings.dialect, tree):
+        return [], [], None
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
@@ -225,7 +226,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             module = cst.parse_module(text)
             analysis = analyze_python(module, rules, dialect, display, project)
     except cst.ParserSyntaxError as error:
-        return [], [], _syntax_error(text, error)
+        return [], [], _syntax_error(error)
     except RecursionError:
         return [], [], (1, 1, "the file is nested too deeply to parse")
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
@@ -247,25 +248,19 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _python_rejects(text: str) -> tuple[int, int, str] | None:
-    """Where and why Python itself refuses the source, if it does."""
-    import ast
-    import warnings
-
+def _parse_python(text: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
+    """Python's own parse, or where and why it refuses the source."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to print
-            ast.parse(text)
+        return parse_python(text), None
     except SyntaxError as error:
-        return error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
+        return None, (error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}")
     except ValueError as error:  # source code strings cannot contain null bytes
-        return 1, 1, f"syntax error: {error}"
+        return None, (1, 1, f"syntax error: {error}")
     except (RecursionError, MemoryError):
-        return 1, 1, "the file is nested too deeply to parse"
-    return None
+        return None, (1, 1, "the file is nested too deeply to parse")
 
 
-def _syntax_error(text: str, error) -> tuple[int, int, str]:
+def _syntax_error(error) -> tuple[int, int, str]:
     """Syntax Python accepts but libcst does not (yet)."""
     return error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}"
 

@@ -58,8 +58,8 @@ def first_pass_loses_nothing(monkeypatch):
     cleared = []
     real = engine.needs_full_analysis
 
-    def recording(text, path, dialect):
-        verdict = real(text, path, dialect)
+    def recording(text, path, dialect, tree=None):
+        verdict = real(text, path, dialect, tree)
         if not verdict:
             cleared.append((text, path, dialect))
         return verdict

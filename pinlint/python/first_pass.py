@@ -115,18 +115,20 @@ _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, 
 HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` writes it
 
 
-def needs_full_analysis(text: str, path: str, dialect: str) -> bool:
+def needs_full_analysis(text: str, path: str, dialect: str, tree: ast.Module | None = None) -> bool:
     """False only when no rule can report anything in this Python source and Python parses it.
-    ``dialect`` is the configured one: auto, postgres or mysql."""
+    ``dialect`` is the configured one: auto, postgres or mysql; ``tree``, the source already
+    parsed by `parse_python`."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True
     if _SQLALCHEMY_API.search(text) and any(p.search(text) for p in _ORM_IMPORTS):
         return True
-    try:
-        tree = _parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return True
+    if tree is None:
+        try:
+            tree = parse_python(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
     mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
     sql_like = any(p.search(lowered) for p in _SQL_RAW) or mysql and any(p.search(lowered) for p in _MYSQL_RAW)
     large = len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
@@ -151,7 +153,8 @@ def may_hold_sql(text: str, dialect: str) -> bool:
     )
 
 
-def _parse(text: str) -> ast.Module:
+def parse_python(text: str) -> ast.Module:
+    """Python's own parse; raises what `ast.parse` raises."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to print
         return ast.parse(text)
