@@ -2,24 +2,25 @@
 
 libcst costs ten to twenty times Python's own parser, and most files of a project never touch a
 database. A file goes on to the full analysis only when it shows something a rule can report;
-everything else is parsed by `ast` alone, so syntax errors are still reported (in the full
-analysis's words: a file Python rejects always goes on).
+everything else costs an `ast` parse, which the engine does first anyway so that Python's own
+syntax errors are reported (and never handed to libcst).
 
 Every trigger is a *necessary* condition of some finding, written against what the rules and the
 visitor look at. The tests lint the fixtures, the rules' cases and the docs' examples with and
 without this pass, and check every file it clears anywhere in the suite under all rules.
 
 1. In the raw text, a hit means the full analysis: a driver import (library calls are only
-   recognised through imports; SQLAlchemy's with one of the calls it is recognised by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}`
-   literal, `.iterator()`, psycopg2's batch helpers, SQLAlchemy `func.<sql function>`, and
-   suppression comments (an unused one is itself a finding).
+   recognised through imports; SQLAlchemy's together with one of the calls it is recognised
+   by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal, `.iterator()`,
+   psycopg2's batch helpers, `.<sql function>` (SQLAlchemy's `func`), and suppression comments
+   (an unused one is itself a finding).
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
    comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
    libpq `options=`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...) when the dialect can
    be MySQL. A cheap look at the raw text decides whether to look at all; the verdict comes from
-   the string constants `ast` sees where the visitor would take SQL from: not docstrings, asserts,
-   comparisons, exceptions, log and gettext calls, or `help=`-style arguments.
+   the texts the visitor would compose from the module's strings, where it takes SQL from: not
+   docstrings, asserts, comparisons, exceptions, log and gettext calls, or `help=`-style arguments.
 3. PIN118's 16 KB statements: only when one of those texts is that long.
 
 Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
