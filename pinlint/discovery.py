@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,13 +20,40 @@ LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
 
 def is_lintable(path: Path) -> bool:
     """Python, SQL, and config files that can hold connection settings."""
-    return path.suffix in LINTABLE_SUFFIXES or config_format(path.name) is not None
+    return _lintable_name(path.name)
+
+
+def _lintable_name(name: str) -> bool:
+    return name.endswith(LINTABLE_SUFFIXES) or config_format(name) is not None
+
+
+# A pattern that is a bare name (`build`, `.venv`) excludes whatever has that name at any depth.
+_BARE_NAME = re.compile(r"[^/*?\[\]\\!#\s]+")
+
+
+class Excludes:
+    """Gitignore-style exclude patterns. Bare names, all of the defaults, are looked up in a set:
+    matching every path against each pattern one by one costs more than the rest of discovery."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        names = {p for p in patterns if _BARE_NAME.fullmatch(p)}
+        rest = [p for p in patterns if p not in names]
+        if any(p.startswith("!") for p in rest):  # a negation can re-include a name: order counts
+            names, rest = set(), list(patterns)
+        self._names = frozenset(names)
+        self._spec = pathspec.GitIgnoreSpec.from_lines(rest) if rest else None
+
+    def match(self, relative: str, is_dir: bool) -> bool:
+        """``relative``: a POSIX path below the directory the patterns are anchored in."""
+        if self._names and not self._names.isdisjoint(relative.split("/")):
+            return True
+        return self._spec is not None and self._spec.match_file(relative + ("/" if is_dir else ""))
 
 
 class Discovery:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._excludes = pathspec.GitIgnoreSpec.from_lines(settings.exclude + settings.extend_exclude)
+        self._excludes = Excludes(settings.exclude + settings.extend_exclude)
 
     def files(self, paths: list[Path]) -> list[Path]:
         found: set[Path] = set()
@@ -43,13 +71,19 @@ class Discovery:
     def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
         """``base``: the directory being walked; only what lies below it is matched against
         excludes, so linting `/venv/lib/site-packages/django` explicitly still lints Django."""
-        return self._excluded(relative_path(path, base or self.settings.root), path.resolve(), is_dir)
+        resolved = path.resolve()
+        relative = relative_path(path, base or self.settings.root)
+        return self._excluded(relative, resolved.name, is_dir, self._gitignores(str(resolved.parent)))
 
-    def _excluded(self, relative: str, resolved: Path, is_dir: bool) -> bool:
-        suffix = "/" if is_dir else ""
-        if self._excludes.match_file(relative + suffix) or self._excludes.match_file(resolved.name + suffix):
-            return True
-        return self.settings.respect_gitignore and _gitignored(resolved, is_dir)
+    def _excluded(self, relative: str, name: str, is_dir: bool, gitignores: _Gitignores) -> bool:
+        return self._excludes.match(relative, is_dir) or _gitignored(gitignores, name, is_dir)
+
+    def _gitignores(self, directory: str) -> _Gitignores:
+        """The `.gitignore` files that judge names in ``directory`` (a resolved path), each with
+        the way from its own directory down to ``directory``."""
+        if not self.settings.respect_gitignore:
+            return ()
+        return tuple((_below(directory, where), spec) for where, spec in _gitignore_chain(directory))
 
     def _walk(self, top: Path):
         # Patterns are anchored at the project root, unless the walked directory lies outside
@@ -57,21 +91,23 @@ class Discovery:
         resolved_top = top.resolve()
         inside = self.settings.root.resolve() in (resolved_top, *resolved_top.parents)
         base = self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
-        # Paths below `top` are placed by joining names, not by resolving each one.
+        # Paths below `top` are placed by joining names (as strings), not by resolving each one.
         prefix = resolved_top.relative_to(base.resolve()).as_posix()
-        for directory, subdirs, files in os.walk(top):
-            below = os.path.relpath(directory, top)
-            here, resolved_here = (top, resolved_top) if below == "." else (Path(directory), resolved_top / below)
-            relative_here = posixpath.normpath(posixpath.join(prefix, Path(below).as_posix()))
+        start = str(top)
+        for directory, subdirs, files in os.walk(start):
+            below = directory[len(start):].lstrip(os.sep)
+            resolved_here = os.path.join(resolved_top, below) if below else str(resolved_top)
+            relative_here = posixpath.normpath(posixpath.join(prefix, below.replace(os.sep, "/")))
+            gitignores = self._gitignores(resolved_here)
             subdirs[:] = sorted(
                 d for d in subdirs
-                if not self._excluded(_join(relative_here, d), resolved_here / d, True)
-                and not (here / d / "pyvenv.cfg").exists()
+                if not self._excluded(_join(relative_here, d), d, True, gitignores)
+                and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
             )
+            here = top / below if below else top
             for name in sorted(files):
-                path = here / name
-                if is_lintable(path) and not self._excluded(_join(relative_here, name), resolved_here / name, False):
-                    yield path
+                if _lintable_name(name) and not self._excluded(_join(relative_here, name), name, False, gitignores):
+                    yield here / name
 
 
 def _join(directory: str, name: str) -> str:
@@ -81,41 +117,59 @@ def _join(directory: str, name: str) -> str:
 def relative_path(path: Path, root: Path) -> str:
     """``path`` below ``root`` in POSIX form, or as given when it lies outside."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return _resolve(path).relative_to(_resolve_directory(root.absolute())).as_posix()
     except ValueError:
         return path.as_posix()
 
 
-def _gitignored(path: Path, is_dir: bool) -> bool:
-    """Whether any `.gitignore` from the repository root down to ``path`` ignores it."""
+def _resolve(path: Path) -> Path:
+    """`Path.resolve()`, with each directory resolved once: resolving checks every component."""
+    if path.name in ("", ".", "..") or path.is_symlink():
+        return path.resolve()
+    absolute = path.absolute()
+    return _resolve_directory(absolute.parent) / absolute.name
+
+
+@lru_cache(maxsize=4096)
+def _resolve_directory(directory: Path) -> Path:
+    return directory.resolve()  # absolute paths only: a relative one depends on the cwd
+
+
+# The `.gitignore` files that apply in a directory, outermost first, each with the POSIX path
+# from its own directory down to that one ("" or "a/b/").
+_Gitignores = tuple[tuple[str, pathspec.GitIgnoreSpec], ...]
+
+
+def _gitignored(gitignores: _Gitignores, name: str, is_dir: bool) -> bool:
+    """Whether the last of the ``gitignores`` that has a say about ``name`` ignores it."""
     verdict = False
-    for directory in reversed(_repository_ancestors(path.parent)):
-        spec = _gitignore_spec(directory)
-        if spec is None:
-            continue
-        relative = path.relative_to(directory).as_posix() + ("/" if is_dir else "")
-        result = spec.check_file(relative)
+    for below, spec in gitignores:
+        result = spec.check_file(below + name + ("/" if is_dir else ""))
         if result.include is not None:
             verdict = result.include
     return verdict
 
 
-@lru_cache(maxsize=4096)
-def _repository_ancestors(directory: Path) -> tuple[Path, ...]:
-    """``directory`` and its parents up to the one holding `.git` (or the filesystem root)."""
-    chain = []
-    for current in (directory, *directory.parents):
-        chain.append(current)
-        if (current / ".git").exists():
-            break
-    return tuple(chain)
+def _below(directory: str, ancestor: str) -> str:
+    return "" if directory == ancestor else directory[len(ancestor):].strip(os.sep).replace(os.sep, "/") + "/"
 
 
-@lru_cache(maxsize=4096)
-def _gitignore_spec(directory: Path) -> pathspec.GitIgnoreSpec | None:
-    ignore_file = directory / ".gitignore"
+# Each directory's chain extends its parent's, so a walk looks at every directory once.
+@lru_cache(maxsize=16384)
+def _gitignore_chain(directory: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ...]:
+    """The `.gitignore` files that apply in ``directory`` (resolved), outermost first: its own
+    and its parents' up to the one holding `.git` (or the filesystem root)."""
+    parent = os.path.dirname(directory)
+    top = parent == directory or os.path.exists(os.path.join(directory, ".git"))
+    outer = () if top else _gitignore_chain(parent)
+    spec = _gitignore_spec(directory)
+    return outer if spec is None else (*outer, (directory, spec))
+
+
+def _gitignore_spec(directory: str) -> pathspec.GitIgnoreSpec | None:
     try:
-        lines = ignore_file.read_text(encoding="utf-8", errors="replace").splitlines()
+        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as file:
+            lines = file.read().splitlines()
     except OSError:
         return None
     return pathspec.GitIgnoreSpec.from_lines(lines)
