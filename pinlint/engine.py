@@ -207,18 +207,22 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     tree, rejected = _parse_python(text)
     if rejected is not None:  # and libcst's native parser can overflow the C stack on it
         return [], [], rejected
-    if settings.first_pass and not needs_full_analysis(text, display, settings.dialect, tree):
+
+    def project() -> bool | None:
+        """Whether the project's Django settings keep server-side cursors."""
+        if path is None:
+            return None
+        from pinlint.python.project import django_server_side_cursors, django_settings_files
+
+        if path.parent not in django_settings_of:
+            django_settings_of.append(path.parent)
+        return django_server_side_cursors(django_settings_files(path.parent))
+
+    if settings.first_pass and not needs_full_analysis(text, display, settings.dialect, tree, project):
         return [], [], None
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
-    from pinlint.python.project import django_server_side_cursors, django_settings_files
-
-    def project() -> bool | None:
-        if path is None:
-            return None
-        django_settings_of.append(path.parent)
-        return django_server_side_cursors(django_settings_files(path.parent))
 
     dialect = None if settings.dialect == "auto" else settings.dialect
     try:

@@ -140,6 +140,14 @@ def test_the_first_pass_composes_strings_with_the_visitors_placeholder():
     assert first_pass.HOLE == strings.HOLE
 
 
+@pytest.mark.parametrize("verdict", [True, False, None])
+def test_iterator_counts_only_when_the_projects_settings_keep_server_side_cursors(verdict):
+    source = "def f(Book):\n    return Book.objects.all().iterator()\n"
+    assert needs_full_analysis(source, "app.py", "auto", server_side_cursors=lambda: verdict) is bool(verdict)
+    with_databases = "DATABASES = {'default': {}}\n" + source
+    assert needs_full_analysis(with_databases, "app.py", "auto", server_side_cursors=lambda: verdict)
+
+
 def test_sqlalchemy_counts_with_the_calls_it_is_recognised_by():
     assert not needs_full_analysis("from sqlalchemy.orm import Session\n\ndef f(s: Session): ...\n", "app.py", "auto")
     assert needs_full_analysis("import sqlalchemy as sa\nengine = sa.create_engine(url)\n", "app.py", "auto")

@@ -11,9 +11,10 @@ without this pass, and check every file it clears anywhere in the suite under al
 
 1. In the raw text, a hit means the full analysis: a driver import (library calls are only
    recognised through imports; SQLAlchemy's together with one of the calls it is recognised
-   by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal, `.iterator()`,
-   psycopg2's batch helpers, `.<sql function>` (SQLAlchemy's `func`), and suppression comments
-   (an unused one is itself a finding).
+   by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal, psycopg2's batch
+   helpers, `.<sql function>` (SQLAlchemy's `func`), suppression comments (an unused one is
+   itself a finding), and `.iterator()` when the project's Django settings keep server-side
+   cursors (without a `DATABASES` in the file itself, that is the only way it is reported).
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
    comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
@@ -31,6 +32,7 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from typing import Callable
 
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
@@ -65,10 +67,10 @@ _DEFINITE = _patterns(
     *_imports(_DRIVERS),
     r"PGOPTIONS",
     r"DATABASES\s*(?::[^=\n]*)?=\s*\{",
-    r"\.\s*iterator\s*\(",
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
     rf"\.\s*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`, however `func` is imported
 )
+_ITERATOR = re.compile(r"\.\s*iterator\s*\(")
 _ORM_IMPORTS = _patterns(*_imports(_ORMS))
 _DEFINITE_ANY_CASE = _patterns(
     r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
@@ -82,6 +84,9 @@ _MYSQL_KEYWORDS = "LOCK|FLUSH|DROP"
 # comments; and what may follow its first word.
 _STARTS = r"(?:^|[;\n])(?:\s|--[^\n]*\n|\#[^\n]*\n|/\*.*?\*/)*"
 _END = r"(?=[\s;'\"#]|--|/\*|$)"
+# A keyword with nothing after it but `;`, whitespace and comments is no statement a rule judges
+# (a bare "SET" is mostly an on_delete name or a cache method).
+_NOT_ALONE = r"(?!(?:[\s;]|--[^\n]*(?:\n|$)|/\*.*?\*/)*$)"
 
 
 def _sql(*patterns: str) -> re.Pattern:
@@ -90,7 +95,7 @@ def _sql(*patterns: str) -> re.Pattern:
 
 # What the SQL composed from a module's strings is judged by.
 _SQL_VALUE = _sql(
-    rf"{_STARTS}(?:{_KEYWORDS}){_END}",
+    rf"{_STARTS}(?:{_KEYWORDS}){_END}{_NOT_ALONE}",
     # Among CREATEs, only temporary objects (PIN108) and routines (PIN119) are judged.
     rf"{_STARTS}CREATE{_END}[^;]*?(?:TEMP|FUNCTION|PROCEDURE)",
     rf"{_STARTS}DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
@@ -99,7 +104,7 @@ _SQL_VALUE = _sql(
     r"\boptions\s*=",  # libpq's startup options in a conninfo string
 )
 # `{` stands for a str.format field, which becomes a name-like placeholder.
-_MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}", r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
+_MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
 
 # Whether the raw text is worth composing its strings: a superset of the above as written in
 # source (quotes, escapes, `+` between literals), searched in lower-cased text. Escapes such as
@@ -116,12 +121,18 @@ _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, 
 HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` writes it
 
 
-def needs_full_analysis(text: str, path: str, dialect: str, tree: ast.Module | None = None) -> bool:
+def needs_full_analysis(
+    text: str, path: str, dialect: str, tree: ast.Module | None = None,
+    server_side_cursors: Callable[[], bool | None] = lambda: True,
+) -> bool:
     """False only when no rule can report anything in this Python source and Python parses it.
     ``dialect`` is the configured one: auto, postgres or mysql; ``tree``, the source already
-    parsed by `parse_python`."""
+    parsed by `parse_python`; ``server_side_cursors``, whether the project's Django settings keep
+    them (asked only when the source calls `.iterator()`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
+        return True
+    if _ITERATOR.search(text) and server_side_cursors():
         return True
     if _SQLALCHEMY_API.search(text) and any(p.search(text) for p in _ORM_IMPORTS):
         return True
