@@ -90,6 +90,7 @@ def test_sources_a_rule_can_report_go_to_the_full_analysis(source):
         'TEMPLATE = "template_name"\nCOOKIE = "Set-Cookie"\nURLS = ["reset/done/"]',
         'run("CREATE INDEX i ON t (a)")\nhelp_text = _("Set the value")',
         'def f():\n    """\n    Set up the table.\n    """\n    logger.info("SET search_path is gone")',
+        "with counter.get_lock():\n    counter.value += 1",  # multiprocessing, not SQLAlchemy's func
         "def f(:\n",  # a syntax error: the full analysis words it
     ],
 )
@@ -110,6 +111,20 @@ def test_a_statement_over_16_kb_is_found_in_a_file_without_any_other_trigger():
     source = f"QUERY = (\n{pieces}    'SELECT 0'\n)\nrun(QUERY)\n"
     assert needs_full_analysis(source, "app.py", "auto")
     assert [f.code for f in lint_source(source.encode(), "app.py", Settings()).findings] == ["PIN118"]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("before", ["", "# \u212a\u212a\u212a\n", "# \u0130\u0130\u0130\n"])  # lower() shortens, lengthens
+def test_only_code_on_the_lines_a_raw_pattern_hits_is_composed_and_nothing_there_is_missed(newline, before):
+    lines = [
+        "def plain(x):", "    return x + 1", "", "QUERY = (", '    "SELECT 1; "', '    "SET search_path = a"', ")",
+        "def other(cur):", "    cur.run(QUERY)",
+    ]
+    source = before.replace("\n", newline) + newline.join(lines) + newline
+    assert needs_full_analysis(source, "app.py", "auto")
+    assert [f.code for f in lint_source(source.encode(), "app.py", Settings()).findings] == ["PIN101"]
+    cleared = source.replace("SET search_path", "SELECT search_path")
+    assert not needs_full_analysis(cleared, "app.py", "auto")
 
 
 def test_a_large_file_of_short_strings_is_cleared():

@@ -12,16 +12,17 @@ without this pass, and check every file it clears anywhere in the suite under al
 1. In the raw text, a hit means the full analysis: a driver import (library calls are only
    recognised through imports; SQLAlchemy's together with one of the calls it is recognised
    by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal, psycopg2's batch
-   helpers, `.<sql function>` (SQLAlchemy's `func`), suppression comments (an unused one is
+   helpers, SQLAlchemy's `func.<sql function>`, suppression comments (an unused one is
    itself a finding), and `.iterator()` when the project's Django settings keep server-side
    cursors (without a `DATABASES` in the file itself, that is the only way it is reported).
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
    comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
    libpq `options=`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...) when the dialect can
-   be MySQL. A cheap look at the raw text decides whether to look at all; the verdict comes from
-   the texts the visitor would compose from the module's strings, where it takes SQL from: not
-   docstrings, asserts, comparisons, exceptions, log and gettext calls, or `help=`-style arguments.
+   be MySQL. Superset patterns over the raw text decide whether to look at all, and which lines;
+   the verdict comes from the texts the visitor would compose from the strings on those lines,
+   where it takes SQL from: not docstrings, asserts, comparisons, exceptions, log and gettext
+   calls, or `help=`-style arguments.
 3. PIN118's 16 KB statements: only when one of those texts is that long.
 
 Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
@@ -32,6 +33,9 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from bisect import bisect_right
+from itertools import accumulate, count
+from operator import add
 from typing import Callable
 
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
@@ -40,9 +44,6 @@ from pinlint.sql.lexer import MYSQL, POSTGRES
 
 _DRIVERS = "asyncpg|psycopg\\w*|pg8000|aiopg|django_pglocks|mysql\\w*|MySQLdb|pymysql|aiomysql|asyncmy"
 _ORMS = "sqlalchemy|sqlmodel"
-# What `pinlint.drivers.sqlalchemy` recognises besides SQL text and `func.<name>()`: an ORM's own
-# modules import it everywhere, so the import alone does not send a file on.
-_SQLALCHEMY_API = re.compile(r"\b(?:create_engine|create_async_engine|execution_options|yield_per)\b")
 _FUNCTIONS = "|".join(sorted(SQL_FUNCTIONS))
 
 
@@ -52,14 +53,13 @@ def _patterns(*patterns: str, flags: int = 0) -> tuple[re.Pattern, ...]:
     return tuple(re.compile(pattern, re.DOTALL | flags) for pattern in patterns)
 
 
-
-
 def _imports(modules: str) -> tuple[str, str]:
     """Python names are case-sensitive; a library counts when it is the module imported (the
-    first name after `from`, or any of the names after `import`), as the visitor resolves calls."""
+    first name after `from`, or any of the names after `import`), as the visitor resolves calls.
+    No `\\b` before the keyword: a pattern that starts with a literal is searched much faster."""
     return (
-        rf"\bfrom[ \t]+(?:{modules})\b",
-        rf"\bimport[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*(?:\\\n[ \t]*)?)*(?:{modules})\b",
+        rf"from[ \t]+(?:{modules})\b",
+        rf"import[ \t]+(?:[\w.]+(?:[ \t]+as[ \t]+\w+)?[ \t]*,[ \t]*(?:\\\n[ \t]*)?)*(?:{modules})\b",
     )
 
 
@@ -68,10 +68,16 @@ _DEFINITE = _patterns(
     r"PGOPTIONS",
     r"DATABASES\s*(?::[^=\n]*)?=\s*\{",
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
-    rf"\.\s*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`, however `func` is imported
+    rf"func[\s)\\]*\.[\s\\]*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`
 )
 _ITERATOR = re.compile(r"\.\s*iterator\s*\(")
 _ORM_IMPORTS = _patterns(*_imports(_ORMS))
+# What `pinlint.drivers.sqlalchemy` recognises besides SQL text: an ORM's own modules import it
+# everywhere, so the import alone does not send a file on. `.<name>()` is `func` imported as
+# another name.
+_SQLALCHEMY_API = _patterns(
+    r"(?:create_engine|create_async_engine|execution_options|yield_per)\b", rf"\.[\s\\]*(?:{_FUNCTIONS})\b"
+)
 _DEFINITE_ANY_CASE = _patterns(
     r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
     r"pinlint\s*:",
@@ -111,7 +117,7 @@ _MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"@[\w
 # `\\n` stand where the values have whitespace, so no `\\b` before a word.
 _RAW_GAP = r"(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
 _SQL_RAW = _patterns(
-    rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|create|do)(?:[\s;'\"#/$\\-]|$)",
+    rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|create|do)(?=[\s;'\"#/$\\-]|$)",
     rf"(?:{_FUNCTIONS})\b",
     rf"into{_RAW_GAP}temp",
     r"options\s*=",
@@ -134,7 +140,7 @@ def needs_full_analysis(
         return True
     if _ITERATOR.search(text) and server_side_cursors():
         return True
-    if _SQLALCHEMY_API.search(text) and any(p.search(text) for p in _ORM_IMPORTS):
+    if any(p.search(text) for p in _ORM_IMPORTS) and any(p.search(text) for p in _SQLALCHEMY_API):
         return True
     if tree is None:
         try:
@@ -142,12 +148,11 @@ def needs_full_analysis(
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return True
     mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
-    sql_like = any(p.search(lowered) for p in _SQL_RAW) or mysql and any(p.search(lowered) for p in _MYSQL_RAW)
-    large = len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
-    if not sql_like and not large:
+    lines = _Lines(text, lowered, _SQL_RAW + _MYSQL_RAW if mysql else _SQL_RAW)
+    if not lines.sql_like and not lines.large:
         return False
     try:
-        texts = _sql_texts(tree)
+        texts = _sql_texts(tree, lines)
     except RecursionError:
         return True
     dialect_of_file = MYSQL if mysql else POSTGRES
@@ -172,15 +177,64 @@ def parse_python(text: str) -> ast.Module:
         return ast.parse(text)
 
 
-def _sql_texts(tree: ast.Module) -> list[str]:
-    """Every text the visitor could take as SQL: each string, and each expression built from
-    strings (`+`, `%`, `.format()`, f-strings) composed as `pinlint.python.strings` composes it.
-    Its str.format fields stay as written: whatever they could match, the text here matches too."""
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # as Python counts lines
+
+
+class _Lines:
+    """Which source lines a text that may hold SQL can come from. A text composed from literals
+    is no longer, in UTF-8, than their source, and each of its words is written in the source
+    (escapes aside), so only code on the lines the raw patterns hit, or spanning more than 16 KB,
+    needs composing."""
+
+    def __init__(self, text: str, lowered: str, raw: tuple[re.Pattern, ...]) -> None:
+        starts = _line_starts(lowered)  # lower() keeps line breaks, not always offsets
+        hit = [0] * (len(starts) + 1)
+        for pattern in raw:
+            for match in pattern.finditer(lowered):
+                first = bisect_right(starts, match.start())
+                last = bisect_right(starts, max(match.start(), match.end() - 1))
+                hit[first:last + 1] = [1] * (last - first + 1)
+        self.sql_like = any(hit)  # the raw text is worth composing
+        for match in _PINLINT.finditer(lowered):
+            hit[bisect_right(starts, match.start())] = 1
+        self._hits = list(accumulate(hit))  # lines 1..n hit, counted up to each line
+        self._text = text
+        self.large = len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+        self._starts = [*_line_starts(text), len(text)] if self.large else []
+
+    def relevant(self, first: int, last: int) -> bool:
+        """Whether code on lines ``first`` to ``last`` can compose a text that may hold SQL."""
+        if self._hits[last] > self._hits[first - 1]:
+            return True
+        if not self.large:
+            return False
+        start, end = self._starts[first - 1], self._starts[last]
+        return (end - start) * 4 > LIMIT_BYTES and len(self._text[start:end].encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+
+
+_PINLINT = re.compile("pinlint")  # `may_hold_sql` keeps texts that mention it
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts; Python counts `\\r\\n`, `\\r` and `\\n` as line breaks."""
+    if "\r" in text:
+        return [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+    return [0, *map(add, accumulate(map(len, text.split("\n")[:-1])), count(1))]
+
+
+def _sql_texts(tree: ast.Module, lines: _Lines) -> list[str]:
+    """Every text the visitor could take as SQL on the ``lines`` that matter: each string, and
+    each expression built from strings (`+`, `%`, `.format()`, f-strings) composed as
+    `pinlint.python.strings` composes it. Its str.format fields stay as written: whatever they
+    could match, the text here matches too."""
     texts: list[str] = []
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         kind = type(node)
+        first = getattr(node, "lineno", None)
+        if first is not None and not lines.relevant(first, node.end_lineno):  # type: ignore[attr-defined]
+            continue
         if kind is ast.Constant or kind is ast.JoinedStr:
             text = _compose(node)  # what is inside an f-string's fields is never taken as SQL
             if text is not None:
