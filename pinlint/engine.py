@@ -86,15 +86,20 @@ def lint_paths(
             results[index] = cache.get(displays[index], digest)
             contents[index] = (data, digest)
     todo = [index for index, result in enumerate(results) if result is None]
+    parallel = jobs > 1 and len(todo) >= PARALLEL_MIN_FILES
+    if parallel:
+        # Largest first, in small chunks: the few files that need the full analysis are mostly
+        # large ones, and a worker that draws them last keeps the whole run waiting.
+        todo.sort(key=lambda i: -(len(contents[i][0]) if i in contents else _size(files[i])))
     arguments = (
         [files[i] for i in todo], [displays[i] for i in todo], [settings] * len(todo),
         [contents[i][0] if i in contents else None for i in todo],
     )
-    if jobs > 1 and len(todo) >= PARALLEL_MIN_FILES:
+    if parallel:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(todo) // (jobs * 8))
+            chunk = max(1, len(todo) // (jobs * 32))
             linted = list(pool.map(_lint_file, *arguments, chunksize=chunk))
     else:
         linted = list(map(_lint_file, *arguments))
@@ -106,6 +111,13 @@ def lint_paths(
         _merge(report, result)  # type: ignore[arg-type]
     report.findings.sort(key=Finding.sort_key)
     return report
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # linting it reports why
 
 
 def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None = None) -> Report:
