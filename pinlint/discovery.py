@@ -85,14 +85,32 @@ class Discovery:
             return ()
         return tuple((_below(directory, where), spec) for where, spec in _gitignore_chain(directory))
 
-    def _walk(self, top: Path):
-        # Patterns are anchored at the project root, unless the walked directory lies outside
-        # it or inside an excluded directory: then only the part below it is matched.
+    def skips(self, path: Path, named: list[Path]) -> bool:
+        """Whether a run over the ``named`` paths leaves out ``path``: a file that a host such as
+        flake8 found below one of them, or was given. Front ends must agree on what they lint."""
+        resolved = path.resolve()
+        verdicts = []
+        for top in named:
+            resolved_top = top.resolve()
+            if resolved == resolved_top:
+                verdicts.append(self.settings.force_exclude and self.is_excluded(path))
+            elif resolved_top in resolved.parents:
+                between = resolved.parents[: resolved.parents.index(resolved_top)]
+                in_virtualenv = any((directory / "pyvenv.cfg").exists() for directory in between)
+                verdicts.append(in_virtualenv or self.is_excluded(path, base=self._base(top)))
+        return all(verdicts) if verdicts else self.is_excluded(path)
+
+    def _base(self, top: Path) -> Path:
+        """Where patterns are anchored for a walk of ``top``: the project root, unless ``top``
+        lies outside it or inside an excluded directory; then only the part below it is matched."""
         resolved_top = top.resolve()
         inside = self.settings.root.resolve() in (resolved_top, *resolved_top.parents)
-        base = self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
+        return self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
+
+    def _walk(self, top: Path):
+        resolved_top = top.resolve()
         # Paths below `top` are placed by joining names (as strings), not by resolving each one.
-        prefix = resolved_top.relative_to(base.resolve()).as_posix()
+        prefix = resolved_top.relative_to(self._base(top).resolve()).as_posix()
         start = str(top)
         for directory, subdirs, files in os.walk(start):
             below = directory[len(start):].lstrip(os.sep)

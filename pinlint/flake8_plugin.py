@@ -26,6 +26,7 @@ class PinlintChecker:
     # Resolved once per flake8 run by `parse_options` (flake8 calls it in every worker process).
     settings: ClassVar[Settings] = Settings()
     discovery: ClassVar[Discovery] = Discovery(settings)
+    named: ClassVar[list[Path]] = [Path(".")]  # the paths flake8 was given
 
     def __init__(self, tree: Any, filename: str, lines: list[str]) -> None:
         # ``tree`` is flake8's `ast` tree; pinlint parses with libcst, so it only makes this a
@@ -71,12 +72,13 @@ class PinlintChecker:
         except ConfigError as error:
             manager.parser.error(f"pinlint: {error}")
         cls.discovery = Discovery(cls.settings)
+        cls.named = paths or [Path(".")]
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         from pinlint.engine import lint_text
 
         path = Path(self.filename) if self.filename not in _STDIN_NAMES else None
-        if path is not None and self.discovery.is_excluded(path):
+        if path is not None and self.discovery.skips(path, self.named):
             return
         display = relative_path(path, Path.cwd()) if path is not None else "stdin"
         report = lint_text("".join(self.lines), display, self.settings, is_python=True, path=path)

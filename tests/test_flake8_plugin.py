@@ -133,6 +133,21 @@ def test_flake8_options_override_the_configuration(project):
     assert result.stdout.splitlines() == ["app/db.py\t2\t17\tPIN101", "app/db.py\t4\t17\tPIN104"]
 
 
+def test_the_plugin_lints_what_the_cli_lints(tmp_path):
+    code = 'def f(cur):\n    cur.execute("LISTEN jobs")\n'
+    for name in ("env/lib/site-packages/pkg/db.py", "env/lib/site-packages/pkg/build/gen.py", "app/db.py",
+                 "app/build/gen.py", "tools/venv/lib/db.py"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(code, encoding="utf-8")
+    (tmp_path / "tools" / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    # A directory named explicitly is linted even inside an excluded one (site-packages); the
+    # excludes still apply below it (build), and virtualenvs are never walked into.
+    named = ("env/lib/site-packages/pkg", "app/db.py", "tools")
+    expected = {("env/lib/site-packages/pkg/db.py", 2, 17, "PIN110"), ("app/db.py", 2, 17, "PIN110")}
+    assert flake8_rows(*named, cwd=tmp_path) == pinlint_rows(*named, cwd=tmp_path) == expected
+    assert flake8_rows(cwd=tmp_path) == pinlint_rows(cwd=tmp_path) == {("app/db.py", 2, 17, "PIN110")}
+
+
 def test_noqa_works_through_flake8(project):
     (project / "app" / "db.py").write_text(
         'def f(cur):\n    cur.execute("SET search_path TO a")  # noqa: PIN101\n    cur.execute("SET ROLE admin")  # noqa\n'
