@@ -10,6 +10,11 @@ untimed warm-up run each, so that machine noise falls on all of them alike, and 
 medians are compared, which one slow outlier cannot move.  Memory is taken over the
 whole process tree because pinlint and flake8 lint in worker processes.
 
+Every tool runs as an installed one does, from bytecode: the warm-up run writes it to a
+temporary ``PYTHONPYCACHEPREFIX`` (``PYTHONDONTWRITEBYTECODE`` is dropped), so an editable
+checkout is not recompiled on every run and neither the source tree nor site-packages is
+written to.
+
 The runs are checked too: cold and warm must print byte-identical output, a timed warm
 run must not write to its cache (then it missed it), and pinlint's source must not
 change meanwhile (an edit while it runs makes the numbers mix versions).
@@ -165,10 +170,10 @@ def printable(command: list[str]) -> str:
     return " ".join("'<script>'" if "\n" in arg else arg for arg in command)
 
 
-def run_tool(tool: Tool, cwd: Path) -> Run:
+def run_tool(tool: Tool, cwd: Path, environment: dict[str, str]) -> Run:
     start = time.perf_counter()
     process = subprocess.Popen(
-        tool.command, cwd=cwd, env={**os.environ, **tool.extra_env},
+        tool.command, cwd=cwd, env={**environment, **tool.extra_env},
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
     memory = ProcessTreeMemory(process.pid)
@@ -289,17 +294,17 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def measure(tools: dict[str, Tool], runs: int, cwd: Path) -> None:
+def measure(tools: dict[str, Tool], runs: int, cwd: Path, environment: dict[str, str]) -> None:
     progress("priming the warm cache ...")
     warm = tools["pinlint warm"]
-    warm.record_output(run_tool(warm, cwd))
+    warm.record_output(run_tool(warm, cwd, environment))
     progress("warm-up run of each tool ...")
     for tool in tools.values():
-        tool.record_output(run_tool(tool, cwd))
+        tool.record_output(run_tool(tool, cwd, environment))
     for round_number in range(1, runs + 1):
         for tool in tools.values():
             cache_before = files_state(tool.cache_dir)
-            run = run_tool(tool, cwd)
+            run = run_tool(tool, cwd, environment)
             tool.record_timed(run)
             if files_state(tool.cache_dir) != cache_before:
                 tool.rounds_that_wrote_cache.append(round_number)
@@ -352,8 +357,9 @@ def report(context: dict, tools: dict[str, Tool], checks: dict[str, str]) -> dic
     print(f"one file: {context['one_file']} ({context['one_file_lines']} lines)")
     for name, version in context["versions"].items():
         print(f"{name + ':':<9} {version}")
-    print(f"runs:     {context['runs']} per tool, alternating, after one warm-up run each; "
-          f"ruff parallelises itself with threads (RAYON_NUM_THREADS={context['jobs']}), the others with processes")
+    print(f"runs:     {context['runs']} per tool, alternating, after one warm-up run each (which writes the "
+          f"bytecode); ruff parallelises itself with threads (RAYON_NUM_THREADS={context['jobs']}), the others "
+          "with processes")
     print()
     print(f"{'tool':<18}{'median s':>10}{'min s':>10}{'max s':>10}{'peak MB':>10}")
     for tool in tools.values():
@@ -434,9 +440,12 @@ def benchmark(args: argparse.Namespace) -> None:
         "runs": args.runs,
     }
     source_before = files_state(pinlint_source_dir(), "*.py")
-    with tempfile.TemporaryDirectory(prefix="pinlint-bench-cache-") as cache_dir:
+    with tempfile.TemporaryDirectory(prefix="pinlint-bench-cache-") as cache_dir, \
+            tempfile.TemporaryDirectory(prefix="pinlint-bench-bytecode-") as bytecode_dir:
+        environment = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        environment["PYTHONPYCACHEPREFIX"] = bytecode_dir
         tools = make_tools(tree, one_file, Path(cache_dir), args.jobs, ruff)
-        measure(tools, args.runs, cwd)
+        measure(tools, args.runs, cwd, environment)
     outputs_identical, outputs_line = cold_warm_comparison(tools["pinlint cold"], tools["pinlint warm"])
     checks = {
         "pinlint cold/warm concise output": outputs_line,

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -35,12 +34,14 @@ class Cache:
         self.file = directory / pinlint.__version__ / f"{_configuration_key(settings)}.json"
         self._entries: dict[str, dict] = _load(self.file)
         self._changed = False
+        self._seen: set[str] = set()  # files read in this run: they exist
 
     @staticmethod
     def digest(data: bytes) -> str:
         return hashlib.sha256(data).hexdigest()
 
     def get(self, display: str, digest: str) -> Report | None:
+        self._seen.add(display)
         entry = self._entries.get(display)
         if entry is None or entry["sha256"] != digest or not _settings_unchanged(entry["django_settings"]):
             return None
@@ -60,13 +61,15 @@ class Cache:
     def save(self, root: Path) -> None:
         """Write the entries back, without those of files that no longer exist under ``root``
         (where shown paths are relative to). Raises OSError when the directory is not writable."""
-        gone = [display for display in self._entries if not (root / display).exists()]
+        gone = [display for display in self._entries if display not in self._seen and not (root / display).exists()]
         for display in gone:
             del self._entries[display]
         if not self._changed and not gone:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         _mark(self.directory)
+        import tempfile  # a warm run writes nothing
+
         handle, temporary = tempfile.mkstemp(dir=self.file.parent, suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as out:

@@ -103,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _check(args: argparse.Namespace) -> int:
     from pinlint.config import resolve_settings
     from pinlint.engine import Report, default_jobs, lint_paths, lint_source
-    from pinlint.output import FORMATS
+    from pinlint.output import writer
 
     raw_paths = args.paths or ["."]
     reading_stdin = raw_paths == ["-"]
@@ -145,7 +145,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.statistics:
         sys.stdout.write(_statistics(report, output_format))
     else:
-        sys.stdout.write(FORMATS[output_format](report))
+        sys.stdout.write(writer(output_format)(report))
         if output_format == "github":
             _write_step_summary(report)
     if output_format in ("full", "concise"):

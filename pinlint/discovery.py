@@ -109,23 +109,37 @@ class Discovery:
 
     def _walk(self, top: Path):
         resolved_top = top.resolve()
-        # Paths below `top` are placed by joining names (as strings), not by resolving each one.
+        # Paths below `top` are placed by joining names (as strings), not by resolving each one,
+        # and what a directory holds (`.gitignore`, `.git`, `pyvenv.cfg`) is read from its listing.
         prefix = resolved_top.relative_to(self._base(top).resolve()).as_posix()
         start = str(top)
+        inherited = {start: self._gitignores(str(resolved_top))}
         for directory, subdirs, files in os.walk(start):
+            gitignores = inherited.pop(directory)
             below = directory[len(start):].lstrip(os.sep)
-            resolved_here = os.path.join(resolved_top, below) if below else str(resolved_top)
+            if below:
+                if "pyvenv.cfg" in files:  # a virtualenv
+                    subdirs[:] = []
+                    continue
+                gitignores = self._own_gitignore(directory, subdirs, files, gitignores)
             relative_here = posixpath.normpath(posixpath.join(prefix, below.replace(os.sep, "/")))
-            gitignores = self._gitignores(resolved_here)
-            subdirs[:] = sorted(
-                d for d in subdirs
-                if not self._excluded(_join(relative_here, d), d, True, gitignores)
-                and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
-            )
-            here = top / below if below else top
-            for name in sorted(files):
-                if _lintable_name(name) and not self._excluded(_join(relative_here, name), name, False, gitignores):
+            subdirs[:] = sorted(d for d in subdirs if not self._excluded(_join(relative_here, d), d, True, gitignores))
+            for d in subdirs:
+                inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec) for way, spec in gitignores)
+            lintable = [name for name in files if _lintable_name(name)]
+            here = top / below if lintable and below else top
+            for name in sorted(lintable):
+                if not self._excluded(_join(relative_here, name), name, False, gitignores):
                     yield here / name
+
+    def _own_gitignore(self, directory: str, subdirs: list[str], files: list[str], outer: _Gitignores) -> _Gitignores:
+        """``outer``, the parent's `.gitignore` files, with this directory's own added; a
+        repository of its own (`.git`) starts afresh."""
+        if not self.settings.respect_gitignore:
+            return ()
+        chain = () if ".git" in subdirs or ".git" in files else outer
+        spec = _gitignore_spec(directory) if ".gitignore" in files else None
+        return chain if spec is None else (*chain, ("", spec))
 
 
 def _join(directory: str, name: str) -> str:

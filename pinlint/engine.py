@@ -17,7 +17,6 @@ import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
-from pinlint.python.first_pass import needs_full_analysis, parse_python
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -216,6 +215,8 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
 
 
 def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
+    from pinlint.python.first_pass import needs_full_analysis
+
     tree, rejected = _parse_python(text)
     if rejected is not None:  # and libcst's native parser can overflow the C stack on it
         return [], [], rejected
@@ -266,6 +267,8 @@ def _recursion_limit(limit: int):
 
 def _parse_python(text: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
     """Python's own parse, or where and why it refuses the source."""
+    from pinlint.python.first_pass import parse_python
+
     try:
         return parse_python(text), None
     except SyntaxError as error:

@@ -52,11 +52,12 @@ def first_pass_loses_nothing(monkeypatch):
     lints in-process is evidence that the first pass loses no finding."""
     from pinlint import engine
     from pinlint.diagnostics import Confidence
+    from pinlint.python import first_pass
     from pinlint.settings import Settings
     from pinlint.targets import Target
 
     cleared = []
-    real = engine.needs_full_analysis
+    real = first_pass.needs_full_analysis
 
     # Re-linted without a file path, a source has no project settings: `.iterator()` is cleared
     # only when the project's settings did not keep server-side cursors, so that is the same.
@@ -66,7 +67,7 @@ def first_pass_loses_nothing(monkeypatch):
             cleared.append((text, path, dialect))
         return verdict
 
-    monkeypatch.setattr(engine, "needs_full_analysis", recording)
+    monkeypatch.setattr(first_pass, "needs_full_analysis", recording)
     yield
     monkeypatch.undo()
     for text, path, dialect in cleared:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import Callable
 
 from pinlint.engine import Report
-from pinlint.output import concise, full, github, gitlab, json_format, sarif
 
 Writer = Callable[[Report], str]
 
-FORMATS: dict[str, Writer] = {
-    "full": full.render,
-    "concise": concise.render,
-    "json": json_format.render,
-    "json-lines": json_format.render_lines,
-    "github": github.render,
-    "sarif": sarif.render,
-    "gitlab": gitlab.render,
+# Format -> module and function; only the one a run asks for is imported.
+_WRITERS = {
+    "full": ("full", "render"),
+    "concise": ("concise", "render"),
+    "json": ("json_format", "render"),
+    "json-lines": ("json_format", "render_lines"),
+    "github": ("github", "render"),
+    "sarif": ("sarif", "render"),
+    "gitlab": ("gitlab", "render"),
 }
+
+
+def writer(output_format: str) -> Writer:
+    module, function = _WRITERS[output_format]
+    return getattr(import_module(f"pinlint.output.{module}"), function)
