@@ -111,6 +111,26 @@ def test_edited_django_settings_invalidate_iterator_findings(tmp_path, linted):
     assert warm.findings == []
 
 
+def test_settings_that_turn_server_side_cursors_on_bring_iterator_findings(tmp_path, linted):
+    # The first pass clears `.iterator()` while the settings disable server-side cursors; the
+    # cached "nothing here" must not outlive that.
+    (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n')
+    (tmp_path / "mysite").mkdir()
+    settings_py = tmp_path / "mysite" / "settings.py"
+    settings_py.write_text(
+        "DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'DISABLE_SERVER_SIDE_CURSORS': True}}\n"
+    )
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "views.py").write_text("def f():\n    return Order.objects.all().iterator()\n")
+
+    def enable():
+        settings_py.write_text("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n")
+
+    warm = _run_twice(tmp_path, Settings(root=tmp_path), enable)
+    assert linted == ["src/views.py", "src/views.py"]
+    assert [f.code for f in warm.findings] == ["PIN111"]
+
+
 def test_entries_of_deleted_files_are_dropped(tmp_path):
     (tmp_path / "src").mkdir()
     for name in ("a.py", "b.py"):
