@@ -168,10 +168,24 @@ def test_prepared_statements_only_break_the_legacy_pgbouncer():
 # -- Django settings in scope --------------------------------------------------------------------------------------
 
 
+# Settings modules hold more than assignments: blocks and classes must not stop them being read.
+SETTINGS = """\
+import os
+
+if os.environ.get("DEBUG"):
+    DEBUG = True
+
+class Defaults:
+    TIME_ZONE = "UTC"
+
+DATABASES = {{'default': {database}}}
+"""
+
+
 def _django_project(tmp_path, database: str, view: str):
     (tmp_path / "manage.py").write_text('os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")\n')
     (tmp_path / "mysite").mkdir()
-    (tmp_path / "mysite" / "settings.py").write_text(f"DATABASES = {{'default': {database}}}\n")
+    (tmp_path / "mysite" / "settings.py").write_text(SETTINGS.format(database=database))
     (tmp_path / "shop").mkdir()
     (tmp_path / "shop" / "views.py").write_text(textwrap.dedent(view))
     return lint_paths([tmp_path / "shop"], Settings(root=tmp_path), display_root=tmp_path).findings

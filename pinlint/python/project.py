@@ -87,7 +87,9 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
             continue
         chain = (Scope(MODULE),)
         for statement in module.body:
-            for small in getattr(statement, "body", ()):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue  # `DATABASES` is read where it is written at the top level
+            for small in statement.body:
                 if (isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
                         and any(isinstance(t.target, cst.Name) and t.target.value == "DATABASES" for t in small.targets)):
                     connections.extend(settings_connections(small.value, lambda e: read_constant(e, chain)))
