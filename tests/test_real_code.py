@@ -61,3 +61,23 @@ def test_installed_sources_lint_cleanly_and_identically_in_every_mode(tmp_path):
     assert unparsable == []
     assert _lines(one) == _lines(two) == _lines(warm)
     assert one.files == two.files == warm.files
+
+
+def test_the_fast_walk_matches_libcsts_order_on_real_code():
+    import libcst as cst
+
+    from test_walk import Recorder
+
+    from pinlint.python.walk import walk
+
+    # The modules pinlint analyses in full there: database backends, full of every kind of syntax.
+    trees = [_package("django") / "db", _package("sqlalchemy") / "dialects" / "postgresql", _package("asyncpg")]
+    checked = 0
+    for path in sorted(p for tree in trees for p in tree.rglob("*.py")):
+        module = cst.parse_module(path.read_bytes())
+        by_libcst, by_walk = Recorder(), Recorder()
+        module.visit(by_libcst)
+        walk(module, by_walk)
+        assert by_walk.events == by_libcst.events, path
+        checked += 1
+    assert checked > 150

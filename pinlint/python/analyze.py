@@ -15,6 +15,7 @@ from pinlint.drivers.api import HookKind
 from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.strings import opening_quote_offset
 from pinlint.python.visitor import SqlCollector
+from pinlint.python.walk import walk
 from pinlint.rules.base import Rule
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
 from pinlint.sql.analyze import analyze_sql
@@ -50,7 +51,7 @@ def analyze_python(
     """``dialect`` None: infer it from the module's location, imports and URLs."""
     collector = SqlCollector(OversizedStatement().check_batch_helper)
     collector.evidence.saw_path(path)
-    module.visit(collector)
+    walk(module, collector)
     file_dialect = dialect or collector.evidence.dialect()
     if file_dialect is None:  # SQL for an engine the rules do not cover
         return PythonAnalysis([], [], "")

@@ -117,14 +117,6 @@ class SqlCollector(cst.CSTVisitor):
         if leave is not None:
             leave(self, original_node)
 
-    # libcst calls these for every field of every node, to look up `visit_<Node>_<field>`
-    # methods this visitor does not have.
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        pass
-
-    def on_leave_attribute(self, original_node: cst.CSTNode, attribute: str) -> None:
-        pass
-
     def _visit_function(self, node: cst.FunctionDef) -> bool:
         self._enter_function(node)
         return True

@@ -1,0 +1,126 @@
+"""The fast walk over libcst trees visits exactly what `CSTNode.visit` visits, in the same order."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from conftest import FIXTURES
+from pinlint.python import walk as walk_module
+from pinlint.python.walk import walk
+from pinlint.rules import LINT_RULES
+from pinlint.rules.base import PythonCase
+
+# Every kind of statement and expression, and the node types whose fields libcst visits in an
+# order other than their declaration (decorators, class bases, `x if c else y`, f-string specs).
+EVERY_SYNTAX = textwrap.dedent('''\
+    """Module docstring."""
+    from __future__ import annotations
+    import os, sys as system
+    from .pkg import (a, b as c)
+    from . import *
+
+    @decorator(arg, key=value)
+    @other
+    class Thing(Base, metaclass=Meta):
+        field: int = 1
+        other = x if cond else y
+
+        async def method(self, /, a, *args, b=1, **kwargs) -> "Thing":
+            global counter
+            async with lock as held, other():
+                async for item in stream():
+                    await item
+            yield from gen()
+            return [i for i in range(3) if i] + [*rest]
+
+    def plain(a: int = 0, *, b: str = "s") -> None:
+        nonlocal_target = lambda x, *y, z=1, **w: (x, y)
+        del nonlocal_target
+        value = f"{name!r:>{width}} and {n:.{p}f} and {n=} and {{literal}}"
+        other = f"{value}"  # after the one with a format spec
+        try:
+            raise ValueError("x") from None
+        except* (TypeError, KeyError) as group:
+            pass
+        else:
+            pass
+        finally:
+            pass
+        while (n := n - 1) > 0:
+            continue
+        for k, v in {1: 2, **extra}.items():
+            break
+        match command:
+            case {"op": op, **rest} if op:
+                pass
+            case [1, 2, *others] | Point(x=0, y=_):
+                pass
+            case str() as text:
+                pass
+        assert not a is b, "message"
+        x = a[1:2, ::3] @ b ** -c // d << e & f | g ^ ~h
+        x += 1; y: list[int] = []
+        print(*args, sep="", **kw)
+        return {s for s in "abc"}, (g for g in ()), {k: v for k, v in ()}, ..., b"bytes" b"more"
+''')
+
+
+class Recorder(cst.CSTVisitor):
+    def __init__(self, skip: type | None = None) -> None:
+        super().__init__()
+        self.events: list[tuple[str, int]] = []
+        self.nodes: list[cst.CSTNode] = []  # keeps every node alive, so ids stay unique
+        self.skip = skip
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.events.append(("visit", id(node)))
+        self.nodes.append(node)
+        return type(node) is not self.skip
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.events.append(("leave", id(original_node)))
+
+
+def _same_as_libcst(source: str, skip: type | None = None) -> None:
+    module = cst.parse_module(source)
+    by_libcst, by_walk = Recorder(skip), Recorder(skip)
+    module.visit(by_libcst)
+    walk(module, by_walk)
+    assert by_walk.events == by_libcst.events
+
+
+@pytest.fixture
+def unlearned(monkeypatch):
+    """Field orders start empty, so what one test's sources teach cannot hide another's case."""
+    monkeypatch.setattr(walk_module, "_LAYOUTS", {})
+
+
+def test_every_kind_of_syntax_is_walked_in_libcsts_order(unlearned):
+    _same_as_libcst(EVERY_SYNTAX)
+
+
+def test_a_field_libcst_skips_when_empty_is_walked_once_a_node_fills_it(unlearned):
+    # The first f-string field has no format spec, so its type's order is learned without one.
+    _same_as_libcst('a = f"{x}"\nb = f"{y:>{width}}"\nc = f"{z}"\n')
+
+
+def test_children_are_skipped_when_on_visit_says_so_and_on_leave_still_comes(unlearned):
+    _same_as_libcst(EVERY_SYNTAX, skip=cst.FunctionDef)
+    _same_as_libcst(EVERY_SYNTAX, skip=cst.Call)
+
+
+def _python_sources():
+    for path in sorted(FIXTURES.rglob("*.py")):
+        yield pytest.param(path.read_text(encoding="utf-8"), id=path.relative_to(FIXTURES).as_posix())
+    for rule in LINT_RULES:
+        for number, case in enumerate((*rule.VALID, *rule.INVALID)):
+            if isinstance(case, PythonCase) and case.filename.endswith(".py"):
+                yield pytest.param(case.source, id=f"{rule.code}-case-{number}")
+
+
+@pytest.mark.parametrize("source", list(_python_sources()))
+def test_fixtures_and_rule_cases_are_walked_in_libcsts_order(source):
+    _same_as_libcst(source)
