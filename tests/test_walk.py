@@ -1,4 +1,5 @@
-"""The fast walk over libcst trees visits exactly what `CSTNode.visit` visits, in the same order."""
+"""The fast ways through libcst trees give what libcst's own do: the walk visits exactly what
+`CSTNode.visit` visits, in the same order, and positions are the same without libcst's extra walk."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from conftest import FIXTURES
 from pinlint.python import walk as walk_module
-from pinlint.python.walk import walk
+from pinlint.python.walk import children, walk
 from pinlint.rules import LINT_RULES
 from pinlint.rules.base import PythonCase
 
@@ -110,6 +111,23 @@ def test_a_field_libcst_skips_when_empty_is_walked_once_a_node_fills_it(unlearne
 def test_children_are_skipped_when_on_visit_says_so_and_on_leave_still_comes(unlearned):
     _same_as_libcst(EVERY_SYNTAX, skip=cst.FunctionDef)
     _same_as_libcst(EVERY_SYNTAX, skip=cst.Call)
+
+
+def test_children_are_libcsts_children(unlearned):
+    recorder = Recorder()
+    cst.parse_module(EVERY_SYNTAX).visit(recorder)
+    for node in recorder.nodes:
+        assert [id(c) for c in children(node)] == [id(c) for c in node.children], type(node).__name__
+
+
+def test_positions_without_the_extra_walk_are_libcsts_positions():
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from pinlint.python.analyze import _PositionsOnly
+
+    module = cst.parse_module(EVERY_SYNTAX)
+    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert dict(_PositionsOnly(module, unsafe_skip_copy=True).resolve(PositionProvider)) == dict(expected)
 
 
 def _python_sources():

@@ -85,7 +85,7 @@ def analyze_python(
     if not found and not suppressions:
         return PythonAnalysis([], [], file_dialect)
     # Positions cost a second walk, so they are only computed for modules with something to report.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    positions = _PositionsOnly(module, unsafe_skip_copy=True).resolve(PositionProvider)
     placed = []
     for hit, anchor, span in found:
         start, end = positions[anchor].start, positions[span].end
@@ -97,6 +97,17 @@ def analyze_python(
         suppression.row, suppression.col = start.line, start.column + opening_quote_offset(anchor) + 1
         sql_suppressions.append(suppression)
     return PythonAnalysis(placed, sql_suppressions, file_dialect)
+
+
+class _PositionsOnly(MetadataWrapper):
+    """Resolving metadata ends with a walk over the whole tree for the batchable providers among
+    those asked for, even when there are none (positions are not batchable): skip that walk."""
+
+    def visit_batched(self, visitors, before_visit=None, after_leave=None) -> cst.CSTNode:
+        visitors = list(visitors)
+        if not visitors and before_visit is None and after_leave is None:
+            return self.module
+        return super().visit_batched(visitors, before_visit, after_leave)
 
 
 def _placed_at(hit: Hit, default: object, hook: HookKind | None) -> tuple[Hit, cst.CSTNode, cst.CSTNode]:

@@ -41,6 +41,7 @@ from pinlint.python.sql_calls import (
     is_text_sink,
 )
 from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
+from pinlint.python.walk import children
 
 _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.sql.functions")
 
@@ -277,7 +278,7 @@ class SqlCollector(cst.CSTVisitor):
             current = stack.pop()
             if isinstance(current, cst.Name):
                 self._asserted_names.add(current.value)
-            stack.extend(current.children)
+            stack.extend(children(current))
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -529,7 +530,7 @@ def _string_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
         current = stack.pop()
         if isinstance(current, STRING_NODES):
             found.append(current)
-        stack.extend(current.children)
+        stack.extend(children(current))
     return found
 
 

@@ -22,22 +22,36 @@ _IS_NODE: dict[type, bool] = {}  # libcst's node classes are ABCs: isinstance() 
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """What `node.visit(visitor)` does for a visitor that only reads: `on_visit` (the children
     are walked when it returns true) and `on_leave` for every node, in the same order."""
-    if not visitor.on_visit(node):
-        visitor.on_leave(node)
-        return
+    if visitor.on_visit(node):
+        for name in _order(node):
+            value = getattr(node, name)
+            if _is_node(type(value)):
+                walk(value, visitor)
+            elif type(value) is tuple or type(value) is list:
+                for child in value:
+                    walk(child, visitor)
+    visitor.on_leave(node)
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """`node.children`, without rebuilding the node."""
+    found: list[cst.CSTNode] = []
+    for name in _order(node):
+        value = getattr(node, name)
+        if _is_node(type(value)):
+            found.append(value)
+        elif type(value) is tuple or type(value) is list:
+            found.extend(value)
+    return found
+
+
+def _order(node: cst.CSTNode) -> tuple[str, ...]:
     kind = type(node)
     layout = _LAYOUTS.get(kind)
     order, unseen = layout if layout is not None else _learn(kind, node, None)
     if unseen and any(_holds_nodes(getattr(node, name)) for name in unseen):
         order, unseen = _learn(kind, node, order)
-    for name in order if order is not None else _field_order(node):
-        value = getattr(node, name)
-        if _is_node(type(value)):
-            walk(value, visitor)
-        elif type(value) is tuple or type(value) is list:
-            for child in value:
-                walk(child, visitor)
-    visitor.on_leave(node)
+    return order if order is not None else _field_order(node)
 
 
 def _learn(kind: type, node: cst.CSTNode, known: tuple[str, ...] | None):
