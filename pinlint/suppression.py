@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from pinlint.rules import BY_NAME
 
+# What every suppression comment holds (case aside): a file without it needs no tokenizing.
+_MAY_SUPPRESS = re.compile(r"pinlint\s*:|noqa\s*:", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
 _DIRECTIVE = re.compile(
     r"pinlint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[(?P<items>[^\]]*)\]", re.IGNORECASE
@@ -61,6 +63,8 @@ def directive_in(comment: str) -> tuple[bool, tuple[str, ...]] | None:
 
 def python_suppressions(source: str) -> list[Suppression]:
     """Suppressions in a Python module, each covering the logical line its comment is on."""
+    if not _MAY_SUPPRESS.search(source):
+        return []  # spare the tokenizer
     found = []
     for row, col, text, (first, last) in _python_comments(source):
         directive = directive_in(text)

@@ -239,6 +239,14 @@ def test_python_suppressions(project, capsys):
     ]
 
 
+def test_suppressions_in_any_case_and_spacing(project, capsys):
+    write(project / "a.py", '''
+        cur.execute("SET search_path TO a")  # NOQA :PIN101
+        cur.execute("LISTEN jobs")  # Pinlint :  ignore[listen]
+    ''')
+    assert run(capsys, "check", "--output-format", "concise")[1] == ""
+
+
 def test_file_level_suppression_and_unknown_codes(project, capsys):
     write(project / "a.py", '# pinlint: file-ignore[PIN110, PIN998]\ncur.execute("LISTEN a")\n')
     out = run(capsys, "check", "--output-format", "concise")[1]

@@ -10,26 +10,28 @@ one node of a type gives that type's order; a field it skips when empty (an f-st
 from __future__ import annotations
 
 import dataclasses
+import typing
 
 import libcst as cst
 
 # node type -> (its fields in visiting order, or None when the order differs between nodes;
-# the fields not in that order, to check for nodes that do fill them)
+# the other fields that can hold nodes, to check for nodes that do fill them)
 _LAYOUTS: dict[type, tuple[tuple[str, ...] | None, tuple[str, ...]]] = {}
-_IS_NODE: dict[type, bool] = {}  # libcst's node classes are ABCs: isinstance() is slow
 
 
 def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """What `node.visit(visitor)` does for a visitor that only reads: `on_visit` (the children
     are walked when it returns true) and `on_leave` for every node, in the same order."""
     if visitor.on_visit(node):
+        # A field libcst visits holds a node, a sequence of them, None or MaybeSentinel.
         for name in _order(node):
             value = getattr(node, name)
-            if _is_node(type(value)):
-                walk(value, visitor)
-            elif type(value) is tuple or type(value) is list:
+            kind = type(value)
+            if kind is tuple or kind is list:
                 for child in value:
                     walk(child, visitor)
+            elif value is not None and kind is not cst.MaybeSentinel:
+                walk(value, visitor)
     visitor.on_leave(node)
 
 
@@ -38,10 +40,11 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     found: list[cst.CSTNode] = []
     for name in _order(node):
         value = getattr(node, name)
-        if _is_node(type(value)):
-            found.append(value)
-        elif type(value) is tuple or type(value) is list:
+        kind = type(value)
+        if kind is tuple or kind is list:
             found.extend(value)
+        elif value is not None and kind is not cst.MaybeSentinel:
+            found.append(value)
     return found
 
 
@@ -49,8 +52,12 @@ def _order(node: cst.CSTNode) -> tuple[str, ...]:
     kind = type(node)
     layout = _LAYOUTS.get(kind)
     order, unseen = layout if layout is not None else _learn(kind, node, None)
-    if unseen and any(_holds_nodes(getattr(node, name)) for name in unseen):
-        order, unseen = _learn(kind, node, order)
+    for name in unseen:
+        value = getattr(node, name)
+        empty = value is None or type(value) is cst.MaybeSentinel or (type(value) in (tuple, list) and not value)
+        if not empty:
+            order, unseen = _learn(kind, node, order)
+            break
     return order if order is not None else _field_order(node)
 
 
@@ -58,21 +65,24 @@ def _learn(kind: type, node: cst.CSTNode, known: tuple[str, ...] | None):
     order: tuple[str, ...] | None = _field_order(node)
     if known is not None and not set(known) <= set(order):  # type: ignore[arg-type]
         order = None  # no one order fits every node of this type: ask libcst each time
-    fields = tuple(field.name for field in dataclasses.fields(kind))
-    unseen = () if order is None else tuple(name for name in fields if name not in order)
+    try:
+        hints = typing.get_type_hints(kind)
+    except Exception:  # an annotation that does not resolve: then any field may hold nodes
+        hints = {}
+    unseen = () if order is None else tuple(
+        field.name for field in dataclasses.fields(kind)
+        if field.name not in order and _may_hold_nodes(hints.get(field.name, object))
+    )
     _LAYOUTS[kind] = order, unseen
     return order, unseen
 
 
-def _is_node(kind: type) -> bool:
-    known = _IS_NODE.get(kind)
-    if known is None:
-        known = _IS_NODE[kind] = issubclass(kind, cst.CSTNode)
-    return known
-
-
-def _holds_nodes(value: object) -> bool:
-    return _is_node(type(value)) or (type(value) in (tuple, list) and len(value) > 0)  # type: ignore[arg-type]
+def _may_hold_nodes(annotation: object) -> bool:
+    if annotation in (str, int, float, bool, type(None)):
+        return False
+    if typing.get_origin(annotation) is typing.Union:
+        return any(_may_hold_nodes(argument) for argument in typing.get_args(annotation))
+    return True  # nodes, sequences, sentinels, anything unclear
 
 
 class _FieldOrder(cst.CSTVisitor):
