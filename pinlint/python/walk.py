@@ -23,21 +23,15 @@ def walk(node: cst.CSTNode, visitor: cst.CSTVisitor) -> None:
     """What `node.visit(visitor)` does for a visitor that only reads: `on_visit` (the children
     are walked when it returns true) and `on_leave` for every node, in the same order."""
     if visitor.on_visit(node):
-        # A field libcst visits holds a node, a sequence of them, None or MaybeSentinel.
-        for name in _order(node):
-            value = getattr(node, name)
-            kind = type(value)
-            if kind is tuple or kind is list:
-                for child in value:
-                    walk(child, visitor)
-            elif value is not None and kind is not cst.MaybeSentinel:
-                walk(value, visitor)
+        for child in children(node):
+            walk(child, visitor)
     visitor.on_leave(node)
 
 
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """`node.children`, without rebuilding the node."""
     found: list[cst.CSTNode] = []
+    # A field libcst visits holds a node, a sequence of them, None or MaybeSentinel.
     for name in _order(node):
         value = getattr(node, name)
         kind = type(value)
