@@ -54,6 +54,7 @@ class Discovery:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._excludes = Excludes(settings.exclude + settings.extend_exclude)
+        self._bases: dict[Path, Path] = {}  # a named directory -> where its walk anchors patterns
 
     def files(self, paths: list[Path]) -> list[Path]:
         found: set[Path] = set()
@@ -71,7 +72,7 @@ class Discovery:
     def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
         """``base``: the directory being walked; only what lies below it is matched against
         excludes, so linting `/venv/lib/site-packages/django` explicitly still lints Django."""
-        resolved = path.resolve()
+        resolved = _resolve(path)
         relative = relative_path(path, base or self.settings.root)
         return self._excluded(relative, resolved.name, is_dir, self._gitignores(str(resolved.parent)))
 
@@ -88,10 +89,10 @@ class Discovery:
     def skips(self, path: Path, named: list[Path]) -> bool:
         """Whether a run over the ``named`` paths leaves out ``path``: a file that a host such as
         flake8 found below one of them, or was given. Front ends must agree on what they lint."""
-        resolved = path.resolve()
+        resolved = _resolve(path)
         verdicts = []
         for top in named:
-            resolved_top = top.resolve()
+            resolved_top = _resolve(top)
             if resolved == resolved_top:
                 verdicts.append(self.settings.force_exclude and self.is_excluded(path))
             elif resolved_top in resolved.parents:
@@ -102,10 +103,13 @@ class Discovery:
 
     def _base(self, top: Path) -> Path:
         """Where patterns are anchored for a walk of ``top``: the project root, unless ``top``
-        lies outside it or inside an excluded directory; then only the part below it is matched."""
-        resolved_top = top.resolve()
-        inside = self.settings.root.resolve() in (resolved_top, *resolved_top.parents)
-        return self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
+        lies outside it or inside an excluded directory; then only the part below it is matched.
+        A host asks about every file below the same few named directories: each is judged once."""
+        if top not in self._bases:
+            resolved_top = top.resolve()
+            inside = self.settings.root.resolve() in (resolved_top, *resolved_top.parents)
+            self._bases[top] = self.settings.root if inside and not self.is_excluded(top, is_dir=True) else top
+        return self._bases[top]
 
     def _walk(self, top: Path):
         resolved_top = top.resolve()
