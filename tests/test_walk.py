@@ -108,6 +108,17 @@ def test_a_field_libcst_skips_when_empty_is_walked_once_a_node_fills_it(unlearne
     _same_as_libcst('a = f"{x}"\nb = f"{y:>{width}}"\nc = f"{z}"\n')
 
 
+
+def test_each_type_is_learned_once_when_its_unvisited_fields_hold_no_nodes(unlearned, monkeypatch):
+    # `Arg.star`, `Param.star` and `FormattedString.end` are strings libcst does not visit;
+    # taking them for nodes to look out for made every such node ask libcst again.
+    learned: list[str] = []
+    learn = walk_module._learn
+    monkeypatch.setattr(walk_module, "_learn", lambda kind, *rest: learned.append(kind.__name__) or learn(kind, *rest))
+    walk(cst.parse_module('def f(a, *b): pass\nf(1, *x, **y)\nf(2)\ng = f"{1}" f"{2}"\n'), Recorder())
+    assert sorted(learned) == sorted(set(learned))
+    assert {"Arg", "Param", "FormattedString"} <= set(learned)
+
 def test_children_are_skipped_when_on_visit_says_so_and_on_leave_still_comes(unlearned):
     _same_as_libcst(EVERY_SYNTAX, skip=cst.FunctionDef)
     _same_as_libcst(EVERY_SYNTAX, skip=cst.Call)

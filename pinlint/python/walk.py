@@ -48,8 +48,7 @@ def _order(node: cst.CSTNode) -> tuple[str, ...]:
     order, unseen = layout if layout is not None else _learn(kind, node, None)
     for name in unseen:
         value = getattr(node, name)
-        empty = value is None or type(value) is cst.MaybeSentinel or (type(value) in (tuple, list) and not value)
-        if not empty:
+        if isinstance(value, cst.CSTNode) or (type(value) in (tuple, list) and value):
             order, unseen = _learn(kind, node, order)
             break
     return order if order is not None else _field_order(node)
@@ -72,7 +71,7 @@ def _learn(kind: type, node: cst.CSTNode, known: tuple[str, ...] | None):
 
 
 def _may_hold_nodes(annotation: object) -> bool:
-    if annotation in (str, int, float, bool, type(None)):
+    if annotation in (str, int, float, bool, type(None)) or typing.get_origin(annotation) is typing.Literal:
         return False
     if typing.get_origin(annotation) is typing.Union:
         return any(_may_hold_nodes(argument) for argument in typing.get_args(annotation))
