@@ -1,9 +1,10 @@
 """The cheap first pass clears files without losing findings, and keeps libcst and sqlglot out of
-runs that do not need them. (Every in-process lint of the suite is also checked by the
+runs that do not need them, and the cycle collector out of the way while a file is linted. (Every in-process lint of the suite is also checked by the
 `first_pass_loses_nothing` fixture in conftest.py.)"""
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from dataclasses import replace
@@ -174,3 +175,28 @@ def test_sqlalchemy_counts_with_the_calls_it_is_recognised_by():
 def test_what_python_rejects_never_reaches_libcst(source):
     # libcst accepts some of these and overflows the C stack on the others (a crash, not an error).
     assert [f.code for f in lint_source(source, "app.py", Settings()).findings] == ["PIN900"]
+
+
+def test_the_cycle_collector_never_runs_while_a_file_is_linted_and_is_left_as_it_was():
+    started: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    source = ("def f(cur):\n" + "    cur.execute('SET search_path = a')\n" * 500).encode()
+    gc.callbacks.append(record)
+    try:
+        report = lint_source(source, "app.py", Settings())
+        during = list(started)
+    finally:
+        gc.callbacks.remove(record)
+    assert len(during) <= 1  # the one that collects what the file left, once it resumes
+    assert [f.code for f in report.findings] == ["PIN101"] * 500
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        lint_source(source, "app.py", Settings())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
