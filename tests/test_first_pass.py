@@ -70,6 +70,7 @@ def test_rule_cases_and_doc_examples_give_identical_findings(source, filename):
         "from sqlalchemy import create_engine",
         "URL = 'postgresql+asyncpg://app@db/app'",
         "DSN = 'host=db options=-csearch_path=a'",
+        "DSN = 'options=' + value",
         "os.environ['PGOPTIONS'] = value",
         "DATABASES = {'default': {}}",
         "rows = Book.objects.all().iterator()",
@@ -92,6 +93,7 @@ def test_sources_a_rule_can_report_go_to_the_full_analysis(source):
         'run("CREATE INDEX i ON t (a)")\nhelp_text = _("Set the value")',
         'def f():\n    """\n    Set up the table.\n    """\n    logger.info("SET search_path is gone")',
         "with counter.get_lock():\n    counter.value += 1",  # multiprocessing, not SQLAlchemy's func
+        "expected = \"EXECUTE:BaseCommand labels=(), options=[('force_color', False)]\"",  # no conninfo
         "def f(:\n",  # a syntax error: the full analysis words it
     ],
 )

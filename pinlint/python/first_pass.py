@@ -18,8 +18,8 @@ without this pass, and check every file it clears anywhere in the suite under al
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
    comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
-   libpq `options=`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...) when the dialect can
-   be MySQL. Superset patterns over the raw text decide whether to look at all, and which lines;
+   a libpq conninfo with `options`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...)
+   when the dialect can be MySQL. Superset patterns over the raw text decide whether to look at all, and which lines;
    the verdict comes from the texts the visitor would compose from the strings on those lines,
    where it takes SQL from: not docstrings, asserts, comparisons, exceptions, log and gettext
    calls, or `help=`-style arguments.
@@ -38,6 +38,7 @@ from itertools import accumulate, count
 from operator import add
 from typing import Callable
 
+from pinlint.connections.dsn import parse_conninfo
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
 from pinlint.sql.lexer import MYSQL, POSTGRES
@@ -107,7 +108,6 @@ _SQL_VALUE = _sql(
     rf"{_STARTS}DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
     rf"\b(?:{_FUNCTIONS})\b",
     r"\bINTO\s+TEMP(?:ORARY)?\b",
-    r"\boptions\s*=",  # libpq's startup options in a conninfo string
 )
 # `{` stands for a str.format field, which becomes a name-like placeholder.
 _MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
@@ -156,7 +156,17 @@ def needs_full_analysis(
     except RecursionError:
         return True
     dialect_of_file = MYSQL if mysql else POSTGRES
-    return any(may_hold_sql(text, dialect_of_file) for text in texts)
+    return any(may_hold_sql(text, dialect_of_file) or _passes_startup_options(text) for text in texts)
+
+
+def _passes_startup_options(text: str) -> bool:
+    """A libpq conninfo with `options` (PIN201). Connection URLs, `PGOPTIONS` and connect calls'
+    `options=` are triggers of their own; a free-standing string counts only when it is a
+    conninfo, so `options=` in prose or a log line does not."""
+    if "options" not in text:
+        return False
+    params = parse_conninfo(text.strip())
+    return params is not None and "options" in params
 
 
 def may_hold_sql(text: str, dialect: str) -> bool:
