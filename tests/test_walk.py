@@ -1,5 +1,6 @@
 """The fast ways through libcst trees give what libcst's own do: the walk visits exactly what
-`CSTNode.visit` visits, in the same order, and positions are the same without libcst's extra walk."""
+`CSTNode.visit` visits, in the same order, and the nodes asked to be placed are where libcst's
+`PositionProvider` places them."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ import textwrap
 
 import libcst as cst
 import pytest
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 from conftest import FIXTURES
 from pinlint.python import walk as walk_module
+from pinlint.python.positions import positions
 from pinlint.python.walk import children, walk
 from pinlint.rules import LINT_RULES
 from pinlint.rules.base import PythonCase
@@ -131,14 +134,21 @@ def test_children_are_libcsts_children(unlearned):
         assert [id(c) for c in children(node)] == [id(c) for c in node.children], type(node).__name__
 
 
-def test_positions_without_the_extra_walk_are_libcsts_positions():
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    from pinlint.python.analyze import _PositionsOnly
-
-    module = cst.parse_module(EVERY_SYNTAX)
+def _same_positions_as_libcst(source: str) -> None:
+    module = cst.parse_module(source)
+    recorder = Recorder()
+    walk(module, recorder)
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    assert dict(_PositionsOnly(module, unsafe_skip_copy=True).resolve(PositionProvider)) == dict(expected)
+    assert positions(module, recorder.nodes) == {node: expected[node] for node in recorder.nodes}
+    # One node asked for alone is placed as among all the others.
+    for node in recorder.nodes[:: max(1, len(recorder.nodes) // 50)]:
+        assert positions(module, [node]) == {node: expected[node]}
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_positions_of_any_nodes_are_libcsts_positions(newline):
+    _same_positions_as_libcst(EVERY_SYNTAX.replace("\n", newline))
+    _same_positions_as_libcst(EVERY_SYNTAX.rstrip("\n"))  # no newline at the end
 
 
 def _python_sources():
@@ -151,5 +161,6 @@ def _python_sources():
 
 
 @pytest.mark.parametrize("source", list(_python_sources()))
-def test_fixtures_and_rule_cases_are_walked_in_libcsts_order(source):
+def test_fixtures_and_rule_cases_are_walked_and_placed_as_libcst_does(source):
     _same_as_libcst(source)
+    _same_positions_as_libcst(source)

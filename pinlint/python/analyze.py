@@ -7,12 +7,12 @@ from dataclasses import dataclass, replace
 from typing import Callable, Sequence
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from pinlint.diagnostics import Hit
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
 from pinlint.python.first_pass import may_hold_sql
+from pinlint.python.positions import positions as node_positions
 from pinlint.python.strings import opening_quote_offset
 from pinlint.python.visitor import SqlCollector
 from pinlint.python.walk import walk
@@ -84,8 +84,10 @@ def analyze_python(
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))
     if not found and not suppressions:
         return PythonAnalysis([], [], file_dialect)
-    # Positions cost a second walk, so they are only computed for modules with something to report.
-    positions = _PositionsOnly(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    # Positions cost a second walk, so they are only computed for modules with something to report,
+    # and only for the nodes that are.
+    placing = [node for _, anchor, span in found for node in (anchor, span)] + [anchor for _, anchor in suppressions]
+    positions = node_positions(module, placing)
     placed = []
     for hit, anchor, span in found:
         start, end = positions[anchor].start, positions[span].end
@@ -97,17 +99,6 @@ def analyze_python(
         suppression.row, suppression.col = start.line, start.column + opening_quote_offset(anchor) + 1
         sql_suppressions.append(suppression)
     return PythonAnalysis(placed, sql_suppressions, file_dialect)
-
-
-class _PositionsOnly(MetadataWrapper):
-    """Resolving metadata ends with a walk over the whole tree for the batchable providers among
-    those asked for, even when there are none (positions are not batchable): skip that walk."""
-
-    def visit_batched(self, visitors, before_visit=None, after_leave=None) -> cst.CSTNode:
-        visitors = list(visitors)
-        if not visitors and before_visit is None and after_leave is None:
-            return self.module
-        return super().visit_batched(visitors, before_visit, after_leave)
 
 
 def _placed_at(hit: Hit, default: object, hook: HookKind | None) -> tuple[Hit, cst.CSTNode, cst.CSTNode]:
