@@ -236,11 +236,13 @@ def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
 
 
 def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
-    from pinlint.python.first_pass import needs_full_analysis
+    from pinlint.python.first_pass import check_python, needs_full_analysis, parse_python
 
-    tree, rejected = _parse_python(text)
-    if rejected is not None:  # and libcst's native parser can overflow the C stack on it
-        return [], [], rejected
+    parsed: list[ast.Module] = []
+
+    def tree() -> ast.Module:
+        parsed.append(parse_python(text))
+        return parsed[0]
 
     def project() -> bool | None:
         """Whether the project's Django settings keep server-side cursors."""
@@ -252,7 +254,15 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             django_settings_of.append(path.parent)
         return django_server_side_cursors(django_settings_files(path.parent))
 
-    if settings.first_pass and not needs_full_analysis(text, display, settings.dialect, tree, project):
+    try:
+        full = not settings.first_pass or needs_full_analysis(text, display, settings.dialect, tree, project)
+        if not parsed:
+            check_python(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        # Reported wherever Python rejects the source; libcst's native parser can overflow the C
+        # stack on some of it.
+        return [], [], _rejection(error)
+    if not full:
         return [], [], None
     import libcst as cst
 
@@ -286,18 +296,13 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _parse_python(text: str) -> tuple[ast.Module | None, tuple[int, int, str] | None]:
-    """Python's own parse, or where and why it refuses the source."""
-    from pinlint.python.first_pass import parse_python
-
-    try:
-        return parse_python(text), None
-    except SyntaxError as error:
-        return None, (error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}")
-    except ValueError as error:  # source code strings cannot contain null bytes
-        return None, (1, 1, f"syntax error: {error}")
-    except (RecursionError, MemoryError):
-        return None, (1, 1, "the file is nested too deeply to parse")
+def _rejection(error: Exception) -> tuple[int, int, str]:
+    """Where and why Python refuses the source."""
+    if isinstance(error, SyntaxError):
+        return error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
+    if isinstance(error, ValueError):  # source code strings cannot contain null bytes
+        return 1, 1, f"syntax error: {error}"
+    return 1, 1, "the file is nested too deeply to parse"
 
 
 def _syntax_error(error) -> tuple[int, int, str]:

@@ -16,7 +16,7 @@ from doc_examples import DocExamples
 from fixture_expectations import fixture_settings
 from pinlint.discovery import is_lintable
 from pinlint.engine import lint_source
-from pinlint.python.first_pass import needs_full_analysis
+from pinlint.python.first_pass import check_python, needs_full_analysis, parse_python
 from pinlint.rules import LINT_RULES
 from pinlint.rules.base import PythonCase
 from pinlint.settings import Settings
@@ -94,11 +94,11 @@ def test_sources_a_rule_can_report_go_to_the_full_analysis(source):
         'def f():\n    """\n    Set up the table.\n    """\n    logger.info("SET search_path is gone")',
         "with counter.get_lock():\n    counter.value += 1",  # multiprocessing, not SQLAlchemy's func
         "expected = \"EXECUTE:BaseCommand labels=(), options=[('force_color', False)]\"",  # no conninfo
-        "def f(:\n",  # a syntax error: the full analysis words it
+        "def f(:\n",  # a syntax error: the engine reports it whether or not the file is cleared
     ],
 )
-def test_sources_without_database_code_are_cleared_unless_python_rejects_them(source):
-    assert needs_full_analysis(source, "app.py", "auto") is (source == "def f(:\n")
+def test_sources_without_database_code_are_cleared(source):
+    assert not needs_full_analysis(source, "app.py", "auto")
 
 
 def test_mysql_syntax_counts_only_where_the_dialect_can_be_mysql():
@@ -136,10 +136,41 @@ def test_a_large_file_of_short_strings_is_cleared():
     assert not needs_full_analysis(source, "app.py", "auto")
 
 
-def test_a_syntax_error_is_reported_the_same_with_and_without_the_first_pass():
-    findings = _findings(b"def f(:\n    pass\n", "app.py", Settings())
-    assert [f[4] for f in findings] == ["PIN900"]
-    _same_with_and_without(b"def f(:\n    pass\n", "app.py", Settings())
+@pytest.mark.parametrize(
+    "source, row",
+    [
+        (b"def f(:\n    pass\n", 1),  # cleared: checked without Python's tree
+        (b"def f(:\n    pass\ncur.execute('SET search_path = a')\n", 1),  # parsed for its strings
+        (b"import psycopg\ndef f(:\n    pass\n", 2),  # a trigger of its own: checked without the tree
+    ],
+)
+def test_a_syntax_error_is_reported_the_same_with_and_without_the_first_pass(source, row):
+    assert _findings(source, "app.py", Settings()) == [(row, 7, row, 7, "PIN900", "syntax error: invalid syntax")]
+    _same_with_and_without(source, "app.py", Settings())
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f(:\n",
+        "x = 1\n\x00\n",
+        "(" * 1300,
+        "nonlocal x\n",  # Python's compiler refuses it, its parser does not
+        "from __future__ import braces\n",
+        "def f(a, a):\n    pass\n",
+        "x = '\\d'\n",  # only a SyntaxWarning
+        "async def f():\n    return [await x for x in y]\n",
+    ],
+)
+def test_the_cheap_syntax_check_rejects_exactly_what_pythons_parse_rejects(source):
+    def outcome(check):
+        try:
+            check(source)
+        except Exception as error:
+            return type(error), str(error)
+        return None
+
+    assert outcome(check_python) == outcome(parse_python)
 
 
 def test_a_one_file_run_without_database_code_loads_neither_libcst_nor_sqlglot(tmp_path):

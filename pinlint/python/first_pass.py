@@ -1,9 +1,10 @@
 """The cheap first pass: which Python files can hold a finding at all.
 
 libcst costs ten to twenty times Python's own parser, and most files of a project never touch a
-database. A file goes on to the full analysis only when it shows something a rule can report;
-everything else costs an `ast` parse, which the engine does first anyway so that Python's own
-syntax errors are reported (and never handed to libcst).
+database. A file goes on to the full analysis only when it shows something a rule can report.
+Python's own parser is the only other cost: the engine has every file checked so that syntax
+errors are reported (and never handed to libcst), and only files whose strings must be looked at
+(stage 2 below) are parsed into an `ast` tree; the others are checked without building one.
 
 Every trigger is a *necessary* condition of some finding, written against what the rules and the
 visitor look at. The tests lint the fixtures, the rules' cases and the docs' examples with and
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 import warnings
 from bisect import bisect_right
 from itertools import accumulate, count
@@ -128,13 +130,14 @@ HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` write
 
 
 def needs_full_analysis(
-    text: str, path: str, dialect: str, tree: ast.Module | None = None,
+    text: str, path: str, dialect: str, tree: Callable[[], ast.Module] | None = None,
     server_side_cursors: Callable[[], bool | None] = lambda: True,
 ) -> bool:
-    """False only when no rule can report anything in this Python source and Python parses it.
-    ``dialect`` is the configured one: auto, postgres or mysql; ``tree``, the source already
-    parsed by `parse_python`; ``server_side_cursors``, whether the project's Django settings keep
-    them (asked only when the source calls `.iterator()`)."""
+    """False only when no rule can report anything in this Python source (whether Python accepts
+    it is `check_python`'s question). ``dialect`` is the configured one: auto, postgres or mysql; ``tree``, what gives the source
+    parsed by `parse_python` when the strings must be looked at (what it raises, this raises);
+    ``server_side_cursors``, whether the project's Django settings keep them (asked only when the
+    source calls `.iterator()`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True
@@ -142,17 +145,19 @@ def needs_full_analysis(
         return True
     if any(p.search(text) for p in _ORM_IMPORTS) and any(p.search(text) for p in _SQLALCHEMY_API):
         return True
-    if tree is None:
-        try:
-            tree = parse_python(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return True
     mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
     lines = _Lines(text, lowered, _SQL_RAW + _MYSQL_RAW if mysql else _SQL_RAW)
     if not lines.sql_like and not lines.large:
         return False
+    if tree is None:
+        try:
+            parsed = parse_python(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return True
+    else:
+        parsed = tree()
     try:
-        texts = _sql_texts(tree, lines)
+        texts = _sql_texts(parsed, lines)
     except RecursionError:
         return True
     dialect_of_file = MYSQL if mysql else POSTGRES
@@ -185,6 +190,19 @@ def parse_python(text: str) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SyntaxWarnings are not ours to print
         return ast.parse(text)
+
+
+def check_python(text: str) -> None:
+    """Raise what `parse_python` raises, at a third less cost: Python's parser runs without
+    building its tree (its symbol table is built instead, and that is cheap). Only when that
+    fails does `ast.parse` run, so that errors beyond the parser's (`nonlocal` at module level)
+    count only where `ast.parse` reports them too."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            symtable.symtable(text, "<unknown>", "exec")
+    except Exception:
+        parse_python(text)
 
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")  # as Python counts lines
