@@ -5,6 +5,7 @@ runs that do not need them, and the cycle collector out of the way while a file 
 from __future__ import annotations
 
 import gc
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -233,3 +234,29 @@ def test_the_cycle_collector_never_runs_while_a_file_is_linted_and_is_left_as_it
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _forward_statement_keywords(lowered: str) -> set[int]:
+    """Where statement keywords end, as one forward pattern finds them (the definition)."""
+    from pinlint.python import first_pass
+
+    words = "|".join([*first_pass._KEYWORDS.lower().split("|"), "create", "do"])
+    forward = re.compile(rf"(?:[\"';\n]|\\[nr]){first_pass._RAW_GAP}(?:{words})(?=[\s;'\"#/$\\-]|$)", re.DOTALL)
+    return {match.end() for match in forward.finditer(lowered)}
+
+
+_KEYWORD_CASES = [
+    'cur.execute("set x = 1")', "q = '''\n  -- note\n  /* more */\n  reset all'''", 'a = "x;  prepare p"',
+    'a = "\\n\\tdo $$"', "a = 'x' + '\\\\\nset y'", "# set x\nsettings = 1", "q = '-- set x' + y", "q = ' /* set */ x'",
+    "q = '/* a\n b */ declare c'", "q = 'x--y\\\\nload z'", "q = \"x #c\nlisten q\"", "create\nset", "undo set_x = do",
+    "q = ' -- a\\\\n -- b\\\\n discard all'", "q = (\"\" \n +   \"execute p\")", "x = 'do'", 'q = "\\rset a"',
+]
+
+
+@pytest.mark.parametrize("source", _KEYWORD_CASES + [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.rglob("*.py"))])
+def test_statement_keywords_found_backwards_are_those_a_forward_scan_finds(source):
+    from pinlint.python import first_pass
+
+    lowered = source.lower()
+    backwards = {match.end() for match in first_pass._SQL_RAW[0].finditer(lowered)}
+    assert backwards == _forward_statement_keywords(lowered)

@@ -82,7 +82,7 @@ _SQLALCHEMY_API = _patterns(
     r"(?:create_engine|create_async_engine|execution_options|yield_per)\b", rf"\.[\s\\]*(?:{_FUNCTIONS})\b"
 )
 _DEFINITE_ANY_CASE = _patterns(
-    r"(?:postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://",
+    r"postgres(?:ql)?(?:\+\w+)?://", r"mysql(?:\+\w+)?://", r"mariadb(?:\+\w+)?://",
     r"pinlint\s*:",
     r"noqa[^\n]*pin",
 )
@@ -118,13 +118,39 @@ _MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"@[\w
 # source (quotes, escapes, `+` between literals), searched in lower-cased text. Escapes such as
 # `\\n` stand where the values have whitespace, so no `\\b` before a word.
 _RAW_GAP = r"(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
-_SQL_RAW = _patterns(
-    rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{_KEYWORDS.lower()}|create|do)(?=[\s;'\"#/$\\-]|$)",
-    rf"(?:{_FUNCTIONS})\b",
-    rf"into{_RAW_GAP}temp",
-    r"options\s*=",
+# The same gap and start read backwards: each item reversed, in the reversed text.
+_RAW_GAP_REVERSED = r"(?:\s|[ntr\n]\\|[\"'+()]|(?:\n|n\\)[^\n]*?--|(?:\n|n\\)[^\n]*?\#|/\*.*?\*/)*"
+_RAW_START_REVERSED = re.compile(rf"{_RAW_GAP_REVERSED}(?:[\"';\n]|[nr]\\)", re.DOTALL)
+
+
+class _StatementKeyword:
+    """A keyword where a statement can start: after a quote, a line break, `;` or a `\\n` escape,
+    past a `_RAW_GAP`, and followed by the end of a word. Starts are everywhere and the keywords
+    are not, so each keyword is found first and its start looked for backwards, in the reversed
+    text. The matches are the keywords: the lines that matter are theirs."""
+
+    def __init__(self, words: list[str]) -> None:
+        self._words = _patterns(*(rf"{word}(?=[\s;'\"#/$\\-]|$)" for word in words))
+
+    def finditer(self, lowered: str):
+        reversed_text = None
+        for pattern in self._words:
+            for match in pattern.finditer(lowered):
+                if reversed_text is None:
+                    reversed_text = lowered[::-1]
+                if _RAW_START_REVERSED.match(reversed_text, len(lowered) - match.start()):
+                    yield match
+
+
+_SQL_RAW = (
+    _StatementKeyword([*_KEYWORDS.lower().split("|"), "create", "do"]),
+    *_patterns(
+        *(rf"{name}\b" for name in sorted(SQL_FUNCTIONS)),
+        rf"into{_RAW_GAP}temp",
+        r"options\s*=",
+    ),
 )
-_MYSQL_RAW = _patterns(_MYSQL_KEYWORDS.lower(), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter")
+_MYSQL_RAW = _patterns(*_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter")
 _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, `pymysql/`, ...
 HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` writes it
 
