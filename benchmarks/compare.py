@@ -19,14 +19,16 @@ The runs are checked too: cold and warm must print byte-identical output, a time
 run must not write to its cache (then it missed it), and pinlint's source must not
 change meanwhile (an edit while it runs makes the numbers mix versions).
 
-Usage: python benchmarks/compare.py [PATH] [--runs N] [--jobs N] [--json FILE]
+Usage: python benchmarks/compare.py [PATH | --django-source] [--runs N] [--jobs N] [--json FILE]
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import difflib
 import hashlib
+import importlib.metadata
 import importlib.util
 import itertools
 import json
@@ -36,6 +38,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import threading
 import time
@@ -201,6 +204,28 @@ def default_tree() -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise BenchmarkError(f"Django is not installed and no PATH was given; {BENCH_EXTRA_HINT}")
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def django_source_tree(directory: Path) -> Path:
+    """The source tree of the installed Django version (its sdist: the package, tests, docs),
+    which the issue's goals are stated for, unpacked into ``directory``."""
+    try:
+        version = importlib.metadata.version("django")
+    except importlib.metadata.PackageNotFoundError:
+        raise BenchmarkError(f"Django is not installed; {BENCH_EXTRA_HINT}") from None
+    print(f"downloading the Django {version} source distribution ...", file=sys.stderr)
+    capture([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary", ":all:",
+             "--dest", str(directory), f"django=={version}"])
+    archives = sorted(directory.glob("*.tar.gz"))
+    if not archives:
+        raise BenchmarkError(f"pip left no source archive of Django {version} in {directory}")
+    with tarfile.open(archives[0]) as archive:
+        # Only regular files and directories inside the target, where Python offers the filter.
+        archive.extractall(directory, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    trees = [path for path in directory.iterdir() if path.is_dir()]
+    if len(trees) != 1:
+        raise BenchmarkError(f"the Django {version} source archive did not unpack into one directory")
+    return trees[0]
 
 
 def default_jobs() -> int:
@@ -398,7 +423,11 @@ def report(context: dict, tools: dict[str, Tool], checks: dict[str, str]) -> dic
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, help="tree to lint (default: the installed Django package)")
+    trees = parser.add_mutually_exclusive_group()
+    trees.add_argument("path", nargs="?", type=Path, help="tree to lint (default: the installed Django package)")
+    trees.add_argument("--django-source", action="store_true",
+                       help="lint the source tree of the installed Django version instead (package, tests and "
+                            "docs: the tree the goals are stated for), downloaded with pip")
     parser.add_argument("--runs", type=int, default=5, metavar="N", help="timed runs per tool (default: 5)")
     parser.add_argument("--jobs", type=int, default=default_jobs(), metavar="N",
                         help="processes or threads per tool (default: CPUs in the affinity mask)")
@@ -410,8 +439,17 @@ def parse_args() -> argparse.Namespace:
 
 
 def benchmark(args: argparse.Namespace) -> None:
+    with contextlib.ExitStack() as stack:
+        if args.django_source:
+            download = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pinlint-bench-django-")))
+            tree = django_source_tree(download)
+        else:
+            tree = args.path or default_tree()
+        compare(args, tree.resolve())
+
+
+def compare(args: argparse.Namespace, tree: Path) -> None:
     started = time.perf_counter()
-    tree = (args.path or default_tree()).resolve()
     if not tree.exists():
         raise BenchmarkError(f"{tree} does not exist")
     require_flake8()
