@@ -241,7 +241,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     parsed: list[ast.Module] = []
 
     def tree() -> ast.Module:
-        parsed.append(parse_python(text))
+        parsed.append(_judged(parse_python, text))
         return parsed[0]
 
     def project() -> bool | None:
@@ -257,11 +257,11 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     try:
         full = not settings.first_pass or needs_full_analysis(text, display, settings.dialect, tree, project)
         if not parsed:
-            check_python(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
-        # Reported wherever Python rejects the source; libcst's native parser can overflow the C
+            _judged(check_python, text)
+    except _Rejected as rejected:
+        # Reported wherever Python refuses the source; libcst's native parser can overflow the C
         # stack on some of it.
-        return [], [], _rejection(error)
+        return [], [], rejected.args
     if not full:
         return [], [], None
     import libcst as cst
@@ -296,13 +296,20 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
-def _rejection(error: Exception) -> tuple[int, int, str]:
-    """Where and why Python refuses the source."""
-    if isinstance(error, SyntaxError):
-        return error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
-    if isinstance(error, ValueError):  # source code strings cannot contain null bytes
-        return 1, 1, f"syntax error: {error}"
-    return 1, 1, "the file is nested too deeply to parse"
+class _Rejected(Exception):
+    """Python refuses the source: the row, column and message to report."""
+
+
+def _judged(parse, text: str):
+    """``parse(text)``, with Python's refusal of the source (and only that) as `_Rejected`."""
+    try:
+        return parse(text)
+    except SyntaxError as error:
+        raise _Rejected(error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}") from error
+    except ValueError as error:  # source code strings cannot contain null bytes
+        raise _Rejected(1, 1, f"syntax error: {error}") from error
+    except (RecursionError, MemoryError) as error:
+        raise _Rejected(1, 1, "the file is nested too deeply to parse") from error
 
 
 def _syntax_error(error) -> tuple[int, int, str]:
