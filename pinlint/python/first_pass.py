@@ -241,20 +241,22 @@ class _Lines:
     needs composing."""
 
     def __init__(self, text: str, lowered: str, raw: tuple[re.Pattern, ...]) -> None:
-        starts = _line_starts(lowered)  # lower() keeps line breaks, not always offsets
-        hit = [0] * (len(starts) + 1)
-        for pattern in raw:
-            for match in pattern.finditer(lowered):
-                first = bisect_right(starts, match.start())
-                last = bisect_right(starts, max(match.start(), match.end() - 1))
-                hit[first:last + 1] = [1] * (last - first + 1)
-        self.sql_like = any(hit)  # the raw text is worth composing
-        for match in _PINLINT.finditer(lowered):
-            hit[bisect_right(starts, match.start())] = 1
-        self._hits = list(accumulate(hit))  # lines 1..n hit, counted up to each line
+        spans = [(match.start(), match.end()) for pattern in raw for match in pattern.finditer(lowered)]
+        self.sql_like = bool(spans)  # the raw text is worth composing
         self._text = text
         self.large = len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
         self._starts = [*_line_starts(text), len(text)] if self.large else []
+        if not self.sql_like and not self.large:
+            return  # nothing will be composed: lines need not be counted
+        starts = _line_starts(lowered)  # lower() keeps line breaks, not always offsets
+        hit = [0] * (len(starts) + 1)
+        for start, end in spans:
+            first = bisect_right(starts, start)
+            last = bisect_right(starts, max(start, end - 1))
+            hit[first:last + 1] = [1] * (last - first + 1)
+        for match in _PINLINT.finditer(lowered):
+            hit[bisect_right(starts, match.start())] = 1
+        self._hits = list(accumulate(hit))  # lines 1..n hit, counted up to each line
 
     def relevant(self, first: int, last: int) -> bool:
         """Whether code on lines ``first`` to ``last`` can compose a text that may hold SQL."""
