@@ -182,3 +182,18 @@ def test_batch_helpers_are_low_confidence_oversized_statement_risks():
     code = "from psycopg2.extras import execute_values\nexecute_values(cur, 'INSERT INTO t VALUES %s', rows)\n"
     assert lint(code) == [(2, 1, "PIN118", "low")]
     assert lint_source(code.encode(), "app.py", Settings()).findings == []
+
+
+@pytest.mark.parametrize(
+    "literal",
+    ['"abc"', "'''a\nb'''", 'b"xyz"', 'rb"x"', 'u""', '""""""', 'R"""q"""', "'é'", r"'a\nb'", r"b'\xff'",
+     "'''a\r\nb'''", r"r'\d'"],
+)
+def test_a_string_literal_is_read_as_python_reads_it(literal):
+    import libcst as cst
+
+    from pinlint.python.strings import _simple_value
+
+    node = cst.parse_expression(literal)
+    value = node.evaluated_value
+    assert _simple_value(node) == (value.decode("utf-8", "replace") if isinstance(value, bytes) else value)

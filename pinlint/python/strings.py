@@ -82,6 +82,10 @@ def _format_field(match: re.Match) -> str:
 
 
 def _simple_value(node: cst.SimpleString) -> str | None:
+    raw = node.value
+    if "\\" not in raw and "\r" not in raw:  # nothing to unescape or normalise: the text between the quotes
+        quote = len(node.quote)
+        return raw[len(node.prefix) + quote : len(raw) - quote]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes are the linted code's business
