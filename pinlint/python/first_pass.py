@@ -20,10 +20,10 @@ without this pass, and check every file it clears anywhere in the suite under al
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
    comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
    a libpq conninfo with `options`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...)
-   when the dialect can be MySQL. Superset patterns over the raw text decide whether to look at all, and which lines;
-   the verdict comes from the texts the visitor would compose from the strings on those lines,
-   where it takes SQL from: not docstrings, asserts, comparisons, exceptions, log and gettext
-   calls, or `help=`-style arguments.
+   when the dialect can be MySQL. Superset patterns over the raw text decide whether to look at
+   all, and which lines; the verdict comes from the texts the visitor would compose from the
+   strings on those lines, where it takes SQL from: not docstrings, asserts, comparisons,
+   exceptions, log and gettext calls, or `help=`-style arguments.
 3. PIN118's 16 KB statements: only when one of those texts is that long.
 
 Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
@@ -150,7 +150,9 @@ _SQL_RAW = (
         r"options\s*=",
     ),
 )
-_MYSQL_RAW = _patterns(*_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter")
+_MYSQL_RAW = _patterns(
+    *_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter"
+)
 _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, `pymysql/`, ...
 HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` writes it
 
@@ -160,10 +162,10 @@ def needs_full_analysis(
     server_side_cursors: Callable[[], bool | None] = lambda: True,
 ) -> bool:
     """False only when no rule can report anything in this Python source (whether Python accepts
-    it is `check_python`'s question). ``dialect`` is the configured one: auto, postgres or mysql; ``tree``, what gives the source
-    parsed by `parse_python` when the strings must be looked at (what it raises, this raises);
-    ``server_side_cursors``, whether the project's Django settings keep them (asked only when the
-    source calls `.iterator()`)."""
+    it is `check_python`'s question). ``dialect`` is the configured one: auto, postgres or mysql;
+    ``tree``, what gives the source parsed by `parse_python` when its strings must be looked at
+    (what it raises, this raises); ``server_side_cursors``, whether the project's Django settings
+    keep them (asked only when the source calls `.iterator()`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True

@@ -53,7 +53,11 @@ class _Marks(CodegenState):
             self.whole.setdefault(key, (self.opened.pop(key), len(self.tokens)))
 
     def record_syntactic_position(
-        self, node: cst.CSTNode, *, start_node: Optional[cst.CSTNode] = None, end_node: Optional[cst.CSTNode] = None
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: Optional[cst.CSTNode] = None,
+        end_node: Optional[cst.CSTNode] = None,
     ):
         if id(node) not in self.needed:
             return _NOTHING
