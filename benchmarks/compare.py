@@ -399,9 +399,9 @@ def report(context: dict, tools: dict[str, Tool], checks: dict[str, str]) -> dic
     }
     pinlint_peak_mb = max(cold.peak_bytes, warm.peak_bytes) / MB
     goals = [
-        ("pinlint-cold/flake8", f"{ratios['pinlint-cold/flake8']:.3f}", f"<= {COLD_PER_FLAKE8_GOAL}",
+        ("pinlint-cold/flake8", f"{ratios['pinlint-cold/flake8']:.4f}", f"<= {COLD_PER_FLAKE8_GOAL}",
          ratios["pinlint-cold/flake8"] <= COLD_PER_FLAKE8_GOAL),
-        ("pinlint-warm/flake8", f"{ratios['pinlint-warm/flake8']:.3f}", f"<= {WARM_PER_FLAKE8_GOAL}",
+        ("pinlint-warm/flake8", f"{ratios['pinlint-warm/flake8']:.4f}", f"<= {WARM_PER_FLAKE8_GOAL}",
          ratios["pinlint-warm/flake8"] <= WARM_PER_FLAKE8_GOAL),
         ("pinlint-cold/ruff", f"{ratios['pinlint-cold/ruff']:.1f}", "-", None),
         ("pinlint-warm/ruff", f"{ratios['pinlint-warm/ruff']:.1f}", "-", None),
