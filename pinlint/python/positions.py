@@ -9,15 +9,14 @@ libcst's: syntactic where a node records one, its whole code otherwise.
 
 from __future__ import annotations
 
-import re
 from contextlib import contextmanager, nullcontext
 from typing import Iterable, Iterator, Optional
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodePosition, CodeRange
+from libcst.metadata.position_provider import NEWLINE_RE  # how libcst counts lines
 
-_NEWLINE = re.compile(r"\r\n?|\n")  # as libcst counts lines
 _NOTHING = nullcontext()
 
 
@@ -93,7 +92,7 @@ def _line_columns(tokens: list[str], indices: set[int]) -> dict[int, CodePositio
     line, column, previous = 1, 0, 0
     for index in sorted(indices):
         chunk = "".join(tokens[previous:index])
-        pieces = _NEWLINE.split(chunk)
+        pieces = NEWLINE_RE.split(chunk)
         if len(pieces) == 1:
             column += len(chunk)
         else:
