@@ -276,7 +276,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     except cst.ParserSyntaxError as error:
         return [], [], _syntax_error(error)
     except RecursionError:
-        return [], [], (1, 1, "the file is nested too deeply to parse")
+        return [], [], _TOO_DEEP
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
 
@@ -296,6 +296,9 @@ def _recursion_limit(limit: int):
         sys.setrecursionlimit(previous)
 
 
+_TOO_DEEP = (1, 1, "the file is nested too deeply to parse")  # for Python's parser or libcst's
+
+
 class _Rejected(Exception):
     """Python refuses the source: the row, column and message to report."""
 
@@ -309,7 +312,7 @@ def _judged(parse, text: str):
     except ValueError as error:  # source code strings cannot contain null bytes
         raise _Rejected(1, 1, f"syntax error: {error}") from error
     except (RecursionError, MemoryError) as error:
-        raise _Rejected(1, 1, "the file is nested too deeply to parse") from error
+        raise _Rejected(*_TOO_DEEP) from error
 
 
 def _syntax_error(error) -> tuple[int, int, str]:
