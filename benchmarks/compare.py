@@ -47,8 +47,10 @@ from pathlib import Path
 
 try:
     import psutil
-except ImportError:
-    sys.exit("psutil is not installed; install the bench extra: pip install -e '.[bench]'")
+
+    from pinlint.engine import default_jobs  # every tool gets the job count pinlint defaults to
+except ImportError as error:
+    sys.exit(f"{error.name} is not installed; install the bench extra: pip install -e '.[bench]'")
 
 BENCH_EXTRA_HINT = "install the bench extra: pip install -e '.[bench]'"
 SAMPLE_SECONDS = 0.01
@@ -226,12 +228,6 @@ def django_source_tree(directory: Path) -> Path:
     if len(trees) != 1:
         raise BenchmarkError(f"the Django {version} source archive did not unpack into one directory")
     return trees[0]
-
-
-def default_jobs() -> int:
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
 
 
 def find_ruff() -> str:
