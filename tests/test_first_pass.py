@@ -77,6 +77,8 @@ def test_rule_cases_and_doc_examples_give_identical_findings(source, filename):
         "rows = Book.objects.all().iterator()",
         "x = 1  # noqa: PIN101",
         "x = 1  # pinlint: ignore[PIN101]",
+        '@pytest.mark.parametrize("sql", ["SET search_path TO a"])\ndef test(sql, cur):\n    cur.execute(sql)',
+        '@register(\n    "SET search_path TO a",\n)\nclass Tenant:\n    pass',
     ],
 )
 def test_sources_a_rule_can_report_go_to_the_full_analysis(source):

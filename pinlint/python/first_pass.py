@@ -280,6 +280,9 @@ def _line_starts(text: str) -> list[int]:
     return [0, *map(add, accumulate(map(len, text.split("\n")[:-1])), count(1))]
 
 
+_DECORATED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
 def _sql_texts(tree: ast.Module, lines: _Lines) -> list[str]:
     """Every text the visitor could take as SQL on the ``lines`` that matter: each string, and
     each expression built from strings (`+`, `%`, `.format()`, f-strings) composed as
@@ -291,6 +294,8 @@ def _sql_texts(tree: ast.Module, lines: _Lines) -> list[str]:
         node = stack.pop()
         kind = type(node)
         first = getattr(node, "lineno", None)
+        if kind in _DECORATED and node.decorator_list:  # type: ignore[attr-defined]
+            first = node.decorator_list[0].lineno  # type: ignore[attr-defined]  # its `lineno` is the `def` line
         if first is not None and not lines.relevant(first, node.end_lineno):  # type: ignore[attr-defined]
             continue
         if kind is ast.Constant or kind is ast.JoinedStr:
