@@ -3,8 +3,9 @@
 libcst costs ten to twenty times Python's own parser, and most files of a project never touch a
 database. A file goes on to the full analysis only when it shows something a rule can report.
 Python's own parser is the only other cost: the engine has every file checked so that syntax
-errors are reported (and never handed to libcst), and only files whose strings must be looked at
-(stage 2 below) are parsed into an `ast` tree; the others are checked without building one.
+errors are reported (and never handed to libcst), without building Python's tree. Where strings
+must be looked at (stage 2 below), only the logical lines that hold them are parsed, each on its
+own; the whole file only when it cannot be cut into logical lines by `logical_lines`.
 
 Every trigger is a *necessary* condition of some finding, written against what the rules and the
 visitor look at. The tests lint the fixtures, the rules' cases and the docs' examples with and
@@ -36,11 +37,12 @@ import re
 import symtable
 import warnings
 from bisect import bisect_right
-from itertools import accumulate, count
+from itertools import accumulate, count, repeat
 from operator import add
 from typing import Callable
 
 from pinlint.connections.dsn import parse_conninfo
+from pinlint.python.logical_lines import logical_lines
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
 from pinlint.sql.lexer import MYSQL, POSTGRES
@@ -164,7 +166,7 @@ def needs_full_analysis(
     """False only when no rule can report anything in this Python source (whether Python accepts
     it is `check_python`'s question). ``dialect`` is the configured one: auto, postgres or mysql;
     ``tree``, what gives the source parsed by `parse_python` when its strings must be looked at
-    (what it raises, this raises); ``server_side_cursors``, whether the project's Django settings
+    and it cannot be cut into logical lines (what it raises, this raises); ``server_side_cursors``, whether the project's Django settings
     keep them (asked only when the source calls `.iterator()`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
@@ -177,17 +179,19 @@ def needs_full_analysis(
     lines = _Lines(text, lowered, _SQL_RAW + _MYSQL_RAW if mysql else _SQL_RAW)
     if not lines.sql_like and not lines.large:
         return False
-    if tree is None:
+    texts = _texts_of_logical_lines(text, lines)
+    if texts is None:
+        if tree is None:
+            try:
+                parsed = parse_python(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return True
+        else:
+            parsed = tree()
         try:
-            parsed = parse_python(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            texts = _sql_texts(parsed, lines)
+        except RecursionError:
             return True
-    else:
-        parsed = tree()
-    try:
-        texts = _sql_texts(parsed, lines)
-    except RecursionError:
-        return True
     dialect_of_file = MYSQL if mysql else POSTGRES
     return any(may_hold_sql(text, dialect_of_file) or _passes_startup_options(text) for text in texts)
 
@@ -251,13 +255,14 @@ class _Lines:
         if not self.sql_like and not self.large:
             return  # nothing will be composed: lines need not be counted
         starts = _line_starts(lowered)  # lower() keeps line breaks, not always offsets
-        hit = [0] * (len(starts) + 1)
+        hit_lines: set[int] = set()
         for start, end in spans:
-            first = bisect_right(starts, start)
-            last = bisect_right(starts, max(start, end - 1))
-            hit[first:last + 1] = [1] * (last - first + 1)
-        for match in _PINLINT.finditer(lowered):
-            hit[bisect_right(starts, match.start())] = 1
+            hit_lines.update(range(bisect_right(starts, start), bisect_right(starts, max(start, end - 1)) + 1))
+        hit_lines.update(bisect_right(starts, match.start()) for match in _PINLINT.finditer(lowered))
+        self.hit_lines = sorted(hit_lines)
+        hit = [0] * (len(starts) + 1)
+        for line in self.hit_lines:
+            hit[line] = 1
         self._hits = list(accumulate(hit))  # lines 1..n hit, counted up to each line
 
     def relevant(self, first: int, last: int) -> bool:
@@ -280,10 +285,53 @@ def _line_starts(text: str) -> list[int]:
     return [0, *map(add, accumulate(map(len, text.split("\n")[:-1])), count(1))]
 
 
+def _texts_of_logical_lines(text: str, lines: _Lines) -> list[str] | None:
+    """`_sql_texts` of only the logical lines that hold a line that matters, each parsed on its
+    own: the same texts, as every expression lies within one logical line and what excludes one
+    (a docstring, an assert, a sink's call) lies within it too. None when the source cannot be
+    cut by `logical_lines`, or a line does not parse alone (a compound statement's header)."""
+    cut = logical_lines(text)
+    if cut is None:
+        return None
+    if "\r" in text:
+        breaks = [len(_LINE_BREAK.findall(line)) for line in cut]
+    else:
+        breaks = list(map(str.count, cut, repeat("\n")))
+    firsts = list(accumulate(breaks, initial=1))[:-1]  # the physical line each starts on
+    chosen = {bisect_right(firsts, line) - 1 for line in lines.hit_lines}
+    if lines.large:
+        chosen.update(i for i, line in enumerate(cut) if len(line) * 4 > LIMIT_BYTES and len(line.encode("utf-8", "surrogatepass")) > LIMIT_BYTES)
+    texts: list[str] = []
+    for index in sorted(chosen):
+        try:
+            texts.extend(_sql_texts(_parse_logical_line(cut[index]), lines, firsts[index] - 1))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    return texts
+
+
+# The end of a compound statement's header: past it goes a body. A `#` inside a string on that
+# line leaves the string unclosed, so the header cannot parse by mistake.
+_HEADER_END = re.compile(r"[ \t\f]*(?:\#[^\r\n]*)?(?:\r\n|\r|\n)?\Z")
+
+
+def _parse_logical_line(line: str) -> ast.Module:
+    """One logical line parsed on its own, into the same nodes it has in its file; raises what
+    `parse_python` raises when it cannot be (a clause such as `else:`)."""
+    source = line.lstrip(" \t\f")
+    if source.startswith("@"):
+        # A decorator's expression, assigned: an expression statement would stand for a docstring.
+        return parse_python("_=" + source[1:])
+    try:
+        return parse_python(source)
+    except SyntaxError:
+        return parse_python(_HEADER_END.sub(" pass", source, count=1))
+
+
 _DECORATED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _sql_texts(tree: ast.Module, lines: _Lines) -> list[str]:
+def _sql_texts(tree: ast.Module, lines: _Lines, offset: int = 0) -> list[str]:
     """Every text the visitor could take as SQL on the ``lines`` that matter: each string, and
     each expression built from strings (`+`, `%`, `.format()`, f-strings) composed as
     `pinlint.python.strings` composes it. Its str.format fields stay as written: whatever they
@@ -296,7 +344,7 @@ def _sql_texts(tree: ast.Module, lines: _Lines) -> list[str]:
         first = getattr(node, "lineno", None)
         if kind in _DECORATED and node.decorator_list:  # type: ignore[attr-defined]
             first = node.decorator_list[0].lineno  # type: ignore[attr-defined]  # its `lineno` is the `def` line
-        if first is not None and not lines.relevant(first, node.end_lineno):  # type: ignore[attr-defined]
+        if first is not None and not lines.relevant(first + offset, node.end_lineno + offset):  # type: ignore[attr-defined]
             continue
         if kind is ast.Constant or kind is ast.JoinedStr:
             text = _compose(node)  # what is inside an f-string's fields is never taken as SQL
