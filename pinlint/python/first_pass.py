@@ -144,10 +144,19 @@ class _StatementKeyword:
                     yield match
 
 
+def _by_prefix(words: frozenset[str]) -> list[str]:
+    """One pattern for the words that share their first three letters: each still starts with a
+    literal, and there are half as many texts to search."""
+    groups: dict[str, list[str]] = {}
+    for word in sorted(words):
+        groups.setdefault(word[:3], []).append(re.escape(word[3:]))
+    return [rf"{re.escape(prefix)}(?:{'|'.join(rests)})\b" for prefix, rests in groups.items()]
+
+
 _SQL_RAW = (
     _StatementKeyword([*_KEYWORDS.lower().split("|"), "create", "do"]),
     *_patterns(
-        *(rf"{name}\b" for name in sorted(SQL_FUNCTIONS)),
+        *_by_prefix(SQL_FUNCTIONS),
         rf"into{_RAW_GAP}temp",
         r"options\s*=",
     ),
