@@ -152,10 +152,26 @@ def _join(directory: str, name: str) -> str:
 
 def relative_path(path: Path, root: Path) -> str:
     """``path`` below ``root`` in POSIX form, or as given when it lies outside."""
-    try:
-        return _resolve(path).relative_to(_resolve_directory(root.absolute())).as_posix()
-    except ValueError:
+    if path.name in ("", ".", "..") or path.is_symlink():
+        try:
+            return path.resolve().relative_to(_resolve_directory(root.absolute())).as_posix()
+        except ValueError:
+            return path.as_posix()
+    # A run shows thousands of files from a few hundred directories: each directory is placed once.
+    directory = _relative_directory(os.getcwd(), str(path.parent), str(root))
+    if directory is None:
         return path.as_posix()
+    return path.name if directory == "." else f"{directory}/{path.name}"
+
+
+@lru_cache(maxsize=4096)
+def _relative_directory(cwd: str, directory: str, root: str) -> str | None:
+    """``directory`` resolved, below ``root`` resolved (both relative to ``cwd``), in POSIX form;
+    None when it lies outside."""
+    try:
+        return _resolve_directory(Path(cwd, directory)).relative_to(_resolve_directory(Path(cwd, root))).as_posix()
+    except ValueError:
+        return None
 
 
 def _resolve(path: Path) -> Path:
