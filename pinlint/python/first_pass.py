@@ -37,6 +37,7 @@ import re
 import symtable
 import warnings
 from bisect import bisect_right
+from functools import cached_property
 from itertools import accumulate, count, repeat
 from operator import add
 from typing import Callable
@@ -260,23 +261,32 @@ class _Lines:
         self.sql_like = bool(spans)  # the raw text is worth composing
         self._text = text
         self.large = len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
-        self._starts = [*_line_starts(text), len(text)] if self.large else []
+        self.hit_lines: list[int] = []
+        self._hits: list[int] = []  # lines 1..n hit, counted up to each line; empty when none is
         if not self.sql_like and not self.large:
-            return  # nothing will be composed: lines need not be counted
+            return  # nothing will be composed
+        spans.extend((match.start(), match.end()) for match in _PINLINT.finditer(lowered))
+        if not spans:
+            return  # a large file without hits: no line needs counting
         starts = _line_starts(lowered)  # lower() keeps line breaks, not always offsets
         hit_lines: set[int] = set()
         for start, end in spans:
             hit_lines.update(range(bisect_right(starts, start), bisect_right(starts, max(start, end - 1)) + 1))
-        hit_lines.update(bisect_right(starts, match.start()) for match in _PINLINT.finditer(lowered))
         self.hit_lines = sorted(hit_lines)
         hit = [0] * (len(starts) + 1)
         for line in self.hit_lines:
             hit[line] = 1
-        self._hits = list(accumulate(hit))  # lines 1..n hit, counted up to each line
+        self._hits = list(accumulate(hit))
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        """Where each line starts in the text, and where it ends: counted only when a large
+        file's lines are asked about."""
+        return [*_line_starts(self._text), len(self._text)]
 
     def relevant(self, first: int, last: int) -> bool:
         """Whether code on lines ``first`` to ``last`` can compose a text that may hold SQL."""
-        if self._hits[last] > self._hits[first - 1]:
+        if self._hits and self._hits[last] > self._hits[first - 1]:
             return True
         if not self.large:
             return False
