@@ -8,6 +8,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
+def python_sources():
+    """Every Python fixture and every rule case written in Python, as test parameters."""
+    from pinlint.rules import LINT_RULES
+    from pinlint.rules.base import PythonCase
+
+    for path in sorted(FIXTURES.rglob("*.py")):
+        yield pytest.param(path.read_text(encoding="utf-8"), id=path.relative_to(FIXTURES).as_posix())
+    for rule in LINT_RULES:
+        for number, case in enumerate((*rule.VALID, *rule.INVALID)):
+            if isinstance(case, PythonCase) and case.filename.endswith(".py"):
+                yield pytest.param(case.source, id=f"{rule.code}-case-{number}")
+
+
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT

@@ -13,12 +13,10 @@ from collections import Counter
 import pytest
 from hypothesis import given
 
-from conftest import FIXTURES
+from conftest import python_sources
 from pinlint.python import first_pass
 from pinlint.python.first_pass import parse_python
 from pinlint.python.logical_lines import logical_lines
-from pinlint.rules import LINT_RULES
-from pinlint.rules.base import PythonCase
 from test_fuzz import fuzz, python_programs, python_with_sql
 
 TRICKY = [
@@ -76,18 +74,7 @@ def _assert_cut_as_python_does(source: str) -> None:
     assert _ends_by_cut(lines) == _ends_by_tokenizer(source)
 
 
-def _python_sources():
-    for path in sorted(FIXTURES.rglob("*.py")):
-        yield pytest.param(path.read_text(encoding="utf-8"), id=path.relative_to(FIXTURES).as_posix())
-    for rule in LINT_RULES:
-        for index, case in enumerate((*rule.VALID, *rule.INVALID)):
-            if isinstance(case, PythonCase) and case.filename.endswith(".py"):
-                yield pytest.param(case.source, id=f"{rule.code}-case-{index}")
-    for index, source in enumerate(TRICKY):
-        yield pytest.param(source, id=f"tricky-{index}")
-
-
-PYTHON_SOURCES = list(_python_sources())
+PYTHON_SOURCES = [*python_sources(), *(pytest.param(source, id=f"tricky-{n}") for n, source in enumerate(TRICKY))]
 
 
 @pytest.mark.parametrize("source", PYTHON_SOURCES)

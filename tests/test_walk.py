@@ -10,12 +10,10 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from conftest import FIXTURES
+from conftest import python_sources
 from pinlint.python import walk as walk_module
 from pinlint.python.positions import positions
 from pinlint.python.walk import children, walk
-from pinlint.rules import LINT_RULES
-from pinlint.rules.base import PythonCase
 
 # Every kind of statement and expression, and the node types whose fields libcst visits in an
 # order other than their declaration (decorators, class bases, `x if c else y`, f-string specs).
@@ -151,16 +149,7 @@ def test_positions_of_any_nodes_are_libcsts_positions(newline):
     _same_positions_as_libcst(EVERY_SYNTAX.rstrip("\n"))  # no newline at the end
 
 
-def _python_sources():
-    for path in sorted(FIXTURES.rglob("*.py")):
-        yield pytest.param(path.read_text(encoding="utf-8"), id=path.relative_to(FIXTURES).as_posix())
-    for rule in LINT_RULES:
-        for number, case in enumerate((*rule.VALID, *rule.INVALID)):
-            if isinstance(case, PythonCase) and case.filename.endswith(".py"):
-                yield pytest.param(case.source, id=f"{rule.code}-case-{number}")
-
-
-@pytest.mark.parametrize("source", list(_python_sources()))
+@pytest.mark.parametrize("source", list(python_sources()))
 def test_fixtures_and_rule_cases_are_walked_and_placed_as_libcst_does(source):
     _same_as_libcst(source)
     _same_positions_as_libcst(source)

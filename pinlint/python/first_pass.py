@@ -176,8 +176,9 @@ def needs_full_analysis(
     """False only when no rule can report anything in this Python source (whether Python accepts
     it is `check_python`'s question). ``dialect`` is the configured one: auto, postgres or mysql;
     ``tree``, what gives the source parsed by `parse_python` when its strings must be looked at
-    and it cannot be cut into logical lines (what it raises, this raises); ``server_side_cursors``, whether the project's Django settings
-    keep them (asked only when the source calls `.iterator()`)."""
+    and it cannot be cut into logical lines (what it raises, this raises);
+    ``server_side_cursors``, whether the project's Django settings keep them (asked only when the
+    source calls `.iterator()`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True
@@ -308,7 +309,7 @@ def _texts_of_logical_lines(text: str, lines: _Lines) -> list[str] | None:
     """`_sql_texts` of only the logical lines that hold a line that matters, each parsed on its
     own: the same texts, as every expression lies within one logical line and what excludes one
     (a docstring, an assert, a sink's call) lies within it too. None when the source cannot be
-    cut by `logical_lines`, or a line does not parse alone (a compound statement's header)."""
+    cut by `logical_lines`, or a line cannot be parsed alone (a clause such as `elif`)."""
     cut = logical_lines(text)
     if cut is None:
         return None

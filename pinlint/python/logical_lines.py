@@ -42,8 +42,8 @@ def _bracketed(depth: int) -> str:
 
 @lru_cache(maxsize=None)
 def _logical_line() -> re.Pattern:
-    """Compiled when first needed: it takes milliseconds, more than a one-file run can spare. It
-    is tried only where a physical line starts, so a line that cannot be matched (brackets
+    """Compiled when first needed, as it takes milliseconds that most one-file runs need not
+    spend. It is tried only where a physical line starts, so a line that cannot be matched (brackets
     nested too deep) leaves text uncovered instead of costing a try at each of its characters."""
     code = rf"(?:[^\"'#\\()\[\]{{}}\r\n]++|{_STRING}|{_COMMENT}|{_CONTINUATION}|{_bracketed(_DEPTH)})"
     return re.compile(rf"(?<![^\r\n])(?!\Z){code}*+(?:{_BREAK}|\Z)", re.DOTALL)
