@@ -224,8 +224,14 @@ def may_hold_sql(text: str, dialect: str) -> bool:
         _SQL_VALUE.search(text)
         or dialect == MYSQL and _MYSQL_VALUE.search(text)
         or "pinlint" in text.lower()
-        or len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+        or _over_limit(text)
     )
+
+
+def _over_limit(text: str) -> bool:
+    """Whether ``text`` is over PIN118's limit in UTF-8; it is not encoded when it cannot be (a
+    character takes at most four bytes)."""
+    return len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
 
 
 def parse_python(text: str) -> ast.Module:
@@ -261,7 +267,7 @@ class _Lines:
         spans = [(match.start(), match.end()) for pattern in raw for match in pattern.finditer(lowered)]
         self.sql_like = bool(spans)  # the raw text is worth composing
         self._text = text
-        self.large = len(text) * 4 > LIMIT_BYTES and len(text.encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+        self.large = _over_limit(text)
         self.hit_lines: list[int] = []
         self._hits: list[int] = []  # lines 1..n hit, counted up to each line; empty when none is
         if not self.sql_like and not self.large:
@@ -292,7 +298,7 @@ class _Lines:
         if not self.large:
             return False
         start, end = self._starts[first - 1], self._starts[last]
-        return (end - start) * 4 > LIMIT_BYTES and len(self._text[start:end].encode("utf-8", "surrogatepass")) > LIMIT_BYTES
+        return (end - start) * 4 > LIMIT_BYTES and _over_limit(self._text[start:end])  # sliced only if it can be
 
 
 _PINLINT = re.compile("pinlint")  # `may_hold_sql` keeps texts that mention it
@@ -320,7 +326,7 @@ def _texts_of_logical_lines(text: str, lines: _Lines) -> list[str] | None:
     firsts = list(accumulate(breaks, initial=1))[:-1]  # the physical line each starts on
     chosen = {bisect_right(firsts, line) - 1 for line in lines.hit_lines}
     if lines.large:
-        chosen.update(i for i, line in enumerate(cut) if len(line) * 4 > LIMIT_BYTES and len(line.encode("utf-8", "surrogatepass")) > LIMIT_BYTES)
+        chosen.update(index for index, line in enumerate(cut) if _over_limit(line))
     texts: list[str] = []
     for index in sorted(chosen):
         try:
