@@ -152,7 +152,7 @@ def _join(directory: str, name: str) -> str:
 
 def relative_path(path: Path, root: Path) -> str:
     """``path`` below ``root`` in POSIX form, or as given when it lies outside."""
-    if path.name in ("", ".", "..") or path.is_symlink():
+    if not _placed_by_its_directory(path):
         try:
             return path.resolve().relative_to(_resolve_directory(root.absolute())).as_posix()
         except ValueError:
@@ -176,10 +176,15 @@ def _relative_directory(cwd: str, directory: str, root: str) -> str | None:
 
 def _resolve(path: Path) -> Path:
     """`Path.resolve()`, with each directory resolved once: resolving checks every component."""
-    if path.name in ("", ".", "..") or path.is_symlink():
+    if not _placed_by_its_directory(path):
         return path.resolve()
     absolute = path.absolute()
     return _resolve_directory(absolute.parent) / absolute.name
+
+
+def _placed_by_its_directory(path: Path) -> bool:
+    """Whether ``path`` resolves to its resolved directory and its own name: not a link, `..`."""
+    return path.name not in ("", ".", "..") and not path.is_symlink()
 
 
 @lru_cache(maxsize=4096)
