@@ -24,6 +24,7 @@ import tempfile
 import tomllib
 import zipfile
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,6 +113,8 @@ def load_corpus(path: Path) -> list[Project]:
     projects = []
     for raw in data.get("project", []):
         where = f"{path.name} [{raw.get('name', '?')}]"
+        if not isinstance(raw.get("name"), str) or not isinstance(raw.get("version"), str):
+            raise SystemExit(f"real_code: {where}: a project needs a name and an exact version")
         projects.append(
             Project(
                 name=raw["name"],
@@ -141,8 +144,7 @@ def download(project: Project, cache: Path) -> Path:
             "-d", str(archives),
         ]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True)
-        archive_list = list(archives.iterdir())
-        if done.returncode != 0 or not archive_list:
+        if done.returncode != 0 or not any(archives.iterdir()):
             raise Failure(f"download of {project.name}=={project.version} failed:\n{done.stderr}")
     archive = next(archives.iterdir())
     shutil.rmtree(unpacked, ignore_errors=True)
@@ -171,7 +173,9 @@ def lint(root: Path) -> list[dict]:
     try:
         return json.loads(done.stdout)
     except json.JSONDecodeError:
-        raise Failure(f"pinlint gave no report on {root} (exit {done.returncode}):\n{done.stderr}")
+        raise Failure(
+            f"pinlint gave no report on {root} (exit {done.returncode}):\n{done.stderr}"
+        ) from None
 
 
 def check_labels(project: Project, root: Path) -> list[str]:
@@ -212,7 +216,9 @@ def measure(project: Project, root: Path, show_unlabelled: bool) -> Tally:
             tally.false[level] += 1
             false_positives.append(f"  {file}:{line} {code} ({level}): {look_alike.note}")
         else:
-            unlabelled.append(f"  {file}:{line} {code} ({level}): {finding['message']}")
+            message = finding["message"]
+            message = message if len(message) <= 100 else message[:99] + "…"
+            unlabelled.append(f"  {file}:{line} {code} ({level}): {message}")
     for label in project.expect:
         if label.matched:
             for threshold in LEVELS:
@@ -282,8 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         total = Tally()
         misses_by_class: dict[str, int] = defaultdict(int)
         try:
-            for project in projects:
-                root = download(project, cache)
+            # pip spends most of a download building metadata in its own process: overlap them
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                roots = list(pool.map(lambda project: download(project, cache), projects))
+            for project, root in zip(projects, roots):
                 total.add(measure(project, root, args.show_unlabelled))
                 for label in project.expect:
                     if not label.matched:
