@@ -11,7 +11,6 @@ import sys
 
 import libcst as cst
 from hypothesis import given
-from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from conftest import ROOT
@@ -20,6 +19,7 @@ from pinlint.engine import lint_source
 from pinlint.python import visitor
 from pinlint.python.names import MODULE, Scope, record_import, resolve
 from pinlint.settings import Settings
+from test_fuzz import fuzz
 
 HANG_GUARD = 60  # seconds: a linear run takes about one
 
@@ -122,7 +122,7 @@ def reference(expr: str, bindings: list[tuple[str, str]]) -> str | None:
     return next((found for found in values if found is not None), None)
 
 
-@hypothesis_settings(max_examples=300, deadline=None, database=None, derandomize=True)
+@fuzz(max_examples=300)
 @given(acyclic_bindings())
 def test_resolution_is_the_same_as_following_every_binding_afresh(bindings):
     scope = Scope(MODULE)
