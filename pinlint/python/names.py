@@ -116,7 +116,7 @@ def _resolve_name(name: str, chain: tuple[Scope, ...], hops: int) -> str | None:
             return canonical(scope.imports[name])
         bindings = scope.values.get(name)
         if bindings is not None:
-            return memoised(scope.resolved, name, hops, None, lambda hops: _first_resolved(bindings, hops))
+            return _memoised(scope.resolved, name, hops, None, lambda hops: _first_resolved(bindings, hops))
     return None
 
 
@@ -128,7 +128,7 @@ def _first_resolved(bindings: list[Binding], hops: int) -> str | None:
     return None
 
 
-def memoised(table: dict[str, object], name: str, hops: int, unknown: T, work_out: Callable[[int], T]) -> T:
+def _memoised(table: dict[str, object], name: str, hops: int, unknown: T, work_out: Callable[[int], T]) -> T:
     """``table[name]``, worked out by ``work_out(hops + 1)`` the first time it is asked for: what a
     name bound in a scope stands for does not depend on where it is used. ``hops`` counts the names
     being worked out around this one; a name reached again inside its own value is ``unknown``."""
@@ -170,7 +170,7 @@ def read_bound_once(
         values = [b for b in bindings if b.value is not None]
         return read(values[0].value, values[0].chain, hops) if len(values) == 1 else unknown  # type: ignore[arg-type]
 
-    return memoised(scope.constants, name, hops, unknown, work_out)
+    return _memoised(scope.constants, name, hops, unknown, work_out)
 
 
 def dotted(node: cst.BaseExpression) -> str:
