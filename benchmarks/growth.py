@@ -60,6 +60,28 @@ FAMILIES: list[Family] = [
            lambda n: ("x = 1  # " + "pinlint: ignore[" * n + "\n").encode(), 2000),
     Family("percent-repeated", "one long string of repeated '%('", "a.py",
            _python("import psycopg2\n", lambda n: 'cur.execute("SET a TO ' + "%(" * n + '")\n'), 2000),
+    # Name resolution: each name's value is worked out once, however often it is rebound or used.
+    Family("names-reassigned", "`query = query.where(...)` under n conditions", "a.py",
+           _python("import psycopg2\nimport sqlalchemy as sa\ndef f(conn, t, c):\n    query = sa.select(t)\n",
+                   lambda n: "".join(f"    if c{i}:\n        query = query.where(t.c.x == {i})\n" for i in range(n))
+                   + "    return conn.execute(query)\n"), 100),
+    Family("names-chain", "n names, each built from the one before", "a.py",
+           _python("import psycopg2\nimport sqlalchemy as sa\ndef f(conn, t):\n    q0 = sa.select(t)\n",
+                   lambda n: "".join(f"    q{i + 1} = q{i}.where(t.c.x == {i})\n" for i in range(n))
+                   + f"    return conn.execute(q{n}.limit(1))\n"), 100),
+    Family("names-used-often", "n names, each used four times", "a.py",
+           _python("import psycopg2\ndef f(dsn):\n",
+                   lambda n: "".join(f"    c{i} = psycopg2.connect(dsn)\n" + f"    c{i}.cursor().execute(s{i})\n" * 4
+                                     for i in range(n))), 50),
+    Family("names-sql-reassigned", "`sql = sql + ' AND ...'` under n conditions, each run", "a.py",
+           _python("import psycopg2\ndef f(cur, c):\n    sql = 'SET a TO 1'\n",
+                   lambda n: "".join(f"    if c{i}:\n        sql = sql + ' AND x{i}'\n        cur.execute(sql)\n"
+                                     for i in range(n))), 100),
+    Family("names-dict-fan-out", "n-entry dictionaries of n-entry dictionaries read as settings", "a.py",
+           lambda n: ("import psycopg2\nd0 = {'options': '-c a=1'}\n"
+                      + "".join(f"d{level} = {{" + ", ".join(f"'k{i}': d{level - 1}" for i in range(n)) + "}\n"
+                                for level in (1, 2))
+                      + "psycopg2.connect(dsn, options=d2)\n").encode(), 250),
     # Config readers.
     Family("ini-form-feeds", "an .ini value that starts with form feeds", "a.ini",
            lambda n: ("[db]\nurl = " + "\f" * n + "postgresql://h/d?options=-c%20a%3D1\n").encode(), 2000),

@@ -18,6 +18,7 @@ Connection strings written as literals anywhere are read too.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import libcst as cst
 
@@ -30,7 +31,18 @@ from pinlint.drivers import registry
 from pinlint.drivers.api import ApiCall, HookKind
 from pinlint.drivers.site import CallSite
 from pinlint.python.dialect import DialectEvidence
-from pinlint.python.names import CLASS, FUNCTION, MODULE, Scope, constant_values, dotted, record_import, resolve
+from pinlint.python.names import (
+    CLASS,
+    FUNCTION,
+    MODULE,
+    Scope,
+    assigning_scope,
+    constant_values,
+    dotted,
+    read_bound_once,
+    record_import,
+    resolve,
+)
 from pinlint.python.sql_calls import (
     BATCH_HELPERS,
     EXECUTION_METHODS,
@@ -47,6 +59,9 @@ _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expressio
 
 
 Functions = tuple[cst.CSTNode, ...]  # the function definitions (and lambdas) around a node
+# The `with` items and decorators around a node, each with the scopes it is written in: whether
+# one is Django's `transaction.atomic` is decided after the walk, when names can be resolved.
+Enclosing = tuple[tuple[cst.BaseExpression, tuple[Scope, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,7 @@ class _Call:
     node: cst.Call
     chain: tuple[Scope, ...]
     functions: Functions
-    in_atomic: bool
+    enclosing: Enclosing
 
 
 class SqlCollector(cst.CSTVisitor):
@@ -96,7 +111,11 @@ class SqlCollector(cst.CSTVisitor):
         self._autocommit: set[tuple[int, str]] = set()  # (function, receiver) with autocommit on
         # `conn.isolation_level = ...` and friends: psycopg2's setters behave like set_session().
         self._characteristics: list[tuple[cst.Attribute, cst.BaseExpression, tuple[Scope, ...], Functions]] = []
-        self._atomic_depth = 0
+        self._enclosing: list[tuple[cst.BaseExpression, tuple[Scope, ...]]] = []
+        self._atomic: dict[int, bool] = {}  # id of a `with` item or decorator -> is `transaction.atomic`
+        # Settings read from constants, in the order they are written; read after the walk, once
+        # every binding is known (names are resolved once per analysis).
+        self._settings_to_read: list[Callable[[], None]] = []
         self._modules: set[str] = set()
         self._pending: list[tuple[str, tuple[Scope, ...], Functions]] = []
         self._free: list[tuple[cst.CSTNode, Functions]] = []
@@ -169,7 +188,7 @@ class SqlCollector(cst.CSTVisitor):
     def _leave_function(self, node: cst.FunctionDef) -> None:
         self._scopes.pop()
         self._functions.pop()
-        self._atomic_depth -= _is_atomic_decorated(node, self._chain)
+        del self._enclosing[len(self._enclosing) - len(node.decorators):]
 
     def _leave_class(self, node: cst.ClassDef) -> None:
         self._scopes.pop()
@@ -178,9 +197,11 @@ class SqlCollector(cst.CSTVisitor):
         self._functions.pop()
 
     def _leave_with(self, node: cst.With) -> None:
-        self._atomic_depth -= self._atomic_items(node)
+        del self._enclosing[len(self._enclosing) - len(node.items):]
 
     def _leave_module(self, node: cst.Module) -> None:
+        for read in self._settings_to_read:
+            read()
         self._resolve_names()
         self._recognise_calls()
         self._collect_free_strings()
@@ -200,7 +221,7 @@ class SqlCollector(cst.CSTVisitor):
         for decorator in node.decorators:
             if isinstance(decorator.decorator, cst.Call):
                 self._decorated.append((node, decorator.decorator, self._chain))
-        self._atomic_depth += _is_atomic_decorated(node, self._chain)
+        self._enclosing.extend((d.decorator, self._chain) for d in node.decorators)
         scope = self._push_scope(FUNCTION)
         chain = self._chain
         params = node.params
@@ -212,10 +233,7 @@ class SqlCollector(cst.CSTVisitor):
         for item in node.items:
             if item.asname is not None and isinstance(item.asname.name, cst.Name):
                 self._scopes[-1].bind(item.asname.name.value, item.item, self._chain)
-        self._atomic_depth += self._atomic_items(node)
-
-    def _atomic_items(self, node: cst.With) -> int:
-        return sum(_is_atomic(item.item, self._chain) for item in node.items)
+        self._enclosing.extend((item.item, self._chain) for item in node.items)
 
     # -- imports, constants ---------------------------------------------------------------
 
@@ -249,10 +267,9 @@ class SqlCollector(cst.CSTVisitor):
             if scope.kind == CLASS:  # `pool: asyncpg.Pool` in a class body types `self.pool`
                 scope.bind(f"self.{target.value}", bound, self._chain)
             if target.value == "DATABASES" and isinstance(value, cst.Dict) and scope.kind == MODULE:
-                found = settings_connections(value, self._reader(self._chain))
                 self._consumed.update(_string_node_ids(value))  # settings values, not SQL to run
-                self.django_settings.extend(found)
-                self.connections.extend((c, ()) for c in found)
+                chain = self._chain
+                self._settings_to_read.append(lambda: self._databases(value, chain))
         elif isinstance(target, cst.Attribute):
             owner = dotted(target.value)
             if owner == "self":
@@ -267,9 +284,19 @@ class SqlCollector(cst.CSTVisitor):
         elif isinstance(target, cst.Subscript) and value is not None and _subscript_is(target, "PGOPTIONS"):
             self._pgoptions(value)
 
+    def _databases(self, value: cst.Dict, chain: tuple[Scope, ...]) -> None:
+        found = settings_connections(value, self._reader(chain))
+        self.django_settings.extend(found)
+        self.connections.extend((c, ()) for c in found)
+
     def _pgoptions(self, value: cst.BaseExpression) -> None:
-        setting = Setting(self._reader(self._chain)(value), value)
-        self.connections.append((pgoptions(setting, value), tuple(self._functions)))
+        chain, functions = self._chain, tuple(self._functions)
+
+        def read() -> None:
+            setting = Setting(read_constant(value, chain), value)
+            self.connections.append((pgoptions(setting, value), functions))
+
+        self._settings_to_read.append(read)
 
     def _remember_asserted(self, node: cst.CSTNode) -> None:
         """Names compared or asserted on hold expected SQL of a test, not SQL to run."""
@@ -287,7 +314,7 @@ class SqlCollector(cst.CSTVisitor):
         if is_text_sink(receiver, name):
             self._remember_asserted(node)
             return False
-        self._calls.append(_Call(node, self._chain, tuple(self._functions), self._atomic_depth > 0))
+        self._calls.append(_Call(node, self._chain, tuple(self._functions), tuple(self._enclosing)))
         if name in ("setdefault", "putenv") and node.args and _is_string(node.args[0].value, "PGOPTIONS"):
             if len(node.args) > 1:
                 self._pgoptions(node.args[1].value)
@@ -352,7 +379,12 @@ class SqlCollector(cst.CSTVisitor):
             self._free.append((node, tuple(self._functions)))
 
     def _resolve_names(self) -> None:
+        composed: set[tuple[int, str]] = set()
         for name, chain, functions in self._pending:
+            scope = assigning_scope(name, chain)
+            if scope is None or (id(scope), name) in composed:
+                continue  # the values' strings were added from the first use already
+            composed.add((id(scope), name))
             for value in constant_values(name, chain):
                 string = compose(value)
                 if string is not None:
@@ -362,8 +394,9 @@ class SqlCollector(cst.CSTVisitor):
         expected = {
             id(node)
             for scope in self._every_scope
-            for name in self._asserted_names
-            for binding in scope.values.get(name, ())
+            for name, bindings in scope.values.items()
+            if name in self._asserted_names
+            for binding in bindings
             if binding.value is not None
             for node in _string_nodes(binding.value)
         }
@@ -410,7 +443,7 @@ class SqlCollector(cst.CSTVisitor):
 
     def _recognise_calls(self) -> None:
         for call in self._calls:
-            site = self._site(call.node, call.chain, call.in_atomic, call.functions)
+            site = self._site(call.node, call.chain, self._in_atomic(call.enclosing), call.functions)
             for found in registry.recognise(site):
                 if isinstance(found, Connection):
                     self.connections.append((found, call.functions))
@@ -432,6 +465,15 @@ class SqlCollector(cst.CSTVisitor):
         for definition, decorator, chain in self._decorated:
             for function, kind in registry.hooks_registered(self._site(decorator, chain)):
                 self._mark_hook(function or definition, kind)
+
+    def _in_atomic(self, enclosing: Enclosing) -> bool:
+        for expr, chain in enclosing:
+            atomic = self._atomic.get(id(expr))
+            if atomic is None:
+                atomic = self._atomic[id(expr)] = _is_atomic(expr, chain)
+            if atomic:
+                return True
+        return False
 
     def _mark_hook(self, function: object, kind: HookKind) -> None:
         if isinstance(function, (cst.FunctionDef, cst.Lambda)):
@@ -538,9 +580,18 @@ def _string_node_ids(node: cst.CSTNode) -> set[int]:
     return {id(n) for n in _string_nodes(node)}
 
 
-def read_constant(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int = 0) -> object:
-    """The Python value of a constant expression (following names bound to constants), or UNKNOWN."""
-    if expr is None or depth > 8:
+_MAX_DEPTH = 8  # steps into one constant (settings nest dictionaries a few levels deep at most)
+
+
+def read_constant(expr: cst.BaseExpression | None, chain: tuple[Scope, ...]) -> object:
+    """The Python value of a constant expression (following names bound to constants), or UNKNOWN.
+    A name's value is read once per analysis and shared by every use: never change what this returns."""
+    return _read(expr, chain, 0, 0)
+
+
+def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int, hops: int) -> object:
+    """``depth``: steps into the expression; ``hops``: names followed to reach it (see `names`)."""
+    if expr is None or depth > _MAX_DEPTH:
         return UNKNOWN
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
         try:
@@ -551,26 +602,25 @@ def read_constant(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], dep
     if isinstance(expr, (cst.Integer, cst.Float)):
         return expr.evaluated_value
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = read_constant(expr.expression, chain, depth + 1)
+        inner = _read(expr.expression, chain, depth + 1, hops)
         return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else UNKNOWN
     if isinstance(expr, cst.Name):
         if expr.value in _NAMED_CONSTANTS:
             return _NAMED_CONSTANTS[expr.value]
-        values = constant_values(expr.value, chain)
-        return read_constant(values[-1], chain, depth + 1) if len(values) == 1 else UNKNOWN
+        return read_bound_once(expr.value, chain, hops, lambda value, at, hops: _read(value, at, 0, hops), UNKNOWN)
     if isinstance(expr, cst.Dict):
         result = {}
         for element in expr.elements:
             if not isinstance(element, cst.DictElement):
                 return UNKNOWN
-            key = read_constant(element.key, chain, depth + 1)
+            key = _read(element.key, chain, depth + 1, hops)
             if not isinstance(key, str):
                 return UNKNOWN
-            result[key] = read_constant(element.value, chain, depth + 1)
+            result[key] = _read(element.value, chain, depth + 1, hops)
         return result
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
         if all(a.keyword is not None for a in expr.args):
-            return {a.keyword.value: read_constant(a.value, chain, depth + 1) for a in expr.args}  # type: ignore[union-attr]
+            return {a.keyword.value: _read(a.value, chain, depth + 1, hops) for a in expr.args}  # type: ignore[union-attr]
     return UNKNOWN
 
 
@@ -595,10 +645,6 @@ _ATOMIC = "django.db.transaction.atomic"
 def _is_atomic(expr: cst.BaseExpression, chain: tuple[Scope, ...]) -> bool:
     target = expr.func if isinstance(expr, cst.Call) else expr
     return resolve(target, chain) == _ATOMIC
-
-
-def _is_atomic_decorated(node: cst.FunctionDef, chain: tuple[Scope, ...]) -> bool:
-    return any(_is_atomic(d.decorator, chain) for d in node.decorators)
 
 
 def _alias_name(alias: cst.ImportAlias) -> str | None:
