@@ -136,9 +136,12 @@ class _Statements:
         self._text = text
         self._mysql = mysql
         self._line_ends: dict[int, int] = {}  # where blanks from a line's start end
-        self._newline = (0, -1)  # a position, and the first line break at or after it (-1: none)
-        self._created = (0, _CREATED.search(text))  # a position, and the first word CREATE looks for after it
-        self._semicolon = (0, text.find(";"))
+        # A position, and the first line break, `;` or word CREATE looks for at or after it (-1 or
+        # None: none); searched for when first needed, from past the end until then.
+        unsearched = len(text) + 1
+        self._newline = (unsearched, -1)
+        self._semicolon = (unsearched, -1)
+        self._created: tuple[int, re.Match | None] = (unsearched, None)
 
     def judged(self) -> bool:
         text = self._text
