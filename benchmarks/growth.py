@@ -58,12 +58,12 @@ FAMILIES: list[Family] = [
     Family("first-pass-databases", "repeated 'DATABASES:' annotations", "a.py",
            lambda n: ("x = 1  # " + "DATABASES: " * n + "\n").encode(), 4000),
     Family("first-pass-escaped-breaks", "'\\n' escapes in one string", "a.py",
-           lambda n: ("q = '" + "\\n" * n + "x'\n").encode(), 4000),
+           lambda n: ("q = '" + "\\n" * n + "x'\n").encode(), 16000),  # past PIN118's 16 KB from the start
     Family("first-pass-blank-run", "a long run of blanks inside a line", "a.py",
-           lambda n: ("q = 'x" + " " * n + "y'\n").encode(), 8000),
+           lambda n: ("q = 'x" + " " * n + "y'\n").encode(), 32000),
     # The logical-line cutter: brackets twelve deep around many strings of both quotes.
     Family("cutter-brackets-quotes", "deep brackets around many quoted strings", "a.py",
-           lambda n: ("q = 'set a'\nq = " + "(" * 12 + "'a', \"b\", " * n + ")" * 12 + "\n").encode(), 4000),
+           lambda n: ("q = 'set'\nq = " + "(" * 12 + "'a', \"b\", " * n + ")" * 12 + "\n").encode(), 4000),
     # SQL files: one finding per statement.
     Family("sql-many-findings", "a .sql file with one finding per statement", "a.sql",
            lambda n: ("SET a TO 1;\n" * n).encode(), 2000),
