@@ -48,6 +48,22 @@ FAMILIES: list[Family] = [
            lambda n: ('f(options=1, q="' + "/**/" * n + 'x")\n').encode(), 4000),
     Family("first-pass-newlines", "line breaks inside one executed string", "a.py",
            _python("import psycopg2\n", lambda n: 'cur.execute("""' + "\n" * n + 'x""")\n'), 2000),
+    # First pass: repeated statement starts, each of which a pattern scanned past the others.
+    Family("first-pass-keyword-comments", "'SET --;' runs: keywords followed by line comments", "a.py",
+           lambda n: ("q = '" + "SET --;" * n + "x'\n").encode(), 4000),
+    Family("first-pass-creates", "CREATE at the start of each of many lines", "a.py",
+           lambda n: ("q = '''" + "\nCREATE" * n + "'''\n").encode(), 4000),
+    Family("first-pass-into-comments", "'into #' runs: INTO before a comment", "a.py",
+           lambda n: ("q = '" + "into #" * n + "'\n").encode(), 4000),
+    Family("first-pass-databases", "repeated 'DATABASES:' annotations", "a.py",
+           lambda n: ("x = 1  # " + "DATABASES: " * n + "\n").encode(), 4000),
+    Family("first-pass-escaped-breaks", "'\\n' escapes in one string", "a.py",
+           lambda n: ("q = '" + "\\n" * n + "x'\n").encode(), 16000),  # past PIN118's 16 KB from the start
+    Family("first-pass-blank-run", "a long run of blanks inside a line", "a.py",
+           lambda n: ("q = 'x" + " " * n + "y'\n").encode(), 32000),
+    # The logical-line cutter: brackets twelve deep around many strings of both quotes.
+    Family("cutter-brackets-quotes", "deep brackets around many quoted strings", "a.py",
+           lambda n: ("q = 'set'\nq = " + "(" * 12 + "'a', \"b\", " * n + ")" * 12 + "\n").encode(), 4000),
     # SQL files: one finding per statement.
     Family("sql-many-findings", "a .sql file with one finding per statement", "a.sql",
            lambda n: ("SET a TO 1;\n" * n).encode(), 2000),

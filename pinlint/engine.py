@@ -22,7 +22,7 @@ from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSI
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
 from pinlint.connections.files import config_format
-from pinlint.suppression import Suppression, config_suppressions, python_suppressions
+from pinlint.suppression import Coverage, Suppression, config_suppressions, python_suppressions
 from pinlint.targets import Consequence, Target
 
 if TYPE_CHECKING:
@@ -198,8 +198,10 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     else:
         placed, suppressions = _sql(text, rules, settings)
     # Line suppressions first, so a file-level one is only marked used for what they left.
-    kept = [p for p in placed if not any(s.covers(p.hit.code, p.row) for s in suppressions if not s.file_level)]
-    kept = [p for p in kept if not any(s.covers(p.hit.code, p.row) for s in suppressions if s.file_level)]
+    line_level = Coverage([s for s in suppressions if not s.file_level])
+    kept = [p for p in placed if not line_level.covers(p.hit.code, p.row)]
+    file_level = Coverage([s for s in suppressions if s.file_level])
+    kept = [p for p in kept if not file_level.covers(p.hit.code, p.row)]
     findings = [f for p in kept if (f := _finding(display, p, settings)) is not None]
     findings.extend(_unused_suppressions(display, suppressions, enabled))
     report.findings = sorted(findings, key=Finding.sort_key)

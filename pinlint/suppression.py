@@ -19,9 +19,9 @@ from pinlint.rules import BY_NAME
 # What every suppression comment holds (case aside): a file without it needs no tokenizing.
 _MAY_SUPPRESS = re.compile(r"pinlint\s*:|noqa\s*:", re.IGNORECASE)
 _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
-_DIRECTIVE = re.compile(
-    r"pinlint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[(?P<items>[^\]]*)\]", re.IGNORECASE
-)
+# A directive's items run to the first `]` after it: found apart, or every `[` without one would
+# scan the rest of the comment again.
+_DIRECTIVE = re.compile(r"pinlint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[", re.IGNORECASE)
 
 
 @dataclass
@@ -42,6 +42,45 @@ class Suppression:
         return bool(matched)
 
 
+class Coverage:
+    """Which suppression covers a finding: the first one, in the order given, whose lines hold the
+    finding's and one of whose selectors its code starts with (and only that one is marked used).
+    Indexed by line and selector, so that many findings against many suppressions cost no more
+    than their number."""
+
+    def __init__(self, suppressions: list[Suppression]) -> None:
+        self._suppressions = suppressions
+        self._file_level: dict[str, list[int]] = {}  # selector: indexes, rising
+        by_lines: dict[tuple[int, int], dict[str, list[int]]] = {}
+        for index, suppression in enumerate(suppressions):
+            if suppression.file_level:
+                by_selector = self._file_level
+            else:
+                by_selector = by_lines.setdefault((suppression.first_line, suppression.last_line), {})
+            for selector in suppression.selectors:
+                by_selector.setdefault(selector, []).append(index)
+        # Each distinct range of lines is listed once per line: ranges are logical lines and the
+        # statements inside their strings, so they add up to a few times the file's lines at most.
+        self._by_line: dict[int, list[dict[str, list[int]]]] = {}
+        for (first, last), by_selector in by_lines.items():
+            for line in range(first, last + 1):
+                self._by_line.setdefault(line, []).append(by_selector)
+
+    def covers(self, code: str, line: int) -> bool:
+        """Whether a suppression covers ``code`` on ``line``; that one is marked used."""
+        prefixes = [code[:size] for size in range(len(code) + 1)]
+        first = min(
+            (
+                indexes[0]
+                for by_selector in (self._file_level, *self._by_line.get(line, ()))
+                for prefix in prefixes
+                if (indexes := by_selector.get(prefix))
+            ),
+            default=None,
+        )
+        return first is not None and self._suppressions[first].covers(code, line)
+
+
 def parse_selectors(items: str) -> tuple[str, ...]:
     """`PIN101, session-set` -> ("PIN101", "PIN101"); unknown names are kept to be reported."""
     selectors = []
@@ -58,7 +97,10 @@ def directive_in(comment: str) -> tuple[bool, tuple[str, ...]] | None:
     match = _DIRECTIVE.search(comment)
     if not match:
         return None
-    return match.group("kind").lower() == "file-ignore", parse_selectors(match.group("items"))
+    end = comment.find("]", match.end())
+    if end < 0:
+        return None  # no later directive has a `]` either
+    return match.group("kind").lower() == "file-ignore", parse_selectors(comment[match.end() : end])
 
 
 def python_suppressions(source: str) -> list[Suppression]:

@@ -238,12 +238,18 @@ def test_the_cycle_collector_never_runs_while_a_file_is_linted_and_is_left_as_it
         gc.enable()
 
 
+# What may stand between a start and a statement keyword in source: whitespace, escapes, quotes,
+# `+` between literals and SQL comments. Exponential in the number of comments: the definition,
+# for short texts only.
+_RAW_GAP = r"(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
+
+
 def _forward_statement_keywords(lowered: str) -> set[int]:
     """Where statement keywords end, as one forward pattern finds them (the definition)."""
     from pinlint.python import first_pass
 
     words = "|".join([*first_pass._KEYWORDS.lower().split("|"), "create", "do"])
-    forward = re.compile(rf"(?:[\"';\n]|\\[nr]){first_pass._RAW_GAP}(?:{words})(?=[\s;'\"#/$\\-]|$)", re.DOTALL)
+    forward = re.compile(rf"(?:[\"';\n]|\\[nr]){_RAW_GAP}(?:{words})(?=[\s;'\"#/$\\-]|$)", re.DOTALL)
     return {match.end() for match in forward.finditer(lowered)}
 
 

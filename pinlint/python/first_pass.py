@@ -72,7 +72,8 @@ def _imports(modules: str) -> tuple[str, str]:
 _DEFINITE = _patterns(
     *_imports(_DRIVERS),
     r"PGOPTIONS",
-    r"DATABASES\s*(?::[^=\n]*)?=\s*\{",
+    # An annotation ends where another `DATABASES:` starts: that one is tried on its own.
+    r"DATABASES\s*(?::(?:[^=\nD]|D(?!ATABASES\s*:))*)?=\s*\{",
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
     rf"func[\s)\\]*\.[\s\\]*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`
 )
@@ -87,62 +88,192 @@ _SQLALCHEMY_API = _patterns(
 _DEFINITE_ANY_CASE = _patterns(
     r"postgres(?:ql)?(?:\+\w+)?://", r"mysql(?:\+\w+)?://", r"mariadb(?:\+\w+)?://",
     r"pinlint\s*:",
-    r"noqa[^\n]*pin",
+    r"noqa(?:[^\nnp]|n(?!oqa)|p(?!in))*pin",  # up to the next `noqa`, that is tried on its own
 )
 
 _KEYWORDS = "SET|RESET|PREPARE|EXECUTE|DEALLOCATE|DISCARD|DECLARE|LISTEN|UNLISTEN|LOAD"
 _MYSQL_KEYWORDS = "LOCK|FLUSH|DROP"
-# Where a statement starts: the start of the text, a line or after `;`, past whitespace and SQL
-# comments; and what may follow its first word.
-_STARTS = r"(?:^|[;\n])(?:\s|--[^\n]*\n|\#[^\n]*\n|/\*.*?\*/)*"
-_END = r"(?=[\s;'\"#]|--|/\*|$)"
-# A keyword with nothing after it but `;`, whitespace and comments is no statement a rule judges
-# (a bare "SET" is mostly an on_delete name or a cache method).
-_NOT_ALONE = r"(?!(?:[\s;]|--[^\n]*(?:\n|$)|/\*.*?\*/)*$)"
+_END = r"(?=[\s;'\"#]|--|/\*|$)"  # what may follow a statement's first word
 
 
 def _sql(*patterns: str) -> re.Pattern:
     return re.compile("|".join(patterns), re.IGNORECASE | re.DOTALL)
 
 
-# What the SQL composed from a module's strings is judged by.
-_SQL_VALUE = _sql(
-    rf"{_STARTS}(?:{_KEYWORDS}){_END}{_NOT_ALONE}",
-    # Among CREATEs, only temporary objects (PIN108) and routines (PIN119) are judged.
-    rf"{_STARTS}CREATE{_END}[^;]*?(?:TEMP|FUNCTION|PROCEDURE)",
-    rf"{_STARTS}DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
-    rf"\b(?:{_FUNCTIONS})\b",
-    r"\bINTO\s+TEMP(?:ORARY)?\b",
+# What the SQL composed from a module's strings is judged by. Statements are judged by their first
+# words where a statement starts: the start of the text, a line or after `;`, past whitespace and
+# SQL comments. A comment's text is not read, so comments count as one from the first `/*` at a
+# start to any later `*/`; line comments need no reading, as the line break that ends one is a
+# start of its own. So a statement's first word stands after a start and blanks, or after a `*/`
+# and blanks once such a `/*` stood before it: two scans that never go back, where one pattern
+# with the comments in a repeated group took time exponential in their number.
+_HEADS = (
+    rf"(?P<keyword>{_KEYWORDS}){_END}",
+    rf"(?P<create>CREATE){_END}",  # among CREATEs, only temporary objects (PIN108) and routines (PIN119)
+    r"DO\s*(?:\$|E?'|LANGUAGE\b)",  # a DO block runs its body
 )
+_MYSQL_HEAD = rf"(?P<mysql_keyword>{_MYSQL_KEYWORDS}){_END}"
+_AFTER_START = r"(?<![^;\n])[^\S\n]*(?:"
+_AFTER_COMMENT = r"\*/[^\S\n]*(?:"
+_HEADS_AFTER_START = _sql(_AFTER_START + "|".join(_HEADS) + ")")
+_HEADS_AFTER_COMMENT = _sql(_AFTER_COMMENT + "|".join(_HEADS) + ")")
+_MYSQL_HEADS_AFTER_START = _sql(_AFTER_START + "|".join((*_HEADS, _MYSQL_HEAD)) + ")")
+_MYSQL_HEADS_AFTER_COMMENT = _sql(_AFTER_COMMENT + "|".join((*_HEADS, _MYSQL_HEAD)) + ")")
+_COMMENT_AT_START = re.compile(r"(?<![^;\n])[^\S\n]*/\*")
+_CREATED = _sql("TEMP|FUNCTION|PROCEDURE")
+_SQL_WORDS = _sql(rf"\b(?:{_FUNCTIONS})\b", r"\bINTO\s+TEMP(?:ORARY)?\b")
 # `{` stands for a str.format field, which becomes a name-like placeholder.
-_MYSQL_VALUE = _sql(rf"{_STARTS}(?:{_MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
+_MYSQL_WORDS = _sql(r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
+_BLANKS = re.compile(r"[\s;]*")
+_BLANK_LINE = re.compile(r"(?:[^\S\n]|;)*(?:--[^\n]*)?")
+
+
+class _Statements:
+    """Whether SQL text holds a statement a rule judges, by its first words: each scan of it goes
+    once over the text, whatever the number of statements, comments and line breaks."""
+
+    def __init__(self, text: str, mysql: bool) -> None:
+        self._text = text
+        self._mysql = mysql
+        self._line_ends: dict[int, int] = {}  # where blanks from a line's start end
+        # A position, and the first line break, `;` or word CREATE looks for at or after it (-1 or
+        # None: none); searched for when first needed, from past the end until then.
+        unsearched = len(text) + 1
+        self._newline = (unsearched, -1)
+        self._semicolon = (unsearched, -1)
+        self._created: tuple[int, re.Match | None] = (unsearched, None)
+
+    def judged(self) -> bool:
+        text = self._text
+        after_start = _MYSQL_HEADS_AFTER_START if self._mysql else _HEADS_AFTER_START
+        if any(self._counts(match) for match in after_start.finditer(text)):
+            return True
+        comment = _COMMENT_AT_START.search(text) if "*/" in text else None
+        if comment is None:
+            return False
+        after_comment = _MYSQL_HEADS_AFTER_COMMENT if self._mysql else _HEADS_AFTER_COMMENT
+        return any(self._counts(match) for match in after_comment.finditer(text, comment.end()))
+
+    def _counts(self, head: re.Match) -> bool:
+        kind = head.lastgroup
+        if kind == "create":
+            return self._creates_what_is_judged(head.end())
+        if kind is None:  # a DO block
+            return True
+        return not self._alone(head.end())
+
+    def _creates_what_is_judged(self, position: int) -> bool:
+        """Whether TEMP, FUNCTION or PROCEDURE follows ``position`` before the next `;`. Asked at
+        rising positions (twice over), so each is searched for once or twice."""
+        at, created = self._created
+        if at > position or created is not None and created.start() < position:
+            created = _CREATED.search(self._text, position)
+            self._created = (position, created)
+        at, semicolon = self._semicolon
+        if at > position or 0 <= semicolon < position:
+            semicolon = self._text.find(";", position)
+            self._semicolon = (position, semicolon)
+        return created is not None and (semicolon < 0 or created.start() < semicolon)
+
+    def _alone(self, position: int) -> bool:
+        """Whether nothing but `;`, whitespace and comments follows ``position``: a keyword there
+        is no statement (a bare "SET" is mostly an on_delete name or a cache method)."""
+        text = self._text
+        blank_end = self._blank_end(position)
+        if blank_end == len(text):
+            return True
+        return text.startswith("/*", blank_end) and blank_end + 4 <= self._end_of_last_comment_before_blanks
+
+    def _blank_end(self, position: int) -> int:
+        """Where whitespace, `;` and line comments from ``position`` end. Blanks that go on past a
+        line comment are those from the next line's start, remembered for other keywords."""
+        text = self._text
+        line_starts = []
+        while position not in self._line_ends:
+            position = _BLANKS.match(text, position).end()
+            if not text.startswith("--", position):
+                break
+            newline = self._newline_after(position)
+            position = len(text) if newline < 0 else newline + 1
+            line_starts.append(position)
+        else:
+            position = self._line_ends[position]
+        for start in line_starts:
+            self._line_ends[start] = position
+        return position
+
+    def _newline_after(self, position: int) -> int:
+        at, newline = self._newline
+        if at > position or 0 <= newline < position:
+            newline = self._text.find("\n", position)
+            self._newline = (position, newline)
+        return newline
+
+    @cached_property
+    def _end_of_last_comment_before_blanks(self) -> int:
+        """The end of the last `*/` with nothing but blanks after it; -1 when there is none. Only
+        the trailing lines of blanks and line comments, and the line before them, can hold it."""
+        text = self._text
+        end = len(text)
+        while True:
+            start = text.rfind("\n", 0, end) + 1
+            comment = text.rfind("*/", start, end)
+            while comment >= 0:
+                if _BLANK_LINE.fullmatch(text, comment + 2, end):
+                    return comment + 2
+                comment = text.rfind("*/", start, comment + 1)
+            if start == 0 or not _BLANK_LINE.fullmatch(text, start, end):
+                return -1
+            end = start - 1
+
 
 # Whether the raw text is worth composing its strings: a superset of the above as written in
 # source (quotes, escapes, `+` between literals), searched in lower-cased text. Escapes such as
-# `\\n` stand where the values have whitespace, so no `\\b` before a word.
-_RAW_GAP = r"(?:\s|\\[ntr\n]|[\"'+()]|--[^\n]*?(?:\n|\\n)|\#[^\n]*?(?:\n|\\n)|/\*.*?\*/)*"
-# The same gap and start read backwards: each item reversed, in the reversed text.
-_RAW_GAP_REVERSED = r"(?:\s|[ntr\n]\\|[\"'+()]|(?:\n|n\\)[^\n]*?--|(?:\n|n\\)[^\n]*?\#|/\*.*?\*/)*"
-_RAW_START_REVERSED = re.compile(rf"{_RAW_GAP_REVERSED}(?:[\"';\n]|[nr]\\)", re.DOTALL)
+# `\\n` stand where the values have whitespace, so no `\\b` before a word. Read backwards from
+# a keyword: what stands between literals and escapes for blanks (`\\t`, a line continuation),
+# then a start: a quote, a line break, `;` or a `\\n` or `\\r` escape (a comment before the
+# keyword ends at one of those too). Past a `*/`, a start is found when a `/*` stands after one.
+_RAW_BLANKS_REVERSED = r"(?:[^\S\n]|[t\n]\\|[+()])*"
+_RAW_START_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}(?:[\"';\n]|[nr]\\)")
+_RAW_COMMENT_END_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}/\*")
 
 
 class _StatementKeyword:
     """A keyword where a statement can start: after a quote, a line break, `;` or a `\\n` escape,
-    past a `_RAW_GAP`, and followed by the end of a word. Starts are everywhere and the keywords
-    are not, so each keyword is found first and its start looked for backwards, in the reversed
-    text. The matches are the keywords: the lines that matter are theirs."""
+    past blanks and SQL comments, and followed by the end of a word. Starts are everywhere and
+    the keywords are not, so each keyword is found first and its start looked for backwards, in
+    the reversed text. The matches are the keywords: the lines that matter are theirs."""
 
     def __init__(self, words: list[str]) -> None:
         self._words = _patterns(*(rf"{word}(?=[\s;'\"#/$\\-]|$)" for word in words))
 
     def finditer(self, lowered: str):
         reversed_text = None
+        first_comment: int | None = None  # where the first `/*` after a start is; -1: none
+        size = len(lowered)
         for pattern in self._words:
             for match in pattern.finditer(lowered):
                 if reversed_text is None:
                     reversed_text = lowered[::-1]
-                if _RAW_START_REVERSED.match(reversed_text, len(lowered) - match.start()):
+                if _RAW_START_REVERSED.match(reversed_text, size - match.start()):
                     yield match
+                    continue
+                comment_end = _RAW_COMMENT_END_REVERSED.match(reversed_text, size - match.start())
+                if comment_end is None:
+                    continue
+                if first_comment is None:
+                    first_comment = _first_comment_after_start(lowered, reversed_text)
+                if 0 <= first_comment <= size - comment_end.end() - 2:
+                    yield match
+
+
+def _first_comment_after_start(lowered: str, reversed_text: str) -> int:
+    """Where the first `/*` with a start before it (past blanks) is; -1 when there is none."""
+    size = len(lowered)
+    comment = lowered.find("/*")
+    while comment >= 0 and not _RAW_START_REVERSED.match(reversed_text, size - comment):
+        comment = lowered.find("/*", comment + 1)
+    return comment
 
 
 def _by_prefix(words: frozenset[str]) -> list[str]:
@@ -158,7 +289,8 @@ _SQL_RAW = (
     _StatementKeyword([*_KEYWORDS.lower().split("|"), "create", "do"]),
     *_patterns(
         *_by_prefix(SQL_FUNCTIONS),
-        rf"into{_RAW_GAP}temp",
+        # INTO TEMP has only whitespace between its words; past a comment, any word may follow.
+        r"into(?:\s|\\[ntr\n]|[\"'+()])*(?:temp|\#|--|/\*)",
         r"options\s*=",
     ),
 )
@@ -221,8 +353,9 @@ def may_hold_sql(text: str, dialect: str) -> bool:
     """Whether SQL composed from Python can give any rule a hit (or hold a suppression): the same
     necessary conditions, checked on each piece of SQL before it is tokenised."""
     return bool(
-        _SQL_VALUE.search(text)
-        or dialect == MYSQL and _MYSQL_VALUE.search(text)
+        _SQL_WORDS.search(text)
+        or dialect == MYSQL and _MYSQL_WORDS.search(text)
+        or _Statements(text, dialect == MYSQL).judged()
         or "pinlint" in text.lower()
         or _over_limit(text)
     )
@@ -338,7 +471,8 @@ def _texts_of_logical_lines(text: str, lines: _Lines) -> list[str] | None:
 
 # The end of a compound statement's header: past it goes a body. A `#` inside a string on that
 # line leaves the string unclosed, so the header cannot parse by mistake.
-_HEADER_END = re.compile(r"[ \t\f]*(?:\#[^\r\n]*)?(?:\r\n|\r|\n)?\Z")
+# Blanks are tried from their first only, so a long run of them is not scanned once per blank.
+_HEADER_END = re.compile(r"(?<![ \t\f])[ \t\f]*(?:\#[^\r\n]*)?(?:\r\n|\r|\n)?\Z")
 
 
 def _parse_logical_line(line: str) -> ast.Module:
