@@ -93,12 +93,11 @@ _ENV_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\"}
 def _env_values(text: str) -> list[ConfigValue]:
     """dotenv: quoted values may span lines, so the scan walks offsets rather than lines."""
     lines = _LineIndex(text)
-    closing = _EnvQuotes(text)
     values = []
     offset = 0
     while match := _ENV_ASSIGNMENT.search(text, offset):
         start = match.end()
-        value, end = _env_value(text, start, closing)
+        value, end = _env_value(text, start)
         if value:
             values.append(ConfigValue(match["key"], value, *lines.position(start)))
         line_end = text.find("\n", end)
@@ -106,48 +105,17 @@ def _env_values(text: str) -> list[ConfigValue]:
     return values
 
 
-def _env_value(text: str, start: int, closing: _EnvQuotes) -> tuple[str, int]:
+def _env_value(text: str, start: int) -> tuple[str, int]:
     """The decoded value starting at `start` and the offset where it ends."""
     quote = text[start:start + 1]
-    if quote == "'" and (close := closing.single(start)) is not None:
+    if quote == "'" and (close := text.find("'", start + 1)) >= 0:
         return text[start + 1:close], close + 1
-    if quote == '"' and (match := closing.double(start)):
+    if quote == '"' and (match := _ENV_DOUBLE_QUOTED.match(text, start)):
         return _ENV_ESCAPE.sub(lambda escape: _ENV_ESCAPES.get(escape[1], escape[0]), match[1]), match.end()
     # Unquoted, or a quote that never closes: the rest of the line up to a ` #` comment.
     line_end = text.find("\n", start)
     line_end = len(text) if line_end < 0 else line_end
     return _INLINE_COMMENT.split(text[start:line_end], 1)[0].rstrip(), line_end
-
-
-class _EnvQuotes:
-    """Finds the quote closing a value, remembering where none is left: a quote that never
-    closes would otherwise make every later quoted value search to the end of the file again.
-
-    When no closing quote follows a value's opening quote, none follows a later one either:
-    every later `"` is escaped in the first search's reading, which the later search shares.
-    """
-
-    def __init__(self, text: str) -> None:
-        self._text = text
-        self._no_single_after = len(text) + 1
-        self._no_double_after = len(text) + 1
-
-    def single(self, start: int) -> int | None:
-        if start >= self._no_single_after:
-            return None
-        close = self._text.find("'", start + 1)
-        if close < 0:
-            self._no_single_after = start
-            return None
-        return close
-
-    def double(self, start: int) -> re.Match[str] | None:
-        if start >= self._no_double_after:
-            return None
-        match = _ENV_DOUBLE_QUOTED.match(self._text, start)
-        if match is None:
-            self._no_double_after = start
-        return match
 
 
 # --- .properties ------------------------------------------------------------------------------
