@@ -323,16 +323,21 @@ def _syntax_error(error) -> tuple[int, int, str]:
 
 
 def _sql(text: str, rules, settings: Settings):
+    from bisect import bisect_right
+
     from pinlint.sql.analyze import analyze_sql
     from pinlint.sql.lexer import statements
 
     dialect = POSTGRES if settings.dialect == "auto" else settings.dialect
-    analysis = analyze_sql(text, dialect, rules)
+    analysis = analyze_sql(text, dialect, rules, script=True)
     sql = analysis.sql
-    spans = [(s.start, s.end) for s in statements(sql)]
+    stmts = statements(sql)
+    starts = [s.start for s in stmts]
     placed = []
     for hit in analysis.hits:
-        end = next((stop for start, stop in spans if start <= hit.offset < stop), hit.offset + 1)
+        # A finding ends where its statement ends; statements are in order and never overlap.
+        index = bisect_right(starts, hit.offset) - 1
+        end = stmts[index].end if index >= 0 and hit.offset < stmts[index].end else hit.offset + 1
         placed.append(
             _Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end))
         )

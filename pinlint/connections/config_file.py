@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from pinlint.connections.dsn import parse_connection_string, string_connection
-from pinlint.connections.files import read_config_values
+from pinlint.connections.files import config_lines, read_config_values
 from pinlint.connections.model import LIBPQ, SETTINGS, Connection, Setting, pgoptions
 from pinlint.diagnostics import Confidence
 
@@ -17,7 +17,7 @@ Place = tuple[int, int, int]  # row, column, length of the value
 
 
 def connections_in(text: str, fmt: str) -> Iterator[tuple[Connection, Place]]:
-    lines = text.splitlines()
+    lines = config_lines(text)  # not splitlines(): a form feed does not end a line here
     for item in read_config_values(text, fmt):
         found = _connection(item.key, item.value)
         shift, length = 0, len(item.value)

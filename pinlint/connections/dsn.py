@@ -108,15 +108,15 @@ def _query(query: str) -> dict[str, str]:
 
 
 _CONNINFO_PAIR = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")
+_NOT_BLANK = re.compile(r"\S")
 
 
 def parse_conninfo(text: str) -> dict[str, str] | None:
     """A libpq `key=value` connection string, or None when ``text`` is not one."""
     params: dict[str, str] = {}
     position = 0
-    while position < len(text):
-        if text[position:].strip() == "":
-            break
+    # Only blanks left ends the string: looked for forward from here, never by copying the rest.
+    while _NOT_BLANK.search(text, position):
         match = _CONNINFO_PAIR.match(text, position)
         if match is None or match.group(1) not in LIBPQ_KEYWORDS:
             return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -59,12 +59,21 @@ def read_config_values(text: str, fmt: str) -> list[ConfigValue]:
     """
     if fmt not in _READERS:
         raise ValueError(f"unknown config format {fmt!r}")
-    # One line-break form keeps rows identical for every reader; a BOM is not part of column 1.
-    text = _LINE_BREAK.sub("\n", text.removeprefix("\ufeff"))
+    text = _normalized(text)
     try:
         return _READERS[fmt](text)
     except _PARSE_ERRORS:
         return _scan_lines(text)
+
+
+def config_lines(text: str) -> list[str]:
+    """The file's lines as `ConfigValue.row` and `col` count them."""
+    return _normalized(text).split("\n")
+
+
+def _normalized(text: str) -> str:
+    # One line-break form keeps rows identical for every reader; a BOM is not part of column 1.
+    return _LINE_BREAK.sub("\n", text.removeprefix("\ufeff"))
 
 
 _LINE_BREAK = re.compile(r"\r\n?")
@@ -192,7 +201,7 @@ def _ini_values(text: str) -> list[ConfigValue]:
         parser.read_string(f"[{_INI_TOP_SECTION}]\n{text}")
     except AttributeError as error:  # configparser's crash on an indented line under a key without value
         raise configparser.Error(str(error)) from error
-    lines = text.split("\n")
+    places = _IniPlaces(text.split("\n"))
     values = []
     search_from = 0  # keeps a repeated key or value on its own line
     for section in parser.sections():
@@ -200,28 +209,52 @@ def _ini_values(text: str) -> list[ConfigValue]:
             written = (raw_value or "").strip()
             if not _unquote(written):
                 continue
-            first_line = written.split("\n", 1)[0]
-            position = _locate_ini(lines, key, first_line, search_from) or _locate_ini(lines, key, first_line, 0)
+            position = places.find(key, written.split("\n", 1)[0], search_from)
             if position:
                 search_from = position[0]
             values.append(ConfigValue(key, _unquote(written), *(position or (1, 1))))
     return sorted(values, key=lambda found: (found.row, found.col))  # merged duplicate sections break file order
 
 
-def _locate_ini(lines: list[str], key: str, first_line: str, start: int) -> tuple[int, int] | None:
-    """The position of a value whose first line is `first_line`, on or after the line holding `key`."""
-    for index in range(start, len(lines)):
-        pair = _split_pair(lines[index])  # as configparser does: the key ends at the first = or :
-        if not pair or pair[0] != key:
-            continue
-        value_start = pair[1]
-        if lines[index][value_start:].startswith(first_line):
-            return index + 1, value_start + 1
-        if not lines[index][value_start:].strip():  # the value starts on a continuation line
-            following = next((row for row in range(index + 1, len(lines)) if lines[row].strip()), None)
-            if following is not None and lines[following].lstrip().startswith(first_line):
-                return following + 1, len(lines[following]) - len(lines[following].lstrip()) + 1
-    return None
+class _IniPlaces:
+    """Where each `key = value` is written, indexed by the key and the value's first line as
+    configparser reads it (stripped of all whitespace, form feeds included): one pass over the
+    file, then each value is found by bisection instead of a scan of every line."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self._places: dict[tuple[str, str], tuple[list[int], list[tuple[int, int]]]] = {}
+        following = len(lines)  # the first non-blank line after the current one
+        non_blank_after = [0] * len(lines)
+        for index in range(len(lines) - 1, -1, -1):
+            non_blank_after[index] = following
+            if lines[index].strip():
+                following = index
+        for index, line in enumerate(lines):
+            pair = _split_pair(line)  # as configparser does: the key ends at the first = or :
+            if not pair:
+                continue
+            rest = line[pair[1]:]
+            first_line = rest.strip()
+            if first_line:
+                place = (index + 1, len(line) - len(rest.lstrip()) + 1)
+            elif non_blank_after[index] < len(lines):  # the value starts on a continuation line
+                row = non_blank_after[index]
+                first_line = lines[row].strip()
+                place = (row + 1, len(lines[row]) - len(lines[row].lstrip()) + 1)
+            else:
+                continue
+            key_lines, positions = self._places.setdefault((pair[0], first_line), ([], []))
+            key_lines.append(index)
+            positions.append(place)
+
+    def find(self, key: str, first_line: str, start: int) -> tuple[int, int] | None:
+        """The (row, col) of the value, on or after line index `start` if it is there, else the first."""
+        found = self._places.get((key, first_line))
+        if found is None:
+            return None
+        key_lines, positions = found
+        after = bisect_left(key_lines, start)
+        return positions[after] if after < len(positions) else positions[0]
 
 
 # --- .toml ------------------------------------------------------------------------------------
@@ -258,20 +291,28 @@ class _TomlLocator:
     A value is looked for as `key = "..."` whose literal's first line is the value's (so escapes
     make it differ), then as any `key = "..."`, then as a quoted literal anywhere (array items).
     No offset is handed out twice: repeated keys and values map to successive places.
+
+    Everything is indexed in one pass, so a file of thousands of values on one line (an inline
+    table, an array) is not searched again for each of them.
     """
 
     def __init__(self, text: str) -> None:
         self._text = text
+        self._lines = _LineIndex(text)
+        # Comment lines, by where they start: the offset of their `#`.
+        self._comment_marks = {m.start(): m.end() - 1 for m in _TOML_COMMENT_LINE.finditer(text)}
         self._taken: set[int] = set()
         self._by_key: dict[str, deque[int]] = {}
         self._by_key_and_text: dict[tuple[str, str], deque[int]] = {}
         for match in _TOML_ASSIGNMENT.finditer(text):
-            if not _in_comment(text, match.start()):
+            if not self._in_comment(match.start()):
                 key, quote_offset = _unquote(match["key"]), match.end()
                 self._by_key.setdefault(key, deque()).append(quote_offset)
                 literal = (key, self._literal_first_line(quote_offset))
                 self._by_key_and_text.setdefault(literal, deque()).append(quote_offset)
+        self._quoted = _QuotedTexts(text, self._in_comment)
         self._next_literal: dict[str, int] = {}  # per literal: the offset to resume searching from
+        self._exhausted: set[str] = set()  # literals with no free place left
 
     def locate(self, key: str, value: str) -> int | None:
         offset = self._first_free(self._by_key_and_text.get((key, value.split("\n", 1)[0])))
@@ -281,12 +322,18 @@ class _TomlLocator:
             offset = next((found for quote in "\"'" if (found := self._literal(quote, value)) is not None), None)
         if offset is not None:
             self._taken.add(offset)
+            self._quoted.take(offset)
         return offset
 
     def _first_free(self, offsets: deque[int] | None) -> int | None:
         while offsets and offsets[0] in self._taken:
             offsets.popleft()
         return offsets[0] if offsets else None
+
+    def _in_comment(self, offset: int) -> bool:
+        """Whether `offset` is on a line that is a comment (a `#` inside a value is not recognised)."""
+        mark = self._comment_marks.get(self._lines.line_start(offset))
+        return mark is not None and mark < offset
 
     def _literal_first_line(self, quote_offset: int) -> str:
         """The raw text of a string literal's first line, without its quotes."""
@@ -296,30 +343,90 @@ class _TomlLocator:
         if text.startswith(closing * 3, quote_offset):  # a newline right after opening triple quotes is not content
             closing *= 3
             start = quote_offset + (4 if text.startswith("\n", quote_offset + 3) else 3)
-        line_end = text.find("\n", start)
-        line_end = len(text) if line_end < 0 else line_end
+        line_end = self._lines.line_end(start)
         close = text.find(closing, start, line_end)
         return text[start:close if close >= 0 else line_end]
 
     def _literal(self, quote: str, value: str) -> int | None:
+        if "\n" not in value and quote not in value:
+            return self._quoted.first_free(quote, value)  # the usual case, indexed
         literal = quote + value.split("\n", 1)[0] + ("" if "\n" in value else quote)
+        if literal in self._exhausted:
+            return None
         offset = self._find_free(literal, self._next_literal.get(literal, 0))
         if offset is None:
             offset = self._find_free(literal, 0)
-        if offset is not None:
+        if offset is None:
+            self._exhausted.add(literal)  # places once taken stay taken: it is never found again
+        else:
             self._next_literal[literal] = offset + 1
         return offset
 
     def _find_free(self, literal: str, start: int) -> int | None:
         offset = self._text.find(literal, start)
-        while offset >= 0 and (offset in self._taken or _in_comment(self._text, offset)):
+        while offset >= 0 and (offset in self._taken or self._in_comment(offset)):
             offset = self._text.find(literal, offset + 1)
         return offset if offset >= 0 else None
 
 
-def _in_comment(text: str, offset: int) -> bool:
-    """Whether `offset` is on a line that is a comment (a `#` inside a value is not recognised)."""
-    return text[text.rfind("\n", 0, offset) + 1:offset].lstrip().startswith("#")
+# A line whose first non-blank character is `#`.
+_TOML_COMMENT_LINE = re.compile(r"^[^\S\n]*#", re.MULTILINE)
+
+
+class _QuotedTexts:
+    """Every place a one-line value could be written as `"value"` or `'value'`: each quote
+    character, filed under the text up to the next quote of its kind. A value without that
+    quote in it is written at a quote exactly when the next such quote ends it, so one pass
+    files every place, and an array's thousand items cost no search of the file each.
+    """
+
+    def __init__(self, text: str, in_comment: Callable[[int], bool]) -> None:
+        self._places: dict[tuple[str, str], list[int]] = {}
+        self._where: dict[int, tuple[list[int], int]] = {}  # a quote's offset -> its list, its index there
+        for quote in "\"'":
+            offsets = [m.start() for m in re.finditer(quote, text)]
+            for opening, closing in zip(offsets, offsets[1:]):
+                if in_comment(opening):
+                    continue
+                places = self._places.setdefault((quote, text[opening + 1 : closing]), [])
+                self._where[opening] = (places, len(places))
+                places.append(opening)
+        # Per list of places, a "next free index" chain (union-find, compressed as it is walked):
+        # taken places are skipped without being looked at again.
+        self._chains: dict[int, list[int]] = {}
+        self._resume: dict[int, int] = {}  # per list of places: the index after the last handed out
+
+    def first_free(self, quote: str, value: str) -> int | None:
+        """The first free place of `value` after the last one handed out, else the first free one."""
+        places = self._places.get((quote, value))
+        if not places:
+            return None
+        index = self._free_from(places, self._resume.get(id(places), 0))
+        if index >= len(places):
+            index = self._free_from(places, 0)
+        if index >= len(places):
+            return None
+        self._resume[id(places)] = index + 1
+        return places[index]
+
+    def take(self, offset: int) -> None:
+        if offset in self._where:
+            places, index = self._where[offset]
+            self._chain(places)[index] = index + 1
+
+    def _chain(self, places: list[int]) -> list[int]:
+        if id(places) not in self._chains:
+            self._chains[id(places)] = list(range(len(places) + 1))
+        return self._chains[id(places)]
+
+    def _free_from(self, places: list[int], index: int) -> int:
+        chain = self._chain(places)
+        free = index
+        while chain[free] != free:
+            free = chain[free]
+        while chain[index] != free:  # point the walked path at the free index
+            chain[index], index = free, chain[index]
+        return free
 
 
 # --- .yaml / .yml -----------------------------------------------------------------------------
@@ -421,10 +528,19 @@ class _LineIndex:
 
     def __init__(self, text: str) -> None:
         self._line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        self._text_length = len(text)
 
     def position(self, offset: int) -> tuple[int, int]:
         row = bisect_right(self._line_starts, offset)
         return row, offset - self._line_starts[row - 1] + 1
+
+    def line_start(self, offset: int) -> int:
+        return self._line_starts[bisect_right(self._line_starts, offset) - 1]
+
+    def line_end(self, offset: int) -> int:
+        """The offset of the line break ending the line holding `offset`, or the text's end."""
+        row = bisect_right(self._line_starts, offset)
+        return self._line_starts[row] - 1 if row < len(self._line_starts) else self._text_length
 
 
 _READERS: dict[str, Callable[[str], list[ConfigValue]]] = {

@@ -7,8 +7,9 @@ identifiers, comments and `$$` bodies can never be mistaken for keywords. The ru
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from pinlint.sql.lexer import NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Statement, Token
 
@@ -211,15 +212,40 @@ def split_top_level(tokens: list[Token]) -> list[list[Token]]:
     return [part for part in parts if part]
 
 
+class TokenRun(Sequence[Token]):
+    """A run of a token list read in place, so nested calls never copy each other's arguments."""
+
+    __slots__ = ("_tokens", "_start", "_stop")
+
+    def __init__(self, tokens: list[Token], start: int, stop: int) -> None:
+        self._tokens, self._start, self._stop = tokens, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self._tokens[self._start : self._stop][index])
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError(index)
+        return self._tokens[self._start + position]
+
+
 @dataclass(frozen=True)
 class FunctionCall:
     name: str  # lower-cased, without a `pg_catalog.` qualifier
-    args: tuple[tuple[Token, ...], ...]
+    args: tuple[TokenRun, ...]  # the top-level arguments
     token: Token
 
 
 def function_calls(tokens: list[Token]) -> Iterator[FunctionCall]:
-    """Every `name(...)` in a token run, with its top-level arguments."""
+    """Every `name(...)` in a token run, with its top-level arguments.
+
+    One pass pairs the parentheses and files each comma under its bracket depth; a call's
+    top-level commas are then the ones at the depth just inside its `(`, found by bisection.
+    """
+    closing, depth_inside, commas = _brackets(tokens)
     for index in range(len(tokens) - 1):
         token, following = tokens[index], tokens[index + 1]
         if token.kind != WORD or following.kind != PUNCT or following.text != "(":
@@ -228,30 +254,54 @@ def function_calls(tokens: list[Token]) -> Iterator[FunctionCall]:
             qualifier = tokens[index - 2].text.lower() if index > 1 else ""
             if qualifier != "pg_catalog":
                 continue
-        close, depth = index + 1, 0
-        while close < len(tokens):
-            text = tokens[close].text if tokens[close].kind == PUNCT else ""
-            depth += text == "("
-            depth -= text == ")"
-            if depth == 0:
-                break
-            close += 1
-        inner = tokens[index + 2 : close]
-        yield FunctionCall(token.text.lower(), tuple(tuple(a) for a in split_top_level(inner)), token)
+        opening = index + 1
+        close = closing.get(opening, len(tokens))
+        level = commas.get(depth_inside[opening], [])
+        separators = level[bisect.bisect_right(level, opening) : bisect.bisect_left(level, close)]
+        bounds = [opening, *separators, close]
+        args = tuple(TokenRun(tokens, a + 1, b) for a, b in zip(bounds, bounds[1:]) if b > a + 1)
+        yield FunctionCall(token.text.lower(), args, token)
+
+
+def _brackets(tokens: list[Token]) -> tuple[dict[int, int], dict[int, int], dict[int, list[int]]]:
+    """Each `(`'s matching `)`, the bracket depth just inside each `(`, and the commas by depth.
+
+    Depth counts `(` and `[` alike, as `split_top_level` does; only `)` closes a `(`.
+    """
+    closing: dict[int, int] = {}
+    depth_inside: dict[int, int] = {}
+    commas: dict[int, list[int]] = {}
+    open_parens: list[int] = []
+    depth = 0
+    for index, token in enumerate(tokens):
+        if token.kind != PUNCT:
+            continue
+        if token.text in ("(", "["):
+            depth += 1
+            if token.text == "(":
+                open_parens.append(index)
+                depth_inside[index] = depth
+        elif token.text in (")", "]"):
+            depth -= 1
+            if token.text == ")" and open_parens:
+                closing[open_parens.pop()] = index
+        elif token.text == ",":
+            commas.setdefault(depth, []).append(index)
+    return closing, depth_inside, commas
 
 
 _TRUE_WORDS = {"TRUE", "T", "ON", "YES", "Y", "1"}
 _FALSE_WORDS = {"FALSE", "F", "OFF", "NO", "N", "0"}
 
 
-def bool_constant(arg: tuple[Token, ...]) -> bool | None:
+def bool_constant(arg: Sequence[Token]) -> bool | None:
     """The value of a constant boolean argument (`false`, `'f'`, `0`, `'true'::bool`), else None."""
-    tokens = list(arg)
-    if len(tokens) >= 3 and tokens[-2].kind == PUNCT and tokens[-2].text == "::":
-        tokens = tokens[:-2]
-    if len(tokens) != 1 or tokens[0].kind not in (WORD, STRING, NUMBER):
+    count = len(arg)
+    if count >= 3 and arg[-2].kind == PUNCT and arg[-2].text == "::":
+        count -= 2
+    if count != 1 or arg[0].kind not in (WORD, STRING, NUMBER):
         return None
-    text = tokens[0].text.strip().upper()
+    text = arg[0].text.strip().upper()
     if text in _TRUE_WORDS:
         return True
     if text in _FALSE_WORDS:
@@ -259,7 +309,7 @@ def bool_constant(arg: tuple[Token, ...]) -> bool | None:
     return None
 
 
-def string_constant(arg: tuple[Token, ...]) -> str | None:
+def string_constant(arg: Sequence[Token]) -> str | None:
     return arg[0].text if len(arg) == 1 and arg[0].kind == STRING else None
 
 

@@ -5,6 +5,14 @@ The tokenizer, not the parser, is the source of truth here: sqlglot's parser rea
 while its tokenizer handles every statement pinlint cares about, including string literals,
 `$$` bodies and nested comments. Comments never reach a statement: they are recovered from the
 gaps between tokens, with their offsets, for suppressions and MySQL executable comments.
+
+A PostgreSQL script (a `.sql` file) is what psql reads: its meta-commands (`\\set x 1`, `\\c db`)
+run to the end of their line or to a `\\\\` separator, and the data after `COPY ... FROM stdin;`
+runs to a line `\\.`. Neither is SQL: both are blanked out before tokenizing, so every offset
+stays the source's. Lines end at `\\n`, `\\r\\n` or a lone `\\r`.
+
+Every scan here is linear in its input: pathological SQL (unclosed comments and quotes, long
+runs of placeholders, thousands of comments on one line) comes from strangers' pull requests.
 """
 
 from __future__ import annotations
@@ -25,8 +33,10 @@ POSTGRES = "postgres"
 MYSQL = "mysql"
 DIALECTS = (POSTGRES, MYSQL)
 
-# DB-API placeholders are not SQL: `%(name)s` would read as a modulo and a parenthesis.
-_PYFORMAT = re.compile(r"%%|%\([^)\n]*\)s|%s")
+# DB-API placeholders are not SQL: `%(name)s` would read as a modulo and a parenthesis. A name
+# stops at the next `%`, so a run of `%(` that never closes is read once, not once per `%(`.
+_PYFORMAT = re.compile(r"%%|%\([^)%\n]*\)s|%s")
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 _WORDS = re.compile(r"\S+")
 _PARAM_TYPES = {"PARAMETER", "PLACEHOLDER", "SESSION_PARAMETER"}
 _PUNCT_TYPES = {
@@ -71,13 +81,16 @@ class SqlText:
     def line_of(self, offset: int) -> int:
         """1-based line of an offset."""
         if not self._line_starts:
-            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+            self._line_starts = line_starts(self.source)
         return bisect.bisect_right(self._line_starts, offset)
+
+    def line_start_of(self, offset: int) -> int:
+        """The offset where the line holding ``offset`` starts."""
+        return self._line_starts[self.line_of(offset) - 1]
 
     def column_of(self, offset: int) -> int:
         """1-based column of an offset."""
-        line = self.line_of(offset)
-        return offset - self._line_starts[line - 1] + 1
+        return offset - self.line_start_of(offset) + 1
 
 
 @dataclass
@@ -135,14 +148,23 @@ def _mask_placeholders(text: str) -> str:
     return _PYFORMAT.sub(lambda m: m.group() if m.group() == "%%" else "_" * len(m.group()), text)
 
 
-def lex(source: str, dialect: str = POSTGRES) -> SqlText:
-    """Tokenize ``source``; never raises on odd SQL, it keeps what it could read."""
+def line_starts(text: str) -> list[int]:
+    """The offset of every line's first character; `\\r\\n`, `\\n` and a lone `\\r` end a line."""
+    return [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+
+
+def lex(source: str, dialect: str = POSTGRES, script: bool = False) -> SqlText:
+    """Tokenize ``source``; never raises on odd SQL, it keeps what it could read.
+
+    ``script``: the text is a file psql runs, whose meta-commands and COPY data are not SQL.
+    """
     from sqlglot.errors import TokenError
 
+    sql_only = _blank_psql_lines(source) if script and dialect == POSTGRES else source
     tokenizer = _tokenizer_class(dialect)()
     complete = True
     try:
-        raw = tokenizer.tokenize(_mask_placeholders(source))
+        raw = tokenizer.tokenize(_mask_placeholders(sql_only))
     except TokenError:
         raw = list(tokenizer.tokens)
         complete = False
@@ -150,8 +172,111 @@ def lex(source: str, dialect: str = POSTGRES) -> SqlText:
         raw = list(getattr(tokenizer, "tokens", []))
         complete = False
     tokens = [piece for token in raw for piece in _convert(source, token)]
-    comments = _comments_between(source, tokens, dialect, complete)
-    return SqlText(source, dialect, tokens, comments, complete)
+    starts = line_starts(source)
+    comments = _comments_between(sql_only, tokens, dialect, complete, starts)
+    return SqlText(source, dialect, tokens, comments, complete, starts)
+
+
+# What psql's own lexer stops at: quotes, comments, dollar quotes, backslashes, semicolons.
+_PSQL_SPECIAL = re.compile(r"""[Ee]'|'|"|--|/\*|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;""")
+_IDENTIFIER_CHAR = re.compile(r"[\w$\x80-\U0010ffff]")
+# Meta-commands whose argument is the whole line, a `\\\\` included; `\\g |cmd` and the like too.
+_WHOLE_LINE_COMMANDS = re.compile(
+    r"\\(?:!|(?:copy|ef|ev|sf|sv|h|help)(?![A-Za-z])|(?:g|gx|o|out|w|write)[ \t]+\|)", re.IGNORECASE
+)
+# Meta-commands that send the query buffer: they end the statement before them, as `;` does.
+_SENDS_QUERY = re.compile(r"\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])")
+_COPY_FROM_STDIN = re.compile(r"\s*copy\s.*\sfrom\s+stdin\b", re.IGNORECASE | re.DOTALL)
+_END_OF_COPY_DATA = re.compile(r"(?:^|(?<=[\r\n]))\\\.[ \t]*(?:\r\n?|\n|$)")
+_NOT_LINE_BREAK = re.compile(r"[^\r\n]")
+
+
+def _blank_psql_lines(source: str) -> str:
+    """``source`` with psql meta-commands and COPY data turned into spaces (line breaks kept).
+
+    A meta-command that sends the query (`\\g`, `\\gset`, ...) becomes a `;` and spaces.
+    """
+    blanks: list[tuple[int, int, str]] = []  # start, end, what the first character becomes
+    statement: list[str] = []  # the current statement's text outside quotes and comments
+    index = 0
+    while match := _PSQL_SPECIAL.search(source, index):
+        statement.append(source[index : match.start()])
+        found, index = match.group(), match.end()
+        if found.endswith("'"):
+            escapes = found[0] in "Ee" and not (match.start() > 0 and _IDENTIFIER_CHAR.match(source, match.start() - 1))
+            index = _quote_end(source, index, "'", escapes)
+        elif found == '"':
+            index = _quote_end(source, index, '"', False)
+        elif found == "--":
+            index = _line_end(source, index, len(source))
+        elif found == "/*":
+            index = _block_comment_end(source, match.start(), len(source), nested=True)
+        elif found.startswith("$"):
+            if match.start() > 0 and _IDENTIFIER_CHAR.match(source, match.start() - 1):
+                index = match.start() + 1  # `a$b$`: a dollar inside a name, not a quote
+                continue
+            close = source.find(found, index)
+            index = len(source) if close < 0 else close + len(found)
+        elif found == "\\" and source.startswith(";", index):
+            blanks.append((match.start(), index, " "))  # `\\;` puts a plain `;` in the query
+        elif found == "\\":
+            sends = _SENDS_QUERY.match(source, match.start())
+            index = _meta_command_end(source, match.start())
+            blanks.append((match.start(), index, ";" if sends else " "))
+            if sends:
+                index = _after_statement(source, index, statement, blanks)
+                statement = []
+        else:
+            index = _after_statement(source, index, statement, blanks)
+            statement = []
+    if not blanks:
+        return source
+    pieces, kept_from = [], 0
+    for start, end, first in blanks:
+        pieces.append(source[kept_from:start])
+        pieces.append(first + _NOT_LINE_BREAK.sub(" ", source[start + 1 : end]))
+        kept_from = end
+    pieces.append(source[kept_from:])
+    return "".join(pieces)
+
+
+def _after_statement(source: str, index: int, statement: list[str], blanks: list[tuple[int, int, str]]) -> int:
+    """Where SQL resumes after a statement that ends at ``index``: past the data of a
+    `COPY ... FROM stdin`, which starts on the next line and ends at a line `\\.` (or the file)."""
+    if not _COPY_FROM_STDIN.match(" ".join(statement)):
+        return index
+    data_start = _line_end(source, index, len(source))
+    data_end = _END_OF_COPY_DATA.search(source, data_start)
+    end = data_end.end() if data_end else len(source)
+    blanks.append((data_start, end, source[data_start : data_start + 1]))
+    return end
+
+
+def _quote_end(source: str, index: int, quote: str, escapes: bool) -> int:
+    """Just past the quote that closes a literal whose content starts at ``index``."""
+    while True:
+        close = source.find(quote, index)
+        if close < 0:
+            return len(source)
+        if escapes:
+            backslashes = close - index - len(source[index:close].rstrip("\\"))
+            if backslashes % 2:
+                index = close + 1
+                continue
+        if source.startswith(quote, close + 1):  # a doubled quote stands for itself
+            index = close + 2
+            continue
+        return close + 1
+
+
+def _meta_command_end(source: str, start: int) -> int:
+    """A meta-command runs to the end of its line, or to a `\\\\` that hands the line back to SQL."""
+    end = _line_end(source, start, len(source))
+    if not _WHOLE_LINE_COMMANDS.match(source, start):
+        separator = source.find("\\\\", start + 1, end)
+        if separator >= 0:
+            return separator + 2
+    return end
 
 
 def _convert(source: str, token) -> list[Token]:
@@ -178,49 +303,57 @@ def _convert(source: str, token) -> list[Token]:
     return [Token(kind, token.text, start, end)]
 
 
-def _comments_between(source: str, tokens: list[Token], dialect: str, complete: bool) -> list[Comment]:
+def _comments_between(
+    source: str, tokens: list[Token], dialect: str, complete: bool, starts: list[int]
+) -> list[Comment]:
     comments: list[Comment] = []
     edges = [0] + [t.end for t in tokens]
     ends = [t.start for t in tokens]
     ends.append(len(source) if complete else edges[-1])
     for gap_start, gap_end in zip(edges, ends):
-        comments.extend(_scan_gap(source, gap_start, gap_end, dialect))
+        comments.extend(_scan_gap(source, gap_start, gap_end, dialect, starts))
     return comments
 
 
-def _scan_gap(source: str, start: int, end: int, dialect: str) -> list[Comment]:
+_GAP_COMMENT_START = {POSTGRES: re.compile(r"--|/\*"), MYSQL: re.compile(r"--|/\*|#")}
+
+
+def _scan_gap(source: str, start: int, end: int, dialect: str, starts: list[int]) -> list[Comment]:
     found = []
     index = start
-    while index < end:
-        char = source[index]
-        if source.startswith("--", index) or (dialect == MYSQL and char == "#"):
-            stop = source.find("\n", index, end)
-            stop = end if stop < 0 else stop
-        elif source.startswith("/*", index):
+    previous_end = start  # where the token or comment before this comment ends
+    while match := _GAP_COMMENT_START[dialect].search(source, index, end):
+        index = match.start()
+        if match.group() == "/*":
             stop = _block_comment_end(source, index, end, nested=dialect == POSTGRES)
         else:
-            index += 1
-            continue
-        line_start = source.rfind("\n", 0, index) + 1
-        own_line = source[line_start:index].strip() == ""
+            stop = _line_end(source, index, end)
+        line_start = starts[bisect.bisect_right(starts, index) - 1]
+        # Only the part of the line inside this gap is looked at, so each character once.
+        own_line = previous_end <= line_start and source[line_start:index].strip() == ""
         found.append(Comment(source[index:stop], index, stop, own_line))
-        index = stop
+        index = previous_end = stop
     return found
+
+
+def _line_end(source: str, index: int, end: int) -> int:
+    """Where the line holding ``index`` ends (before its line break), but not past ``end``."""
+    match = _LINE_BREAK.search(source, index, end)
+    return match.start() if match else end
+
+
+_COMMENT_DELIMITER = re.compile(r"/\*|\*/")
 
 
 def _block_comment_end(source: str, index: int, end: int, nested: bool) -> int:
     depth = 0
-    while index < end:
-        if source.startswith("/*", index):
+    for match in _COMMENT_DELIMITER.finditer(source, index, end):
+        if match.group() == "/*":
             depth = depth + 1 if nested or depth == 0 else depth
-            index += 2
-        elif source.startswith("*/", index):
-            depth -= 1
-            index += 2
-            if depth == 0:
-                return index
         else:
-            index += 1
+            depth -= 1
+            if depth == 0:
+                return match.end()
     return end
 
 
@@ -239,10 +372,9 @@ def statements(sql: SqlText) -> list[Statement]:
     for index, token in enumerate(tokens):
         if token.start < skip_until:
             continue
-        if token.upper == "DELIMITER" and sql.dialect == MYSQL and _starts_line(sql.source, token.start):
+        if token.upper == "DELIMITER" and sql.dialect == MYSQL and _starts_line(sql, tokens, index):
             # A mysql client directive, not SQL: it ends the statement before it.
-            line_end = sql.source.find("\n", token.start)
-            skip_until = len(sql.source) if line_end < 0 else line_end
+            skip_until = _line_end(sql.source, token.start, len(sql.source))
             if current:
                 result.append(Statement(sql, current))
             current, depth = [], 0
@@ -266,8 +398,14 @@ def statements(sql: SqlText) -> list[Statement]:
     return result
 
 
-def _starts_line(source: str, offset: int) -> bool:
-    return source[source.rfind("\n", 0, offset) + 1 : offset].strip() == ""
+def _starts_line(sql: SqlText, tokens: list[Token], index: int) -> bool:
+    """Whether nothing but blanks comes before ``tokens[index]`` on its line."""
+    offset = tokens[index].start
+    line_start = sql.line_start_of(offset)
+    if index > 0 and tokens[index - 1].end > line_start:
+        return False
+    # The previous token ends before the line: only this gap's part of the line is read.
+    return sql.source[line_start:offset].strip() == ""
 
 
 def _defines_routine(tokens: list[Token]) -> bool:
