@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pinlint import __version__
+from pinlint.output.text import visible
 from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings
 from pinlint.targets import Target
 
@@ -96,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(args, parser)
         return _check(args)
     except ConfigError as error:
-        print(f"pinlint: error: {error}", file=sys.stderr)
+        print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -137,10 +138,13 @@ def _check(args: argparse.Namespace) -> int:
             try:
                 cache.save(cwd)
             except OSError as error:
-                print(f"pinlint: warning: cannot write the cache in {cache.directory}: {error.strerror or error}", file=sys.stderr)
+                print(
+                    f"pinlint: warning: cannot write the cache in {visible(str(cache.directory))}: {error.strerror or error}",
+                    file=sys.stderr,
+                )
 
     for directory in report.empty_directories:
-        print(f"pinlint: warning: no .py or .sql files to lint under {directory}", file=sys.stderr)
+        print(f"pinlint: warning: no .py or .sql files to lint under {visible(str(directory))}", file=sys.stderr)
     output_format = settings.output_format
     if args.statistics:
         sys.stdout.write(_statistics(report, output_format))
@@ -182,7 +186,10 @@ def _write_step_summary(report) -> None:
         with open(summary_file, "a", encoding="utf-8") as handle:
             handle.write(step_summary(report) + "\n")
     except OSError as error:
-        print(f"pinlint: warning: cannot write the job summary to {summary_file}: {error.strerror or error}", file=sys.stderr)
+        print(
+            f"pinlint: warning: cannot write the job summary to {visible(summary_file)}: {error.strerror or error}",
+            file=sys.stderr,
+        )
 
 
 def _flag_options(args: argparse.Namespace) -> dict:
