@@ -1,5 +1,5 @@
 """Nothing from a scanned file reaches the terminal or a CI log as a control sequence, a line break
-or a workflow command.
+or a workflow command; odd text (lone surrogates, names that are not UTF-8) loses no output.
 
 The command line runs in a subprocess with a time limit, so a regression fails instead of hanging,
 and its output is compared as bytes.
@@ -24,6 +24,7 @@ from pinlint.diagnostics import Confidence, Finding, Severity
 from pinlint.engine import Report
 from pinlint.output import writer
 from pinlint.output.text import visible, visible_path
+from pinlint.settings import OUTPUT_FORMATS
 
 SARIF_SCHEMA = json.loads((ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
 HUMAN_FORMATS = ("full", "concise")
@@ -251,6 +252,69 @@ def test_messages_outside_the_findings_are_one_line(tmp_path):
     (tmp_path / "empty\x1b[2J").mkdir()
     result = pinlint(tmp_path, "empty\x1b[2J")
     assert result.stderr == b"pinlint: warning: no .py or .sql files to lint under empty\\x1b[2J\nAll checks passed.\n"
+
+
+# --- lone surrogates, names that are not UTF-8, consoles that are not UTF-8 ------------------
+
+SURROGATE_PY = 'import psycopg2\ncur.execute("SET \\"\\ud800\\" TO 1")\n'
+
+
+@pytest.mark.parametrize("output_format", OUTPUT_FORMATS)
+def test_a_lone_surrogate_loses_no_output(tmp_path, output_format):
+    (tmp_path / "lone.py").write_text(SURROGATE_PY, encoding="utf-8")
+    (tmp_path / "normal.sql").write_text("SET a TO 1;\n", encoding="utf-8")
+    result = pinlint(tmp_path, "--output-format", output_format)
+    assert result.returncode == 1, result.stderr
+    out = result.stdout.decode("utf-8")  # strictly: nothing unencodable was written
+    assert "normal.sql" in out and "PIN900" not in out
+    if output_format in HUMAN_FORMATS:
+        assert "`SET \\ud800`" in out
+        assert_harmless(out)
+    elif output_format == "github":
+        assert "::warning file=lone.py,line=2,endLine=2,col=13,endColumn=34,title=pinlint PIN101 (session-set)::`SET \\ud800`" in out
+    else:
+        documents = [json.loads(line) for line in out.split("\n")[:-1]] if output_format == "json-lines" else json.loads(out)
+        assert any("`SET \ud800`" in text for text in _strings(documents))
+
+
+def _finding(path: str, message: str, fix: str = "Fix it") -> Finding:
+    return Finding(
+        path=path, row=1, col=2, code="PIN101", message=message, end_row=1, end_col=4, name="session-set", fix=fix,
+        severity=Severity.ERROR, confidence=Confidence.HIGH, consequences={"rds-proxy": "pins"},
+    )
+
+
+# github's `file` property keeps the name's characters so the annotation lands on the file; what
+# UTF-8 cannot carry there is escaped when it is written (see the test of a name that is not UTF-8).
+@pytest.mark.parametrize("output_format", [f for f in OUTPUT_FORMATS if f != "github"])
+def test_every_writer_returns_text_that_can_be_written_as_utf8(output_format):
+    report = Report(
+        # A name that is not UTF-8 is read into surrogates U+DC80-U+DCFF; a message can hold any.
+        findings=[_finding("\udcff.sql", "`SET \ud800`", "\udfff"), _finding("normal.sql", "`SET a`")],
+        sources={"\udcff.sql": ["x\ud800y"], "normal.sql": ["SET a TO 1;"]},
+    )
+    text = writer(output_format)(report)
+    assert "normal.sql" in text.encode("utf-8").decode("utf-8")
+
+
+def test_a_file_name_that_is_not_utf8(tmp_path):
+    (tmp_path / os.fsdecode(b"\xff\x1b.sql")).write_text("SET a TO 1;\n", encoding="utf-8")
+    outputs = {}
+    for output_format in OUTPUT_FORMATS:
+        result = pinlint(tmp_path, "--output-format", output_format)
+        assert result.returncode == 1, (output_format, result.stderr)
+        outputs[output_format] = result.stdout.decode("utf-8")
+    assert outputs["concise"] == "\\udcff\\x1b.sql:1:1: " + SET_A_CONCISE
+    sarif = json.loads(outputs["sarif"])
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "%FF%1B.sql", "uriBaseId": "%SRCROOT%"}  # the name's own bytes
+
+
+def test_a_console_that_is_not_utf8(tmp_path):
+    (tmp_path / "a.sql").write_text('SET "é" TO 1;\n', encoding="utf-8")
+    result = pinlint(tmp_path, "--output-format", "concise", env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 1, result.stderr
+    assert result.stdout.decode("ascii").startswith("a.sql:1:1: PIN101 `SET \\xe9` changes a session setting")
 
 
 # --- properties -------------------------------------------------------------------------------

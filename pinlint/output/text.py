@@ -6,11 +6,12 @@ starts a new log line that GitHub Actions runs as a workflow command (`::error .
 `::add-mask::`), an ESC sequence drives the terminal, a bidi override reorders what a reviewer
 sees ("Trojan Source"). So the human-readable formats show every character that is not printable
 as a Python-style escape (`\\n`, `\\x1b`, `\\u202e`); tabs stay, they only move text. The JSON
-formats escape by construction.
+formats escape by construction; `json_text` also keeps their text encodable.
 """
 
 from __future__ import annotations
 
+import json
 import re
 
 # Runs of anything but printable ASCII and tabs: most text has none, so whole lines are passed
@@ -19,6 +20,7 @@ _NOT_PLAIN = re.compile(r"[^\t\x20-\x7e]+")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 # The runner also executes `##[command]...` (its legacy syntax) anywhere in a line.
 _LEGACY_COMMAND = "##["
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def visible(text: str) -> str:
@@ -34,6 +36,14 @@ def visible_path(path: str) -> str:
     output and GitHub Actions runs a line that starts so as a workflow command."""
     shown = visible(path)
     return "./" + shown if shown.lstrip(" \t").startswith("::") else shown
+
+
+def json_text(data: object, indent: int | None = None) -> str:
+    """``data`` as JSON with non-ASCII characters as they are, except lone surrogates (a Python
+    string literal can hold one): JSON's own `\\udXXX` escape means the same and, unlike the
+    character, can be written as UTF-8."""
+    text = json.dumps(data, indent=indent, ensure_ascii=False)
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
 
 
 def _escape_run(match: re.Match[str]) -> str:
