@@ -51,6 +51,8 @@ FAMILIES: list[Family] = [
     # SQL files: one finding per statement.
     Family("sql-many-findings", "a .sql file with one finding per statement", "a.sql",
            lambda n: ("SET a TO 1;\n" * n).encode(), 2000),
+    Family("sql-utf16-many-findings", "the same file saved as UTF-16 (decoded by its byte order mark)", "a.sql",
+           lambda n: ("SET a TO 1;\n" * n).encode("utf-16"), 2000),
     # Suppressions: every finding checked against every suppression.
     Family("suppressed-findings", "one suppressed finding per line", "a.py",
            _python("import psycopg2\n", lambda n: 'cur.execute("SET a TO 1")  # noqa: PIN101\n' * n), 500),

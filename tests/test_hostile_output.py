@@ -1,5 +1,6 @@
 """Nothing from a scanned file reaches the terminal or a CI log as a control sequence, a line break
-or a workflow command; odd text (lone surrogates, names that are not UTF-8) loses no output.
+or a workflow command; odd text (lone surrogates, names that are not UTF-8, UTF-16 files) loses
+no output.
 
 The command line runs in a subprocess with a time limit, so a regression fails instead of hanging,
 and its output is compared as bytes.
@@ -315,6 +316,30 @@ def test_a_console_that_is_not_utf8(tmp_path):
     result = pinlint(tmp_path, "--output-format", "concise", env={"PYTHONIOENCODING": "ascii"})
     assert result.returncode == 1, result.stderr
     assert result.stdout.decode("ascii").startswith("a.sql:1:1: PIN101 `SET \\xe9` changes a session setting")
+
+
+# --- UTF-16 and UTF-32 files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"])
+def test_files_with_a_utf16_or_utf32_bom_are_linted(tmp_path, encoding):
+    text = "-- ünïcode 😀\nSELECT 1;   SET a TO 1;\n"
+    (tmp_path / "a.sql").write_bytes("\ufeff".encode(encoding) + text.encode(encoding))
+    python = 'import psycopg2\n\ncur.execute("SET a TO 1")  # 😀\n'
+    (tmp_path / "b.py").write_bytes("\ufeff".encode(encoding) + python.encode(encoding))
+    result = pinlint(tmp_path, "--output-format", "concise")
+    assert result.stdout.decode() == f"a.sql:2:13: {SET_A_CONCISE}b.py:3:13: {SET_A_CONCISE}"
+    frame = pinlint(tmp_path, "a.sql").stdout.decode().split("\n")[2:4]
+    assert frame == ["2 | SELECT 1;   SET a TO 1;", "  |             ^^^^^^^^^^"]
+
+
+def test_a_utf16_file_that_is_cut_short_is_reported(tmp_path):
+    (tmp_path / "a.sql").write_bytes(b"\xff\xfeS\x00E\x00T\x00 ")
+    result = pinlint(tmp_path, "--output-format", "concise")
+    assert result.stdout.decode() == (
+        "a.sql:1:1: PIN900 cannot decode the file: truncated data. "
+        "Fix: Make the file readable by Python or PostgreSQL, or exclude it from linting\n"
+    )
 
 
 # --- properties -------------------------------------------------------------------------------
