@@ -31,11 +31,11 @@ def visible(text: str) -> str:
 
 
 def visible_path(path: str) -> str:
-    """A file name as `visible` shows it; one that starts with `::` (after blanks, which the
-    runner trims) is shown as `./::...`, since a file name starts each line of full and concise
-    output and GitHub Actions runs a line that starts so as a workflow command."""
+    """A file name as `visible` shows it; one that starts with `:` (after blanks, which the
+    runner trims) is shown as `./:...`: a file name and the `:` after it start each line of full
+    and concise output, and GitHub Actions runs a line that starts with `::` as a workflow command."""
     shown = visible(path)
-    return "./" + shown if shown.lstrip(" \t").startswith("::") else shown
+    return "./" + shown if shown.lstrip(" \t").startswith(":") else shown
 
 
 def json_text(data: object, indent: int | None = None) -> str:
