@@ -116,6 +116,21 @@ def test_the_code_frame_shows_controls_escaped_with_the_caret_under_them(tmp_pat
     )
 
 
+def test_a_long_line_is_framed_as_a_window_around_each_span(tmp_path):
+    # Minified SQL: printed whole for each of its findings, one line made output quadratic in it.
+    (tmp_path / "a.sql").write_text("SELECT 1; " * 60 + "SET a TO 1; " * 1000 + "\n", encoding="utf-8")
+    out = pinlint(tmp_path, "a.sql").stdout.decode()
+    assert out.count("PIN101") == 1000
+    assert len(out) < 1000 * 500  # each finding's text is bounded, whatever the line's length
+    first, last = out.split("\n\n")[0], out.split("\n\n")[999]
+    assert first.split("\n")[1:4] == [
+        "  |",
+        "1 | ..." + "SELECT 1; " * 6 + "SET a TO 1" + "; SET a TO 1" * 5 + "...",
+        "  |    " + " " * 60 + "^" * 10,
+    ]
+    assert last.split("\n")[2:4] == ["1 | ..." + "SET a TO 1; " * 6, "  |    " + " " * 60 + "^" * 10]
+
+
 HOSTILE_NAMES = {
     "::error file=x::n.sql": "./::error file=x::n.sql",
     " ::warning::n.sql": "./ ::warning::n.sql",
