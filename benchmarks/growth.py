@@ -1,7 +1,8 @@
 """Show that no scan grows faster than its input.
 
 Each family builds one kind of pathological file at doubling sizes and lints it in a fresh
-process (so a superlinear scan is cut off by the time limit instead of hanging the benchmark).
+process (so a superlinear scan is cut off by the time limit instead of hanging the benchmark);
+a family that names an output format also renders the report in it, to measure the writers.
 For every doubling it prints the time and the growth factor: a linear scan takes about 2x as
 long for twice the input, a quadratic one 4x, an exponential one runs into the limit.
 
@@ -32,6 +33,7 @@ class Family:
     display: str  # the file name the input is linted as (decides Python, SQL or a config format)
     build: Callable[[int], bytes]  # the input for ``n`` repetitions of the pattern
     start: int  # n of the first step
+    output_format: str = ""  # also render the report in this format, for the writers' scans
 
 
 def _python(head: str, body: Callable[[int], str]) -> Callable[[int], bytes]:
@@ -67,6 +69,14 @@ FAMILIES: list[Family] = [
     # SQL files: one finding per statement.
     Family("sql-many-findings", "a .sql file with one finding per statement", "a.sql",
            lambda n: ("SET a TO 1;\n" * n).encode(), 2000),
+    Family("sql-utf16-many-findings", "the same file saved as UTF-16 (decoded by its byte order mark)", "a.sql",
+           lambda n: ("SET a TO 1;\n" * n).encode("utf-16"), 2000),
+    # Writers: the full format's code frame of one long line with a finding per statement, and
+    # the escaping of scanned text full of controls.
+    Family("full-one-long-line", "one line of statements, each a finding, in full output", "a.sql",
+           lambda n: ("SET a TO 1; " * n).encode(), 500, "full"),
+    Family("full-escaped-controls", "a finding whose SQL and line are all control characters", "a.sql",
+           lambda n: ('SET "' + "\x1b\u202e" * n + '" TO 1;\n').encode(), 4000, "full"),
     # Suppressions: every finding checked against every suppression.
     Family("suppressed-findings", "one suppressed finding per line", "a.py",
            _python("import psycopg2\n", lambda n: 'cur.execute("SET a TO 1")  # noqa: PIN101\n' * n), 500),
@@ -146,16 +156,23 @@ FAMILIES: list[Family] = [
 ]
 
 
-def _lint_once(data: bytes, display: str, queue) -> None:
+def _lint_once(data: bytes, display: str, output_format: str, queue) -> None:
     from pinlint.engine import lint_source
+    from pinlint.output import writer
     from pinlint.settings import Settings
 
     settings = Settings()
-    lint_source(data, display, settings)  # imports and caches warmed on the same input shape
+
+    def once() -> None:
+        report = lint_source(data, display, settings)
+        if output_format:
+            writer(output_format)(report)
+
+    once()  # imports and caches warmed on the same input shape
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        lint_source(data, display, settings)
+        once()
         times.append(time.perf_counter() - started)
     queue.put(min(times))
 
@@ -163,7 +180,7 @@ def _lint_once(data: bytes, display: str, queue) -> None:
 def _measure(family: Family, n: int, limit: float) -> float | None:
     """The best of three lint times of the input of size ``n``; None when it ran over ``limit``."""
     queue = multiprocessing.Queue()
-    process = multiprocessing.Process(target=_lint_once, args=(family.build(n), family.display, queue))
+    process = multiprocessing.Process(target=_lint_once, args=(family.build(n), family.display, family.output_format, queue))
     process.start()
     process.join(limit * 4 + 5)  # a warm-up and three timed runs
     if process.is_alive():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pinlint import __version__
+from pinlint.output.text import visible
 from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings
 from pinlint.targets import Target
 
@@ -96,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rule(args, parser)
         return _check(args)
     except ConfigError as error:
-        print(f"pinlint: error: {error}", file=sys.stderr)
+        print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -137,15 +138,18 @@ def _check(args: argparse.Namespace) -> int:
             try:
                 cache.save(cwd)
             except OSError as error:
-                print(f"pinlint: warning: cannot write the cache in {cache.directory}: {error.strerror or error}", file=sys.stderr)
+                print(
+                    f"pinlint: warning: cannot write the cache in {visible(str(cache.directory))}: {error.strerror or error}",
+                    file=sys.stderr,
+                )
 
     for directory in report.empty_directories:
-        print(f"pinlint: warning: no .py or .sql files to lint under {directory}", file=sys.stderr)
+        print(f"pinlint: warning: no .py or .sql files to lint under {visible(str(directory))}", file=sys.stderr)
     output_format = settings.output_format
     if args.statistics:
-        sys.stdout.write(_statistics(report, output_format))
+        _write(_statistics(report, output_format))
     else:
-        sys.stdout.write(writer(output_format)(report))
+        _write(writer(output_format)(report))
         if output_format == "github":
             _write_step_summary(report)
     if output_format in ("full", "concise"):
@@ -153,6 +157,14 @@ def _check(args: argparse.Namespace) -> int:
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _write(text: str) -> None:
+    """Print ``text`` with what stdout's encoding cannot carry (a lone surrogate from a Python
+    string, a character a non-UTF-8 console lacks) as a backslash escape, instead of losing the
+    whole report to an encoding error; in a JSON string, `\\udXXX` means the character itself."""
+    encoding = sys.stdout.encoding or "utf-8"
+    sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def _open_cache(directory: str | None, settings: Settings):
@@ -179,10 +191,13 @@ def _write_step_summary(report) -> None:
     if not summary_file:
         return
     try:
-        with open(summary_file, "a", encoding="utf-8") as handle:
+        with open(summary_file, "a", encoding="utf-8", errors="backslashreplace") as handle:
             handle.write(step_summary(report) + "\n")
     except OSError as error:
-        print(f"pinlint: warning: cannot write the job summary to {summary_file}: {error.strerror or error}", file=sys.stderr)
+        print(
+            f"pinlint: warning: cannot write the job summary to {visible(summary_file)}: {error.strerror or error}",
+            file=sys.stderr,
+        )
 
 
 def _flag_options(args: argparse.Namespace) -> dict:
@@ -250,7 +265,7 @@ def _rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("rule: give a CODE or NAME, or --all")
     if args.output_format == "json":
         data = [{"code": r.code, "name": r.name, "summary": r.summary, "explanation": r.doc} for r in rules]
-        sys.stdout.write(json.dumps(data if args.all else data[0], indent=2, ensure_ascii=False) + "\n")
+        _write(json.dumps(data if args.all else data[0], indent=2, ensure_ascii=False) + "\n")
     else:
-        sys.stdout.write("\n".join(r.doc.rstrip("\n") + "\n" for r in rules))
+        _write("\n".join(r.doc.rstrip("\n") + "\n" for r in rules))
     return EXIT_CLEAN

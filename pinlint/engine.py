@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import codecs
 import gc
 import io
 import os
@@ -148,7 +149,7 @@ def lint_source(
     if len(data) > MAX_FILE_BYTES:
         _report_unparsable(report, display, f"the file is larger than {MAX_FILE_BYTES // 2**20} MiB; not linted", settings)
         return report
-    if b"\0" in data[:8192]:
+    if b"\0" in data[:8192] and not data.startswith(_WIDE_BOMS):
         _report_unparsable(report, display, "the file is binary (it contains NUL bytes); not linted", settings)
         return report
     try:
@@ -216,7 +217,20 @@ def _merge(report: Report, other: Report) -> None:
     report.files += other.files
 
 
+# Byte order marks of the encodings whose text is full of NUL bytes (UTF-32's first, since
+# UTF-32-LE's starts with UTF-16-LE's): editors on Windows save SQL scripts as UTF-16.
+_WIDE_ENCODINGS = {
+    codecs.BOM_UTF32_LE: "utf-32", codecs.BOM_UTF32_BE: "utf-32", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16",
+}
+_WIDE_BOMS = tuple(_WIDE_ENCODINGS)
+
+
 def _decode(data: bytes, is_python: bool) -> str:
+    """The file's text: by its byte order mark when it has a UTF-16 or UTF-32 one (the codec drops
+    it), else by Python's rules for Python and as UTF-8 for the rest."""
+    for bom, encoding in _WIDE_ENCODINGS.items():
+        if data.startswith(bom):
+            return data.decode(encoding)
     if is_python:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         return data.decode(encoding)

@@ -2,7 +2,8 @@
 
 flake8 never reads pyproject.toml, so the plugin resolves `[tool.pinlint]` itself, exactly as
 the CLI does (the configuration nearest to the linted paths), and lets `--pinlint-*` options
-(also readable from flake8's own configuration) override it. flake8 applies `# noqa`.
+(also readable from flake8's own configuration) override it. flake8 applies `# noqa`. Texts are
+shown through `visible`, as in pinlint's own outputs, so each finding stays one line.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any, ClassVar, Iterator
 
 from pinlint import __version__
 from pinlint.discovery import Discovery, relative_path
+from pinlint.output.text import visible
 from pinlint.settings import DIALECT_CHOICES, ConfigError, Settings
 from pinlint.targets import Target
 
@@ -70,7 +72,7 @@ class PinlintChecker:
         try:
             cls.settings = resolve_settings(paths, Path.cwd(), overrides, "flake8 options", config)
         except ConfigError as error:
-            manager.parser.error(f"pinlint: {error}")
+            manager.parser.error(f"pinlint: {visible(str(error))}")
         cls.discovery = Discovery(cls.settings)
         cls.named = paths or [Path(".")]
 
@@ -84,4 +86,4 @@ class PinlintChecker:
         report = lint_text("".join(self.lines), display, self.settings, is_python=True, path=path)
         for finding in report.findings:
             # flake8 columns are 0-based and printed + 1: pinlint's 1-based code-point columns.
-            yield finding.row, finding.col - 1, finding.line_text, type(self)
+            yield finding.row, finding.col - 1, visible(finding.line_text), type(self)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from pinlint.engine import Report
+if TYPE_CHECKING:  # `pinlint.output.text` is light; importing it must not load the engine
+    from pinlint.engine import Report
 
-Writer = Callable[[Report], str]
+Writer = Callable[["Report"], str]
 
 # Format -> module and function; only the one a run asks for is imported.
 _WRITERS = {

@@ -23,7 +23,8 @@ def fingerprints(report: Report) -> list[str]:
         key = (finding.code, finding.path, flagged_text(finding, report.sources.get(finding.path, [])))
         index = seen[key]
         seen[key] += 1
-        result.append(hashlib.sha256("\0".join((*key, str(index))).encode()).hexdigest()[:32])
+        # surrogatepass: a name or message can hold lone surrogates, and valid text hashes as before.
+        result.append(hashlib.sha256("\0".join((*key, str(index))).encode("utf-8", "surrogatepass")).hexdigest()[:32])
     return result
 
 

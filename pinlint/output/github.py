@@ -5,6 +5,10 @@ escaped in messages, and `:` and `,` as well in property values; `col`/`endColum
 valid on a single line (a multi-line span with them is dropped from the diff view); a step
 shows at most 10 annotations per level, so the rest are counted in a notice and listed in full
 in the job summary (`$GITHUB_STEP_SUMMARY`).
+
+Messages and fixes are shown through `visible` first, as in the other human-readable formats (a
+raw ESC would still colour the log); the `file` property keeps the exact name, escaped as GitHub
+requires, so the annotation lands on the file.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Mapping
 
 from pinlint.diagnostics import Finding, Severity
 from pinlint.engine import Report
+from pinlint.output.text import visible
 from pinlint.rules import BY_CODE
 
 ANNOTATIONS_PER_LEVEL = 10
@@ -40,7 +45,7 @@ def _annotation(finding: Finding) -> str:
         properties += [("col", finding.col), ("endColumn", max(finding.end_col, finding.col))]
     properties.append(("title", f"pinlint {finding.code} ({finding.name})"))
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties)
-    message = escape_data(f"{finding.message}\nFix: {finding.fix}")
+    message = escape_data(f"{visible(finding.message)}\nFix: {visible(finding.fix)}")
     return f"::{finding.severity.value} {rendered}::{message}"
 
 
@@ -71,7 +76,7 @@ def step_summary(report: Report, environ: Mapping[str, str] = os.environ) -> str
     for finding in report.findings:
         place = f"{finding.path}:{finding.row}:{finding.col}"
         link = _blob_url(finding, environ)
-        location = f"[`{place}`]({link})" if link else f"`{place}`"
+        location = f"[`{_cell(place)}`]({link})" if link else f"`{_cell(place)}`"
         rule = f"[{finding.code}]({BY_CODE[finding.code].url}) `{finding.name}`"
         rows.append(
             f"| {location} | {rule} | {finding.severity.value} | {_cell(finding.message)} | {_cell(finding.fix)} |"
@@ -91,7 +96,7 @@ def _blob_url(finding: Finding, environ: Mapping[str, str]) -> str | None:
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r\n", "<br>").replace("\n", "<br>")
+    return visible(text).replace("|", "\\|")
 
 
 def _count(number: int, noun: str) -> str:

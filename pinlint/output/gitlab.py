@@ -6,18 +6,17 @@ change when lines move (see `fingerprint.py`) and must be unique within a report
 
 from __future__ import annotations
 
-import json
-
 from pinlint.diagnostics import Finding, Severity
 from pinlint.engine import Report
 from pinlint.output.fingerprint import fingerprints
+from pinlint.output.text import json_text
 
 _SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor"}
 
 
 def render(report: Report) -> str:
     issues = [_issue(f, fingerprint) for f, fingerprint in zip(report.findings, fingerprints(report))]
-    return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
+    return json_text(issues, indent=2) + "\n"
 
 
 def _issue(finding: Finding, fingerprint: str) -> dict:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from pinlint.diagnostics import Finding
 from pinlint.engine import Report
+from pinlint.output.text import json_text
 from pinlint.rules import BY_CODE
 
 
@@ -26,8 +25,8 @@ def as_dict(finding: Finding) -> dict:
 
 
 def render(report: Report) -> str:
-    return json.dumps([as_dict(f) for f in report.findings], indent=2, ensure_ascii=False) + "\n"
+    return json_text([as_dict(f) for f in report.findings], indent=2) + "\n"
 
 
 def render_lines(report: Report) -> str:
-    return "".join(json.dumps(as_dict(f), ensure_ascii=False) + "\n" for f in report.findings)
+    return "".join(json_text(as_dict(f)) + "\n" for f in report.findings)

@@ -8,7 +8,7 @@ used rule with its documentation as `help`.
 
 from __future__ import annotations
 
-import json
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,6 +16,7 @@ from pinlint import REPOSITORY_URL, __version__
 from pinlint.diagnostics import Confidence, Finding, lowest
 from pinlint.engine import Report
 from pinlint.output.fingerprint import fingerprints
+from pinlint.output.text import json_text
 from pinlint.rules import BY_CODE, Rule
 
 SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -49,7 +50,7 @@ def render(report: Report) -> str:
         "results": results,
     }
     document = {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(document, indent=2) + "\n"
 
 
 def _rule(rule: Rule, confidence: Confidence) -> dict:
@@ -86,4 +87,5 @@ def _result(finding: Finding, rule_index: int, fingerprint: str) -> dict:
 def _artifact(path: str) -> dict:
     if Path(path).is_absolute():  # a file outside the directory pinlint ran in
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(path), "uriBaseId": SOURCE_ROOT}
+    # The name's own bytes: one that is not UTF-8 was read into surrogates, which quote() refuses.
+    return {"uri": quote(os.fsencode(path)), "uriBaseId": SOURCE_ROOT}

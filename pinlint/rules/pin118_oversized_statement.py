@@ -22,7 +22,8 @@ class OversizedStatement(SqlRule):
     INVALID = [Case("INSERT INTO marker (v) VALUES " + ", ".join(["('xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')"] * 600))]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
-        size = len(stmt.text.encode("utf-8", "surrogatepass"))  # a lone surrogate from a Python literal
+        # A string literal can hold a lone surrogate: counted as the three bytes it takes in UTF-8.
+        size = len(stmt.text.encode("utf-8", "surrogatepass"))
         if size > LIMIT_BYTES:
             yield Hit(
                 self.code,
