@@ -18,6 +18,7 @@ import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
+from pinlint.reading import read_regular_file
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -79,7 +80,7 @@ def lint_paths(
     if cache is not None:
         for index, path in enumerate(files):
             try:
-                data = path.read_bytes()
+                data = read_regular_file(path, MAX_FILE_BYTES)
             except OSError:
                 continue  # linting it reports why
             digest = cache.digest(data)
@@ -123,7 +124,7 @@ def _size(path: Path) -> int:
 def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None = None) -> Report:
     if data is None:
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path, MAX_FILE_BYTES)
         except OSError as error:
             report = Report(files=1, cacheable=False)
             _report_unparsable(report, display, f"cannot read the file: {error.strerror or error}", settings)
