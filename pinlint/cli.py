@@ -110,7 +110,7 @@ def _check(args: argparse.Namespace) -> int:
     if "-" in raw_paths and not reading_stdin:
         raise ConfigError("- (stdin) cannot be combined with other paths")
     paths = [Path(p) for p in raw_paths if p != "-"]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if _missing(p)]
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
 
@@ -161,6 +161,18 @@ def _open_cache(directory: str | None, settings: Settings):
     return Cache(Path(directory) if directory else settings.root / DEFAULT_DIRECTORY, settings)
 
 
+def _missing(path: Path) -> bool:
+    """Whether ``path`` does not exist. One that cannot be looked at (inside a directory pinlint
+    may not enter, or a link loop) is linted, and its PIN900 says why it cannot be read."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -189,8 +201,17 @@ def _flag_options(args: argparse.Namespace) -> dict:
     options: dict = {}
     for flag in ("select", "extend_select", "ignore", "exclude", "extend_exclude"):
         values = getattr(args, flag)
-        if values is not None:
-            options[flag.replace("_", "-")] = [v.strip() for value in values for v in value.split(",") if v.strip()]
+        if values is None:
+            continue
+        items = [v.strip() for value in values for v in value.split(",")]
+        if flag in ("select", "extend_select", "ignore") and "" in items:
+            # As in ruff: `--select ''` is a mistake (an unset variable), not a way to turn every rule off.
+            shown = ", ".join(repr(value) for value in values)
+            raise ConfigError(
+                f"--{flag.replace('_', '-')} {shown}: empty rule selector "
+                "(use a code like PIN101, a prefix like PIN1, a rule name, or ALL)"
+            )
+        options[flag.replace("_", "-")] = [item for item in items if item]
     if args.target:
         options["targets"] = list(dict.fromkeys(args.target))
     for flag in ("dialect", "min_confidence", "output_format"):
