@@ -139,6 +139,8 @@ def _check(args: argparse.Namespace) -> int:
             except OSError as error:
                 print(f"pinlint: warning: cannot write the cache in {cache.directory}: {error.strerror or error}", file=sys.stderr)
 
+    for warning in report.warnings:
+        print(f"pinlint: warning: {warning}", file=sys.stderr)
     for directory in report.empty_directories:
         print(f"pinlint: warning: no .py or .sql files to lint under {directory}", file=sys.stderr)
     output_format = settings.output_format

@@ -39,6 +39,7 @@ class Report:
     sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
     files: int = 0
     empty_directories: list[Path] = field(default_factory=list)  # named, but nothing to lint there
+    warnings: list[str] = field(default_factory=list)  # what the walk had to skip, and why
     # Directories whose Django settings the findings were read from (a cache entry depends on them).
     django_settings_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
@@ -74,6 +75,7 @@ def lint_paths(
     discovery = Discovery(settings)
     files = discovery.files(paths)
     report.empty_directories = discovery.empty_directories
+    report.warnings = discovery.warnings
     displays = [relative_path(path, display_root or Path.cwd()) for path in files]
     results: list[Report | None] = [None] * len(files)
     contents: dict[int, tuple[bytes, str]] = {}

@@ -21,6 +21,7 @@ _KINDS = (
     (stat.S_ISCHR, "a character device"),
     (stat.S_ISBLK, "a block device"),
     (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISLNK, "a symbolic link"),
 )
 _FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
@@ -33,14 +34,14 @@ class NotRegularFile(OSError):
         super().__init__(errno.EINVAL, f"it is {kind}, not a regular file", os.fspath(path))
 
 
-def read_regular_file(path: Path | str, limit: int) -> bytes:
+def read_regular_file(path: Path | str, limit: int, follow_links: bool = True) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` + 1 of them: a result longer
     than ``limit`` means the file is larger. Raises OSError when it cannot be read, NotRegularFile
-    when it is not a regular file."""
-    mode = os.stat(path).st_mode
+    when it is not a regular file (or, unless ``follow_links``, when it is a link)."""
+    mode = (os.stat if follow_links else os.lstat)(path).st_mode
     if not stat.S_ISREG(mode):
         raise NotRegularFile(path, mode)
-    descriptor = os.open(path, _FLAGS)
+    descriptor = os.open(path, _FLAGS if follow_links else _FLAGS | getattr(os, "O_NOFOLLOW", 0))
     try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
