@@ -131,7 +131,7 @@ def _check(args: argparse.Namespace) -> int:
             is_python = None if args.stdin_filename else True
             report = lint_source(sys.stdin.buffer.read(), display, settings, is_python)
     else:
-        cache = None if args.no_cache else _open_cache(args.cache_dir, settings)
+        cache = None if args.no_cache else _open_cache(args.cache_dir, settings, [cwd, *paths])
         report = lint_paths(paths, settings, cwd, args.jobs or default_jobs(), cache)
         if cache is not None:
             try:
@@ -157,10 +157,19 @@ def _check(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
-def _open_cache(directory: str | None, settings: Settings):
-    from pinlint.cache import DEFAULT_DIRECTORY, Cache
+def _open_cache(directory: str | None, settings: Settings, linted: list[Path]):
+    """The cache, or None when its directory cannot be used: a usage error for `--cache-dir`, a
+    warning for the default one (which comes with the tree, and must not stop the run)."""
+    from pinlint.cache import DEFAULT_DIRECTORY, Cache, refusal
 
-    return Cache(Path(directory) if directory else settings.root / DEFAULT_DIRECTORY, settings)
+    chosen = Path(directory) if directory else settings.root / DEFAULT_DIRECTORY
+    reason = refusal(chosen, [settings.root, *(p for p in linted if p.is_dir())])
+    if reason is None:
+        return Cache(chosen, settings)
+    if directory:
+        raise ConfigError(f"--cache-dir {directory}: {reason}")
+    print(f"pinlint: warning: not using the cache in {chosen}: {reason}", file=sys.stderr)
+    return None
 
 
 def _missing(path: Path) -> bool:
