@@ -10,9 +10,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import pathspec
-
 from pinlint.diagnostics import Confidence
+from pinlint.discovery import compile_patterns
 from pinlint.reading import read_regular_text
 from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings, normalize_selector
 from pinlint.targets import Target
@@ -164,7 +163,7 @@ def _check_pattern(pattern: str, where: str) -> None:
     """A pattern pathspec cannot compile (`[z-a]`, `foo\\`, a lone `!`) is bad configuration,
     reported before any work instead of as a traceback in the middle of the walk."""
     try:
-        pathspec.GitIgnoreSpec.from_lines([pattern])
+        compile_patterns([pattern])
     except re.error as error:  # error.msg: without the position in pathspec's regular expression
         raise ConfigError(f"{where}: invalid pattern {_shown(pattern)} ({error.msg})") from None
     except ValueError:

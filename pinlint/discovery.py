@@ -3,7 +3,7 @@
 The tree may be a stranger's: a directory pinlint may not enter, a `.gitignore` line pathspec
 cannot compile or a `.gitignore` that is a link (git does not follow those either) is skipped
 with a warning; a dangling link or a link loop is linted under its own name (its PIN900 says why
-it cannot be read); a file reached through several links is linted once.
+it cannot be read); a file reached through several links is shown, and linted, once.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class Excludes:
         if any(p.startswith("!") for p in rest):  # a negation can re-include a name: order counts
             names, rest = set(), list(patterns)
         self._names = frozenset(names)
-        self._spec = pathspec.GitIgnoreSpec.from_lines(rest) if rest else None
+        self._spec = compile_patterns(rest) if rest else None
 
     def match(self, relative: str, is_dir: bool) -> bool:
         """``relative``: a POSIX path below the directory the patterns are anchored in."""
@@ -71,6 +72,14 @@ class Discovery:
     def warnings(self) -> list[str]:
         return list(self._warnings)
 
+    def shown(self, files: list[Path], display_root: Path) -> tuple[list[Path], list[str]]:
+        """``files`` and the paths they are shown as (see `relative_path`); a file reached through
+        links (`b.sql -> a.sql`) is shown as the file it leads to, so it is linted once."""
+        displays: dict[str, Path] = {}
+        for path in files:
+            displays.setdefault(relative_path(path, display_root), path)
+        return list(displays.values()), list(displays)
+
     def files(self, paths: list[Path]) -> list[Path]:
         found: set[Path] = set()
         self.empty_directories: list[Path] = []
@@ -82,11 +91,7 @@ class Discovery:
                 found.update(below)
             elif is_lintable(path) and not (self.settings.force_exclude and self.is_excluded(path)):
                 found.add(path)
-        # A file reached through several links (`b.sql -> a.sql`) is linted, and shown, once.
-        unique: dict[Path, Path] = {}
-        for path in sorted(found, key=lambda p: p.as_posix()):
-            unique.setdefault(_resolve(path), path)
-        return list(unique.values())
+        return sorted(found, key=lambda p: p.as_posix())
 
     def _warn(self, message: str) -> None:
         self._warnings[message] = None
@@ -295,7 +300,7 @@ def _read_gitignore(directory: str) -> tuple[pathspec.GitIgnoreSpec | None, _Pro
         return _NO_PATTERNS, ((0, f"it is larger than {MAX_GITIGNORE_BYTES // 2**20} MiB"),)
     lines = data.decode("utf-8", errors="replace").splitlines()
     try:
-        return pathspec.GitIgnoreSpec.from_lines(lines), ()
+        return compile_patterns(lines), ()
     except (ValueError, re.error):
         pass
     # Each line stands alone in a `.gitignore`: one pathspec cannot compile (`[z-a]`, `foo\`, a
@@ -303,13 +308,22 @@ def _read_gitignore(directory: str) -> tuple[pathspec.GitIgnoreSpec | None, _Pro
     usable, problems = [], []
     for number, line in enumerate(lines, 1):
         try:
-            pathspec.GitIgnoreSpec.from_lines([line])
+            compile_patterns([line])
         except (ValueError, re.error):
             shown = repr(line) if len(line) <= 60 else f"{line[:57]!r}..."
             problems.append((number, f"skipped the pattern {shown}, which pinlint cannot use"))
             continue
         usable.append(line)
-    return pathspec.GitIgnoreSpec.from_lines(usable), tuple(problems)
+    return compile_patterns(usable), tuple(problems)
 
 
 _NO_PATTERNS = pathspec.GitIgnoreSpec.from_lines([])
+
+
+def compile_patterns(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """gitignore-style ``lines``, compiled; ValueError or re.error for one pathspec cannot
+    compile. Python's FutureWarnings about the regular expressions pathspec makes of them (`[[`
+    in a pattern) are not for pinlint's users, and a `.gitignore` must not print them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pathspec.GitIgnoreSpec.from_lines(lines)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
-from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
+from pinlint.discovery import PYTHON_SUFFIXES, Discovery
 from pinlint.reading import read_regular_file
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
@@ -73,10 +73,9 @@ def lint_paths(
     either way: findings are sorted once all are in."""
     report = Report()
     discovery = Discovery(settings)
-    files = discovery.files(paths)
+    files, displays = discovery.shown(discovery.files(paths), display_root or Path.cwd())
     report.empty_directories = discovery.empty_directories
     report.warnings = discovery.warnings
-    displays = [relative_path(path, display_root or Path.cwd()) for path in files]
     results: list[Report | None] = [None] * len(files)
     contents: dict[int, tuple[bytes, str]] = {}
     if cache is not None:
