@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import shutil
 import statistics
 import sys
 import time
@@ -32,10 +33,69 @@ class Family:
     display: str  # the file name the input is linted as (decides Python, SQL or a config format)
     build: Callable[[int], bytes]  # the input for ``n`` repetitions of the pattern
     start: int  # n of the first step
+    # What is timed, given the input and ``display``: by default, linting it as that file.
+    run: Callable[[bytes, str], object] | None = None
 
 
 def _python(head: str, body: Callable[[int], str]) -> Callable[[int], bytes]:
     return lambda n: (head + body(n)).encode()
+
+
+def _walk_with_gitignore(data: bytes, display: str) -> object:
+    """Discovery of a small fresh tree (so no cache of a previous run helps) under ``data`` as
+    its `.gitignore`."""
+    import tempfile
+    from pathlib import Path
+
+    from pinlint.discovery import Discovery
+    from pinlint.settings import Settings
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        (top / ".git").mkdir()
+        (top / display).write_bytes(data)
+        for directory in range(10):
+            (top / f"pkg{directory}").mkdir()
+            for module in range(10):
+                (top / f"pkg{directory}" / f"m{module}.py").write_text("x = 1\n")
+        return Discovery(Settings(root=top)).files([top])
+    finally:
+        shutil.rmtree(top)
+
+
+def _lint_with_per_file_ignores(data: bytes, display: str) -> object:
+    """Validate ``data``'s lines as per-file-ignores patterns, then lint a file against them."""
+    from pinlint.config import apply
+    from pinlint.engine import lint_source
+    from pinlint.settings import Settings
+
+    patterns = {line: ["PIN101"] for line in data.decode().splitlines()}
+    settings = apply(Settings(), {"per-file-ignores": patterns}, "benchmark")
+    return lint_source(b'cur.execute("SET search_path TO a")\n', display, settings)
+
+
+def _cache_round_trip(data: bytes, display: str) -> object:
+    """Write a cache of int(``data``) entries, then load it and look every entry up."""
+    import tempfile
+    from pathlib import Path
+
+    from pinlint.cache import Cache
+    from pinlint.engine import lint_source
+    from pinlint.settings import Settings
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        settings = Settings(root=top)
+        report = lint_source(b'cur.execute("SET search_path TO a")\n', display, settings)
+        cache = Cache(top / "cache", settings)
+        displays = [f"pkg/m{i}.py" for i in range(int(data))]
+        for shown in displays:
+            cache.put(shown, Cache.digest(shown.encode()), report)
+        cache.save(top)
+        cache = Cache(top / "cache", settings)
+        return [cache.get(shown, Cache.digest(shown.encode())) for shown in displays]
+    finally:
+        shutil.rmtree(top)
 
 
 FAMILIES: list[Family] = [
@@ -63,19 +123,32 @@ FAMILIES: list[Family] = [
     # Config readers.
     Family("ini-form-feeds", "an .ini value that starts with form feeds", "a.ini",
            lambda n: ("[db]\nurl = " + "\f" * n + "postgresql://h/d?options=-c%20a%3D1\n").encode(), 2000),
+    # Files and configuration: every walked name against every .gitignore line, every file
+    # against every per-file-ignores pattern, every cache entry validated and checked.
+    Family("gitignore-many-lines", "a .gitignore of many distinct lines, walked", ".gitignore",
+           lambda n: "".join(f"build{i}/\n*.tmp{i}.sql\n" for i in range(n)).encode(), 250, _walk_with_gitignore),
+    Family("gitignore-bad-lines", "a .gitignore of many lines pathspec cannot compile", ".gitignore",
+           lambda n: "".join(f"x{i}[z-a]\n" for i in range(n)).encode(), 250, _walk_with_gitignore),
+    Family("per-file-ignores-many", "many per-file-ignores patterns, validated and matched", "a.py",
+           lambda n: "".join(f"dir{i}/**/*.py\n" for i in range(n)).encode(), 250, _lint_with_per_file_ignores),
+    Family("cache-many-entries", "a cache of many entries, written, read and checked", "a.py",
+           lambda n: str(n).encode(), 1000, _cache_round_trip),
 ]
 
 
-def _lint_once(data: bytes, display: str, queue) -> None:
+def _lint(data: bytes, display: str) -> object:
     from pinlint.engine import lint_source
     from pinlint.settings import Settings
 
-    settings = Settings()
-    lint_source(data, display, settings)  # imports and caches warmed on the same input shape
+    return lint_source(data, display, Settings())
+
+
+def _lint_once(run: Callable[[bytes, str], object], data: bytes, display: str, queue) -> None:
+    run(data, display)  # imports and caches warmed on the same input shape
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        lint_source(data, display, settings)
+        run(data, display)
         times.append(time.perf_counter() - started)
     queue.put(min(times))
 
@@ -83,7 +156,7 @@ def _lint_once(data: bytes, display: str, queue) -> None:
 def _measure(family: Family, n: int, limit: float) -> float | None:
     """The best of three lint times of the input of size ``n``; None when it ran over ``limit``."""
     queue = multiprocessing.Queue()
-    process = multiprocessing.Process(target=_lint_once, args=(family.build(n), family.display, queue))
+    process = multiprocessing.Process(target=_lint_once, args=(family.run or _lint, family.build(n), family.display, queue))
     process.start()
     process.join(limit * 4 + 5)  # a warm-up and three timed runs
     if process.is_alive():

@@ -121,8 +121,7 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
                 for selector in strings:
                     _check(normalize_selector, selector, where)
             else:
-                for pattern in strings:
-                    _check_pattern(pattern, where)
+                _check_patterns(strings, where)
             changes[key.replace("-", "_")] = strings
         elif key in ("targets", "target"):
             names = _strings(value if isinstance(value, list) else [value], where)
@@ -143,8 +142,8 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table of glob = [codes]")
             pairs = []
+            _check_patterns(list(value), where)
             for pattern, codes in value.items():
-                _check_pattern(pattern, where)
                 selectors = _strings(codes, f"{where}.{pattern}")
                 for selector in selectors:
                     _check(normalize_selector, selector, f"{where}.{pattern}")
@@ -159,15 +158,22 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_pattern(pattern: str, where: str) -> None:
+def _check_patterns(patterns: list[str], where: str) -> None:
     """A pattern pathspec cannot compile (`[z-a]`, `foo\\`, a lone `!`) is bad configuration,
-    reported before any work instead of as a traceback in the middle of the walk."""
+    reported before any work instead of as a traceback in the middle of the walk. All are
+    compiled at once; one by one only to find the culprit."""
     try:
-        compile_patterns([pattern])
-    except re.error as error:  # error.msg: without the position in pathspec's regular expression
-        raise ConfigError(f"{where}: invalid pattern {_shown(pattern)} ({error.msg})") from None
-    except ValueError:
-        raise ConfigError(f"{where}: invalid pattern {_shown(pattern)}") from None
+        compile_patterns(patterns)
+        return
+    except (ValueError, re.error):
+        pass
+    for pattern in patterns:
+        try:
+            compile_patterns([pattern])
+        except re.error as error:  # error.msg: without the position in pathspec's regular expression
+            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)} ({error.msg})") from None
+        except ValueError:
+            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)}") from None
 
 
 def _choice(value: Any, choices, where: str) -> str:
