@@ -127,8 +127,9 @@ class Cache:
             del self._entries[display]
         if not self._changed and not gone:
             return
-        for directory in (self.directory, self.file.parent):
-            _real_directory(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)  # where it lies is the user's choice
+        _real_directory(self.directory)
+        _real_directory(self.file.parent)
         _mark(self.directory)
         import tempfile  # a warm run writes nothing
 

@@ -163,7 +163,7 @@ def _open_cache(directory: str | None, settings: Settings, linted: list[Path]):
     from pinlint.cache import DEFAULT_DIRECTORY, Cache, refusal
 
     chosen = Path(directory) if directory else settings.root / DEFAULT_DIRECTORY
-    reason = refusal(chosen, [settings.root, *(p for p in linted if p.is_dir())])
+    reason = refusal(chosen, [settings.root, *(p for p in linted if os.path.isdir(p))])
     if reason is None:
         return Cache(chosen, settings)
     if directory:

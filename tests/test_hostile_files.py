@@ -284,7 +284,7 @@ def test_what_cannot_be_read_is_said_not_skipped_silently(restricted):
         "pinlint: warning: cannot read the directory locked: Permission denied; the files in it were not linted\n"
         "Found 2 findings (2 errors, 0 warnings) in 2 files.\n"
     ))
-    assert pinlint(restricted, "locked/b.py", "listed/inner/d.py", "--no-cache", preexec_fn=as_user)[:2] == (
+    assert pinlint(restricted, "locked/b.py", "listed/inner/d.py", preexec_fn=as_user)[:2] == (
         1, [f"listed/inner/d.py:1:1: {denied}", f"locked/b.py:1:1: {denied}"]
     )
     assert pinlint(restricted, "locked", "--no-cache", preexec_fn=as_user) == (0, [], (
@@ -407,8 +407,8 @@ def test_a_cache_directory_that_is_not_pinlints_is_refused(project, directory, r
     before = tree(project.parent)
     assert pinlint(project, "--cache-dir", directory) == (2, [], f"pinlint: error: --cache-dir {directory}: {reason}\n")
     assert tree(project.parent) == before
-    assert pinlint(project, "--cache-dir", "empty_or_new")[:2] == (1, [f"a.py:1:13: {PIN101}"])
-    assert (project / "empty_or_new" / ".gitignore").read_text() == "# Created by pinlint.\n*\n"
+    assert pinlint(project, "--cache-dir", "new/cache")[:2] == (1, [f"a.py:1:13: {PIN101}"])
+    assert (project / "new" / "cache" / ".gitignore").read_text() == "# Created by pinlint.\n*\n"
 
 
 # -- the reader -----------------------------------------------------------------------------------------------------
