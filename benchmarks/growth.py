@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import shutil
 import statistics
 import sys
 import time
@@ -34,10 +35,69 @@ class Family:
     build: Callable[[int], bytes]  # the input for ``n`` repetitions of the pattern
     start: int  # n of the first step
     output_format: str = ""  # also render the report in this format, for the writers' scans
+    # What is timed, given the input and ``display``: by default, linting it as that file.
+    run: Callable[[bytes, str], object] | None = None
 
 
 def _python(head: str, body: Callable[[int], str]) -> Callable[[int], bytes]:
     return lambda n: (head + body(n)).encode()
+
+
+def _walk_with_gitignore(data: bytes, display: str) -> object:
+    """Discovery of a small fresh tree (so no cache of a previous run helps) under ``data`` as
+    its `.gitignore`."""
+    import tempfile
+    from pathlib import Path
+
+    from pinlint.discovery import Discovery
+    from pinlint.settings import Settings
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        (top / ".git").mkdir()
+        (top / display).write_bytes(data)
+        for directory in range(10):
+            (top / f"pkg{directory}").mkdir()
+            for module in range(10):
+                (top / f"pkg{directory}" / f"m{module}.py").write_text("x = 1\n")
+        return Discovery(Settings(root=top)).files([top])
+    finally:
+        shutil.rmtree(top)
+
+
+def _lint_with_per_file_ignores(data: bytes, display: str) -> object:
+    """Validate ``data``'s lines as per-file-ignores patterns, then lint a file against them."""
+    from pinlint.config import apply
+    from pinlint.engine import lint_source
+    from pinlint.settings import Settings
+
+    patterns = {line: ["PIN101"] for line in data.decode().splitlines()}
+    settings = apply(Settings(), {"per-file-ignores": patterns}, "benchmark")
+    return lint_source(b'cur.execute("SET search_path TO a")\n', display, settings)
+
+
+def _cache_round_trip(data: bytes, display: str) -> object:
+    """Write a cache of int(``data``) entries, then load it and look every entry up."""
+    import tempfile
+    from pathlib import Path
+
+    from pinlint.cache import Cache
+    from pinlint.engine import lint_source
+    from pinlint.settings import Settings
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        settings = Settings(root=top)
+        report = lint_source(b'cur.execute("SET search_path TO a")\n', display, settings)
+        cache = Cache(top / "cache", settings)
+        displays = [f"pkg/m{i}.py" for i in range(int(data))]
+        for shown in displays:
+            cache.put(shown, Cache.digest(shown.encode()), report)
+        cache.save(top)
+        cache = Cache(top / "cache", settings)
+        return [cache.get(shown, Cache.digest(shown.encode())) for shown in displays]
+    finally:
+        shutil.rmtree(top)
 
 
 FAMILIES: list[Family] = [
@@ -153,26 +213,38 @@ FAMILIES: list[Family] = [
            lambda n: ("DATABASE_URL=" + "host=h " * n + "options=-csearch_path=a\n").encode(), 2000),
     Family("url-many-parameters", "a URL with many query parameters", ".env",
            lambda n: ("DATABASE_URL=postgresql://h/d?" + "a=1&" * n + "options=-csearch_path%3Da\n").encode(), 2000),
+    # Files and configuration: every walked name against every .gitignore line, every file
+    # against every per-file-ignores pattern, every cache entry validated and checked.
+    Family("gitignore-many-lines", "a .gitignore of many distinct lines, walked", ".gitignore",
+           lambda n: "".join(f"build{i}/\n*.tmp{i}.sql\n" for i in range(n)).encode(), 250, _walk_with_gitignore),
+    Family("gitignore-bad-lines", "a .gitignore of many lines pathspec cannot compile", ".gitignore",
+           lambda n: "".join(f"x{i}[z-a]\n" for i in range(n)).encode(), 250, _walk_with_gitignore),
+    Family("per-file-ignores-many", "many per-file-ignores patterns, validated and matched", "a.py",
+           lambda n: "".join(f"dir{i}/**/*.py\n" for i in range(n)).encode(), 250, _lint_with_per_file_ignores),
+    Family("cache-many-entries", "a cache of many entries, written, read and checked", "a.py",
+           lambda n: str(n).encode(), 1000, _cache_round_trip),
+
 ]
 
 
-def _lint_once(data: bytes, display: str, output_format: str, queue) -> None:
+def _lint(data: bytes, display: str, output_format: str = "") -> object:
     from pinlint.engine import lint_source
     from pinlint.output import writer
     from pinlint.settings import Settings
 
-    settings = Settings()
+    report = lint_source(data, display, Settings())
+    if output_format:
+        writer(output_format)(report)
+    return report
 
-    def once() -> None:
-        report = lint_source(data, display, settings)
-        if output_format:
-            writer(output_format)(report)
 
-    once()  # imports and caches warmed on the same input shape
+def _lint_once(run: Callable[..., object], data: bytes, display: str, output_format: str, queue) -> None:
+    arguments = (data, display, output_format) if output_format else (data, display)
+    run(*arguments)  # imports and caches warmed on the same input shape
     times = []
     for _ in range(3):
         started = time.perf_counter()
-        once()
+        run(*arguments)
         times.append(time.perf_counter() - started)
     queue.put(min(times))
 
@@ -180,7 +252,9 @@ def _lint_once(data: bytes, display: str, output_format: str, queue) -> None:
 def _measure(family: Family, n: int, limit: float) -> float | None:
     """The best of three lint times of the input of size ``n``; None when it ran over ``limit``."""
     queue = multiprocessing.Queue()
-    process = multiprocessing.Process(target=_lint_once, args=(family.build(n), family.display, family.output_format, queue))
+    process = multiprocessing.Process(
+        target=_lint_once, args=(family.run or _lint, family.build(n), family.display, family.output_format, queue)
+    )
     process.start()
     process.join(limit * 4 + 5)  # a warm-up and three timed runs
     if process.is_alive():

@@ -4,13 +4,23 @@ An entry is one file's report, under the path it is shown as, valid while the fi
 the same (and, for findings that read a Django project's settings, while those files do too).
 Entries live in one JSON file per pinlint build and effective configuration, so an upgrade, an
 edited rule or a changed setting starts afresh instead of serving stale findings.
+
+The cache directory may come with the repository under review, so nothing in it is trusted: an
+entry of the wrong shape is a miss (and is rewritten), and each entry carries a checksum keyed by
+what the file name is derived from (including the sizes and modification times of pinlint's own
+files, which a repository cannot know), so an entry pinlint did not write here is a miss too.
+Links are never followed out of the directory, and a directory that is not pinlint's (the
+project itself, a directory holding other files) is refused rather than written into.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import hmac
 import json
 import os
+import stat
 from dataclasses import asdict
 from pathlib import Path
 
@@ -18,9 +28,15 @@ import pinlint
 from pinlint.diagnostics import Confidence, Finding, Severity
 from pinlint.engine import Report
 from pinlint.python.project import django_settings_files
+from pinlint.reading import read_regular_file
+from pinlint.rules import BY_CODE
 from pinlint.settings import Settings
+from pinlint.targets import Target
 
 DEFAULT_DIRECTORY = ".pinlint_cache"
+# A cache file larger than this is not read (the run starts afresh): a hundred thousand entries.
+MAX_CACHE_BYTES = 256 * 1024 * 1024
+_HEX_DIGEST = 64  # hex digits of a sha256
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by pinlint.\n"
@@ -28,10 +44,42 @@ _CACHEDIR_TAG = (
 )
 
 
+def refusal(directory: Path, project_directories: list[Path]) -> str | None:
+    """Why ``directory`` cannot be the cache (None when it can): it is a link, it is or holds one
+    of ``project_directories`` (the cache's `.gitignore` would hide them from git and pinlint),
+    or it exists and is neither empty nor pinlint's."""
+    if os.path.islink(directory):
+        return "it is a symbolic link"
+    resolved = Path(os.path.realpath(directory))
+    for project in project_directories:
+        real = Path(os.path.realpath(project))
+        if resolved == real:
+            return "it is the project itself"
+        if resolved in real.parents:
+            return "it holds the project"
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return None  # created on the first save; or saving warns why it cannot be
+    if names and not _is_tagged(directory):
+        return "it is neither empty nor a pinlint cache (no CACHEDIR.TAG written by pinlint)"
+    return None
+
+
+def _is_tagged(directory: Path) -> bool:
+    try:
+        return read_regular_file(directory / "CACHEDIR.TAG", len(_CACHEDIR_TAG), follow_links=False) == _CACHEDIR_TAG.encode()
+    except OSError:
+        return False
+
+
 class Cache:
     def __init__(self, directory: Path, settings: Settings) -> None:
         self.directory = directory
-        self.file = directory / pinlint.__version__ / f"{_configuration_key(settings)}.json"
+        configuration = _configuration(settings)
+        self.file = directory / pinlint.__version__ / f"{hashlib.sha256(configuration).hexdigest()[:32]}.json"
+        # The checksums' key: derived from the configuration like the file name, but not from it.
+        self._key = hashlib.sha256(b"pinlint cache entries\0" + configuration).digest()
         self._entries: dict[str, dict] = _load(self.file)
         self._changed = False
         self._seen: set[str] = set()  # files read in this run: they exist
@@ -41,22 +89,35 @@ class Cache:
         return hashlib.sha256(data).hexdigest()
 
     def get(self, display: str, digest: str) -> Report | None:
+        """The report of the file shown as ``display`` whose bytes hash to ``digest``; None on a
+        miss, which includes an entry that is damaged or that pinlint did not write."""
         self._seen.add(display)
         entry = self._entries.get(display)
-        if entry is None or entry["sha256"] != digest or not _settings_unchanged(entry["django_settings"]):
+        if (
+            not _well_formed(entry, display)
+            or entry["sha256"] != digest
+            or not hmac.compare_digest(entry["check"], self._check(display, entry))
+            or not _settings_unchanged(entry["django_settings"])
+        ):
             return None
         findings = [_finding(item) for item in entry["findings"]]
         sources = {display: entry["lines"]} if entry["lines"] is not None else {}
         return Report(findings=findings, sources=sources, files=1)
 
     def put(self, display: str, digest: str, report: Report) -> None:
-        self._entries[display] = {
+        entry = {
             "sha256": digest,
             "findings": [asdict(finding) for finding in report.findings],
             "lines": report.sources.get(display),
             "django_settings": [_settings_state(d) for d in dict.fromkeys(report.django_settings_of)],
         }
+        entry["check"] = self._check(display, entry)
+        self._entries[display] = entry
         self._changed = True
+
+    def _check(self, display: str, entry: dict) -> str:
+        fields = [display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"]]
+        return hmac.new(self._key, json.dumps(fields, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
 
     def save(self, root: Path) -> None:
         """Write the entries back, without those of files that no longer exist under ``root``
@@ -66,7 +127,9 @@ class Cache:
             del self._entries[display]
         if not self._changed and not gone:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(parents=True, exist_ok=True)  # where it lies is the user's choice
+        _real_directory(self.directory)
+        _real_directory(self.file.parent)
         _mark(self.directory)
         import tempfile  # a warm run writes nothing
 
@@ -81,21 +144,40 @@ class Cache:
 
 
 def _load(file: Path) -> dict[str, dict]:
+    if os.path.islink(file.parent):
+        return {}
     try:
-        entries = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):  # missing, unreadable or damaged: start afresh
+        data = read_regular_file(file, MAX_CACHE_BYTES, follow_links=False)
+        entries = json.loads(data) if len(data) <= MAX_CACHE_BYTES else {}
+    except (OSError, ValueError, RecursionError):  # missing, unreadable, damaged or hostile: start afresh
         return {}
     return entries if isinstance(entries, dict) else {}
 
 
+def _real_directory(directory: Path) -> None:
+    """Create ``directory`` unless it exists; OSError when it is, or has become, a link."""
+    try:
+        directory.mkdir()
+    except FileExistsError:
+        pass
+    if not stat.S_ISDIR(os.lstat(directory).st_mode):
+        raise OSError(errno.ENOTDIR, f"{directory.name} is not a directory (pinlint does not write through links)", str(directory))
+
+
 def _mark(directory: Path) -> None:
-    """A CACHEDIR.TAG keeps backup tools out, a `.gitignore` keeps it out of commits."""
+    """A CACHEDIR.TAG keeps backup tools out, a `.gitignore` keeps it out of commits. Either is
+    created afresh or left as it is: never written through a link."""
     for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by pinlint.\n*\n")):
-        if not (directory / name).exists():
-            (directory / name).write_text(text, encoding="utf-8")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            descriptor = os.open(directory / name, flags, 0o644)
+        except FileExistsError:  # also a dangling link: O_EXCL does not follow it
+            continue
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            out.write(text)
 
 
-def _configuration_key(settings: Settings) -> str:
+def _configuration(settings: Settings) -> bytes:
     """What the findings of a file depend on besides its bytes: pinlint's own code (so an
     edited checkout is never served stale findings) and the settings that change findings."""
     relevant = [
@@ -107,7 +189,7 @@ def _configuration_key(settings: Settings) -> str:
         settings.first_pass,
         _code_fingerprint(),
     ]
-    return hashlib.sha256(json.dumps(relevant).encode()).hexdigest()[:32]
+    return json.dumps(relevant).encode()
 
 
 def _code_fingerprint() -> list:
@@ -126,11 +208,71 @@ def _settings_unchanged(states: list) -> bool:
 
 
 def _file_digest(path: Path) -> str | None:
+    from pinlint.engine import MAX_FILE_BYTES
+
     try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        return hashlib.sha256(read_regular_file(path, MAX_FILE_BYTES)).hexdigest()
     except OSError:
         return None
 
 
 def _finding(item: dict) -> Finding:
     return Finding(**{**item, "severity": Severity(item["severity"]), "confidence": Confidence(item["confidence"])})
+
+
+# The shape of an entry, checked field by field before anything in it is used.
+_ENTRY_KEYS = {"sha256", "findings", "lines", "django_settings", "check"}
+_FINDING_TYPES = {
+    "path": str, "row": int, "col": int, "code": str, "message": str, "end_row": int, "end_col": int,
+    "name": str, "fix": str, "severity": str, "confidence": str, "consequences": dict,
+}
+_SEVERITIES = {s.value for s in Severity}
+_CONFIDENCES = {c.value for c in Confidence}
+_TARGETS = {t.value for t in Target}
+
+
+def _well_formed(entry: object, display: str) -> bool:
+    if not isinstance(entry, dict) or entry.keys() != _ENTRY_KEYS:
+        return False
+    lines, states = entry["lines"], entry["django_settings"]
+    return (
+        _is_hex(entry["sha256"], _HEX_DIGEST)
+        and _is_hex(entry["check"], _HEX_DIGEST)
+        and isinstance(entry["findings"], list)
+        and all(_well_formed_finding(item, display) for item in entry["findings"])
+        and (lines is None or isinstance(lines, list) and all(isinstance(line, str) for line in lines))
+        and isinstance(states, list)
+        and all(_well_formed_state(state) for state in states)
+    )
+
+
+def _well_formed_finding(item: object, display: str) -> bool:
+    if not isinstance(item, dict) or item.keys() != _FINDING_TYPES.keys():
+        return False
+    if not all(type(item[key]) is kind for key, kind in _FINDING_TYPES.items()):  # `type`: True is no row
+        return False
+    rule = BY_CODE.get(item["code"])
+    return (
+        item["path"] == display
+        and rule is not None
+        and item["name"] == rule.name
+        and min(item["row"], item["col"], item["end_row"], item["end_col"]) >= 1
+        and item["severity"] in _SEVERITIES
+        and item["confidence"] in _CONFIDENCES
+        and all(target in _TARGETS and isinstance(word, str) for target, word in item["consequences"].items())
+    )
+
+
+def _well_formed_state(state: object) -> bool:
+    """``[directory, [[settings file, digest or None], ...]]``, as `_settings_state` writes it."""
+    if not (isinstance(state, list) and len(state) == 2 and isinstance(state[0], str) and isinstance(state[1], list)):
+        return False
+    return all(
+        isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+        and (pair[1] is None or _is_hex(pair[1], _HEX_DIGEST))
+        for pair in state[1]
+    )
+
+
+def _is_hex(value: object, length: int) -> bool:
+    return isinstance(value, str) and len(value) == length and all(c in "0123456789abcdef" for c in value)

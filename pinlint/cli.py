@@ -111,7 +111,7 @@ def _check(args: argparse.Namespace) -> int:
     if "-" in raw_paths and not reading_stdin:
         raise ConfigError("- (stdin) cannot be combined with other paths")
     paths = [Path(p) for p in raw_paths if p != "-"]
-    missing = [str(p) for p in paths if not p.exists()]
+    missing = [str(p) for p in paths if _missing(p)]
     if missing:
         raise ConfigError(f"no such file or directory: {', '.join(missing)}")
 
@@ -132,7 +132,7 @@ def _check(args: argparse.Namespace) -> int:
             is_python = None if args.stdin_filename else True
             report = lint_source(sys.stdin.buffer.read(), display, settings, is_python)
     else:
-        cache = None if args.no_cache else _open_cache(args.cache_dir, settings)
+        cache = None if args.no_cache else _open_cache(args.cache_dir, settings, [cwd, *paths])
         report = lint_paths(paths, settings, cwd, args.jobs or default_jobs(), cache)
         if cache is not None:
             try:
@@ -143,6 +143,8 @@ def _check(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
 
+    for warning in report.warnings:
+        print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
     for directory in report.empty_directories:
         print(f"pinlint: warning: no .py or .sql files to lint under {visible(str(directory))}", file=sys.stderr)
     output_format = settings.output_format
@@ -167,10 +169,31 @@ def _write(text: str) -> None:
     sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
-def _open_cache(directory: str | None, settings: Settings):
-    from pinlint.cache import DEFAULT_DIRECTORY, Cache
+def _open_cache(directory: str | None, settings: Settings, linted: list[Path]):
+    """The cache, or None when its directory cannot be used: a usage error for `--cache-dir`, a
+    warning for the default one (which comes with the tree, and must not stop the run)."""
+    from pinlint.cache import DEFAULT_DIRECTORY, Cache, refusal
 
-    return Cache(Path(directory) if directory else settings.root / DEFAULT_DIRECTORY, settings)
+    chosen = Path(directory) if directory else settings.root / DEFAULT_DIRECTORY
+    reason = refusal(chosen, [settings.root, *(p for p in linted if os.path.isdir(p))])
+    if reason is None:
+        return Cache(chosen, settings)
+    if directory:
+        raise ConfigError(f"--cache-dir {directory}: {reason}")
+    print(f"pinlint: warning: not using the cache in {chosen}: {reason}", file=sys.stderr)
+    return None
+
+
+def _missing(path: Path) -> bool:
+    """Whether ``path`` does not exist. One that cannot be looked at (inside a directory pinlint
+    may not enter, or a link loop) is linted, and its PIN900 says why it cannot be read."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
 
 
 def _positive_int(text: str) -> int:
@@ -204,8 +227,17 @@ def _flag_options(args: argparse.Namespace) -> dict:
     options: dict = {}
     for flag in ("select", "extend_select", "ignore", "exclude", "extend_exclude"):
         values = getattr(args, flag)
-        if values is not None:
-            options[flag.replace("_", "-")] = [v.strip() for value in values for v in value.split(",") if v.strip()]
+        if values is None:
+            continue
+        items = [v.strip() for value in values for v in value.split(",")]
+        if flag in ("select", "extend_select", "ignore") and "" in items:
+            # As in ruff: `--select ''` is a mistake (an unset variable), not a way to turn every rule off.
+            shown = ", ".join(repr(value) for value in values)
+            raise ConfigError(
+                f"--{flag.replace('_', '-')} {shown}: empty rule selector "
+                "(use a code like PIN101, a prefix like PIN1, a rule name, or ALL)"
+            )
+        options[flag.replace("_", "-")] = [item for item in items if item]
     if args.target:
         options["targets"] = list(dict.fromkeys(args.target))
     for flag in ("dialect", "min_confidence", "output_format"):

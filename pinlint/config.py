@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import difflib
+import os
+import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pinlint.diagnostics import Confidence
+from pinlint.discovery import compile_patterns
+from pinlint.reading import read_regular_text
 from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings, normalize_selector
 from pinlint.targets import Target
 
@@ -18,6 +22,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
+# Far more than any real pinlint.toml or pyproject.toml; a larger one is not read.
+MAX_CONFIG_BYTES = 1024 * 1024
 KEYS = _LIST_KEYS + (
     "targets", "target", "dialect", "min-confidence", "output-format", "per-file-ignores", "respect-gitignore",
 )
@@ -34,16 +40,18 @@ def resolve_settings(
     if not isolated:
         config = config if config is not None else find_config(_common_directory(paths, cwd))
         if config is not None:
-            if not config.is_file():
+            if not os.path.lexists(config):
                 raise ConfigError(f"no such configuration file: {config}")
-            settings = apply(Settings(root=config.resolve().parent, config_file=config), load_config(config), str(config))
+            table = load_config(config)  # first: it says why a path cannot be read
+            settings = apply(Settings(root=config.resolve().parent, config_file=config), table, str(config))
     settings = apply(settings, options, origin)
     settings.enabled_codes()  # reports bad selectors before any work
     return settings
 
 
 def _common_directory(paths: list[Path], cwd: Path) -> Path:
-    resolved = [(cwd / p if (cwd / p).is_dir() else (cwd / p).parent).resolve() for p in paths] or [cwd]
+    # realpath, unlike Path.resolve, neither raises on a link loop nor on a directory it may not enter.
+    resolved = [Path(os.path.realpath(cwd / p if os.path.isdir(cwd / p) else (cwd / p).parent)) for p in paths] or [cwd]
     common = resolved[0]
     for path in resolved[1:]:
         while common not in (path, *path.parents):
@@ -54,33 +62,48 @@ def _common_directory(paths: list[Path], cwd: Path) -> Path:
 def find_config(start: Path) -> Path | None:
     """The nearest `pinlint.toml`, or `pyproject.toml` with a `[tool.pinlint]` table, at or above ``start``."""
     for directory in (start, *start.parents):
+        # os.path.isfile: a name that cannot be looked at (no permission) is no configuration.
         candidate = directory / "pinlint.toml"
-        if candidate.is_file():
+        if os.path.isfile(candidate):
             return candidate
         candidate = directory / "pyproject.toml"
-        if candidate.is_file() and "pinlint" in _read_toml(candidate).get("tool", {}):
+        if os.path.isfile(candidate) and "pinlint" in _tool_table(_read_toml(candidate), candidate):
             return candidate
     return None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The TOML document at ``path``: a regular file of bounded size, read without blocking."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        return tomllib.loads(read_regular_text(path, MAX_CONFIG_BYTES, "configuration file"))
+    except OSError as error:
+        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
+    except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
+
+
+def _tool_table(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise ConfigError(f"{path}: `tool` must be a table, got {_shown(tool)}")
+    return tool
 
 
 def load_config(path: Path) -> dict[str, Any]:
     """The pinlint table of a config file, as written (kebab-case keys)."""
     data = _read_toml(path)
-    if path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("pinlint", {})
-    elif "tool" in data and "pinlint" in data["tool"]:
-        data = data["tool"]["pinlint"]
+    tool = _tool_table(data, path)
+    if path.name == "pyproject.toml" or "pinlint" in tool:
+        data = tool.get("pinlint", {})
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: [tool.pinlint] must be a table")
+        raise ConfigError(f"{path}: [tool.pinlint] must be a table, got {_shown(data)}")
     return data
+
+
+def _shown(value: Any) -> str:
+    """A value in an error message: one short line, however large or odd the value is."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
 
 
 def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
@@ -97,6 +120,8 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
             if key in ("select", "extend-select", "ignore"):
                 for selector in strings:
                     _check(normalize_selector, selector, where)
+            else:
+                _check_patterns(strings, where)
             changes[key.replace("-", "_")] = strings
         elif key in ("targets", "target"):
             names = _strings(value if isinstance(value, list) else [value], where)
@@ -117,6 +142,7 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
             if not isinstance(value, dict):
                 raise ConfigError(f"{where}: expected a table of glob = [codes]")
             pairs = []
+            _check_patterns(list(value), where)
             for pattern, codes in value.items():
                 selectors = _strings(codes, f"{where}.{pattern}")
                 for selector in selectors:
@@ -128,13 +154,31 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+        raise ConfigError(f"{where}: expected a list of strings, got {_shown(value)}")
     return tuple(value)
+
+
+def _check_patterns(patterns: list[str], where: str) -> None:
+    """A pattern pathspec cannot compile (`[z-a]`, `foo\\`, a lone `!`) is bad configuration,
+    reported before any work instead of as a traceback in the middle of the walk. All are
+    compiled at once; one by one only to find the culprit."""
+    try:
+        compile_patterns(patterns)
+        return
+    except (ValueError, re.error):
+        pass
+    for pattern in patterns:
+        try:
+            compile_patterns([pattern])
+        except re.error as error:  # error.msg: without the position in pathspec's regular expression
+            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)} ({error.msg})") from None
+        except ValueError:
+            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)}") from None
 
 
 def _choice(value: Any, choices, where: str) -> str:
     if value not in choices:
-        raise ConfigError(f"{where}: expected one of {', '.join(choices)}; got {value!r}")
+        raise ConfigError(f"{where}: expected one of {', '.join(choices)}; got {_shown(value)}")
     return value
 
 

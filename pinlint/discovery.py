@@ -1,18 +1,28 @@
-"""Which files a run lints: walk directories, honour `.gitignore`, excludes and virtualenvs."""
+"""Which files a run lints: walk directories, honour `.gitignore`, excludes and virtualenvs.
+
+The tree may be a stranger's: a directory pinlint may not enter, a `.gitignore` line pathspec
+cannot compile or a `.gitignore` that is a link (git does not follow those either) is skipped
+with a warning; a dangling link or a link loop is linted under its own name (its PIN900 says why
+it cannot be read); a file reached through several links is shown, and linted, once.
+"""
 
 from __future__ import annotations
 
 import os
 import posixpath
 import re
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import pathspec
 
 from pinlint.connections.files import config_format
+from pinlint.reading import read_regular_file
 from pinlint.settings import Settings
 
+# git reads `.gitignore` files of up to 100 MB; real ones are a few KiB.
+MAX_GITIGNORE_BYTES = 8 * 1024 * 1024
 PYTHON_SUFFIXES = (".py", ".pyi")
 SQL_SUFFIXES = (".sql",)
 LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
@@ -41,7 +51,7 @@ class Excludes:
         if any(p.startswith("!") for p in rest):  # a negation can re-include a name: order counts
             names, rest = set(), list(patterns)
         self._names = frozenset(names)
-        self._spec = pathspec.GitIgnoreSpec.from_lines(rest) if rest else None
+        self._spec = compile_patterns(rest) if rest else None
 
     def match(self, relative: str, is_dir: bool) -> bool:
         """``relative``: a POSIX path below the directory the patterns are anchored in."""
@@ -55,19 +65,36 @@ class Discovery:
         self.settings = settings
         self._excludes = Excludes(settings.exclude + settings.extend_exclude)
         self._bases: dict[Path, Path] = {}  # a named directory -> where its walk anchors patterns
+        self._warnings: dict[str, None] = {}  # what was skipped, each said once, in order
+        self._unreadable_directories: set[str] = set()
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self._warnings)
+
+    def shown(self, files: list[Path], display_root: Path) -> tuple[list[Path], list[str]]:
+        """``files`` and the paths they are shown as (see `relative_path`); a file reached through
+        links (`b.sql -> a.sql`) is shown as the file it leads to, so it is linted once."""
+        displays: dict[str, Path] = {}
+        for path in files:
+            displays.setdefault(relative_path(path, display_root), path)
+        return list(displays.values()), list(displays)
 
     def files(self, paths: list[Path]) -> list[Path]:
         found: set[Path] = set()
         self.empty_directories: list[Path] = []
         for path in paths:
-            if path.is_dir():
+            if os.path.isdir(path):
                 below = set(self._walk(path))
-                if not below:
+                if not below and os.path.normpath(path) not in self._unreadable_directories:
                     self.empty_directories.append(path)
                 found.update(below)
             elif is_lintable(path) and not (self.settings.force_exclude and self.is_excluded(path)):
                 found.add(path)
         return sorted(found, key=lambda p: p.as_posix())
+
+    def _warn(self, message: str) -> None:
+        self._warnings[message] = None
 
     def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
         """``base``: the directory being walked; only what lies below it is matched against
@@ -84,7 +111,17 @@ class Discovery:
         the way from its own directory down to ``directory``."""
         if not self.settings.respect_gitignore:
             return ()
-        return tuple((_below(directory, where), spec) for where, spec in _gitignore_chain(directory))
+        chain = _gitignore_chain(directory)
+        for where, _ in chain:
+            self._warn_about_gitignore(where)
+        return tuple((_below(directory, where), spec) for where, spec in chain)
+
+    def _warn_about_gitignore(self, directory: str) -> None:
+        problems = _read_gitignore(directory)[1]
+        if problems:
+            shown = _shown_path(os.path.join(directory, ".gitignore"))
+            for line, problem in problems:
+                self._warn(f"{shown}:{line}: {problem}" if line else f"cannot use {shown}: {problem}; its patterns were not used")
 
     def skips(self, path: Path, named: list[Path]) -> bool:
         """Whether a run over the ``named`` paths leaves out ``path``: a file that a host such as
@@ -118,7 +155,7 @@ class Discovery:
         prefix = resolved_top.relative_to(self._base(top).resolve()).as_posix()
         start = str(top)
         inherited = {start: self._gitignores(str(resolved_top))}
-        for directory, subdirs, files in os.walk(start):
+        for directory, subdirs, files in os.walk(start, onerror=self._unreadable_directory):
             gitignores = inherited.pop(directory)
             below = directory[len(start):].lstrip(os.sep)
             if below:
@@ -136,14 +173,28 @@ class Discovery:
                 if not self._excluded(_join(relative_here, name), name, False, gitignores):
                     yield here / name
 
+    def _unreadable_directory(self, error: OSError) -> None:
+        directory = os.path.normpath(error.filename)
+        self._unreadable_directories.add(directory)
+        self._warn(f"cannot read the directory {_shown_path(directory)}: {error.strerror}; the files in it were not linted")
+
     def _own_gitignore(self, directory: str, subdirs: list[str], files: list[str], outer: _Gitignores) -> _Gitignores:
         """``outer``, the parent's `.gitignore` files, with this directory's own added; a
         repository of its own (`.git`) starts afresh."""
         if not self.settings.respect_gitignore:
             return ()
         chain = () if ".git" in subdirs or ".git" in files else outer
-        spec = _gitignore_spec(directory) if ".gitignore" in files else None
+        spec = None
+        if ".gitignore" in files:
+            spec = _gitignore_spec(directory)
+            self._warn_about_gitignore(directory)
         return chain if spec is None else (*chain, ("", spec))
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the current directory when it lies below it (as paths are shown)."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def _join(directory: str, name: str) -> str:
@@ -151,10 +202,11 @@ def _join(directory: str, name: str) -> str:
 
 
 def relative_path(path: Path, root: Path) -> str:
-    """``path`` below ``root`` in POSIX form, or as given when it lies outside."""
-    if not _placed_by_its_directory(path):
+    """``path`` below ``root`` in POSIX form, or as given when it lies outside. A link is shown
+    as the file it leads to; a dangling one or a loop, which leads nowhere, as itself."""
+    if not _placed_by_its_directory(path) and os.path.exists(path):
         try:
-            return path.resolve().relative_to(_resolve_directory(root.absolute())).as_posix()
+            return _resolve(path).relative_to(_resolve_directory(root.absolute())).as_posix()
         except ValueError:
             return path.as_posix()
     # A run shows thousands of files from a few hundred directories: each directory is placed once.
@@ -175,21 +227,23 @@ def _relative_directory(cwd: str, directory: str, root: str) -> str | None:
 
 
 def _resolve(path: Path) -> Path:
-    """`Path.resolve()`, with each directory resolved once: resolving checks every component."""
+    """`Path.resolve()`, with each directory resolved once: resolving checks every component.
+    `os.path.realpath`, unlike `Path.resolve` before Python 3.13, does not raise on a link loop."""
     if not _placed_by_its_directory(path):
-        return path.resolve()
+        return Path(os.path.realpath(path))
     absolute = path.absolute()
     return _resolve_directory(absolute.parent) / absolute.name
 
 
 def _placed_by_its_directory(path: Path) -> bool:
-    """Whether ``path`` resolves to its resolved directory and its own name: not a link, `..`."""
-    return path.name not in ("", ".", "..") and not path.is_symlink()
+    """Whether ``path`` resolves to its resolved directory and its own name: not a link, `..`.
+    (`os.path.islink`: a name in a directory pinlint may not enter is no link.)"""
+    return path.name not in ("", ".", "..") and not os.path.islink(path)
 
 
 @lru_cache(maxsize=4096)
 def _resolve_directory(directory: Path) -> Path:
-    return directory.resolve()  # absolute paths only: a relative one depends on the cwd
+    return Path(os.path.realpath(directory))  # absolute paths only: a relative one depends on the cwd
 
 
 # The `.gitignore` files that apply in a directory, outermost first, each with the POSIX path
@@ -224,9 +278,52 @@ def _gitignore_chain(directory: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec]
 
 
 def _gitignore_spec(directory: str) -> pathspec.GitIgnoreSpec | None:
+    return _read_gitignore(directory)[0]
+
+
+# What was skipped of a `.gitignore`: the line and why, or 0 and why none of it could be used.
+_Problems = tuple[tuple[int, str], ...]
+
+
+@lru_cache(maxsize=16384)
+def _read_gitignore(directory: str) -> tuple[pathspec.GitIgnoreSpec | None, _Problems]:
+    """The patterns of ``directory``'s `.gitignore` (None when there is none; no patterns when it
+    cannot be used at all), and what of it was skipped."""
+    path = os.path.join(directory, ".gitignore")
     try:
-        with open(os.path.join(directory, ".gitignore"), encoding="utf-8", errors="replace") as file:
-            lines = file.read().splitlines()
-    except OSError:
-        return None
-    return pathspec.GitIgnoreSpec.from_lines(lines)
+        data = read_regular_file(path, MAX_GITIGNORE_BYTES, follow_links=False)
+    except OSError as error:
+        if not os.path.lexists(path):  # none, or in a directory pinlint may not enter (said apart)
+            return None, ()
+        return _NO_PATTERNS, ((0, error.strerror or str(error)),)
+    if len(data) > MAX_GITIGNORE_BYTES:
+        return _NO_PATTERNS, ((0, f"it is larger than {MAX_GITIGNORE_BYTES // 2**20} MiB"),)
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    try:
+        return compile_patterns(lines), ()
+    except (ValueError, re.error):
+        pass
+    # Each line stands alone in a `.gitignore`: one pathspec cannot compile (`[z-a]`, `foo\`, a
+    # lone `!`; git matches nothing or next to nothing with them) is left out, the others count.
+    usable, problems = [], []
+    for number, line in enumerate(lines, 1):
+        try:
+            compile_patterns([line])
+        except (ValueError, re.error):
+            shown = repr(line) if len(line) <= 60 else f"{line[:57]!r}..."
+            problems.append((number, f"skipped the pattern {shown}, which pinlint cannot use"))
+            continue
+        usable.append(line)
+    return compile_patterns(usable), tuple(problems)
+
+
+_NO_PATTERNS = pathspec.GitIgnoreSpec.from_lines([])
+
+
+def compile_patterns(lines: list[str]) -> pathspec.GitIgnoreSpec:
+    """gitignore-style ``lines``, compiled; ValueError or re.error for one pathspec cannot
+    compile. Python's FutureWarnings about the regular expressions pathspec makes of them (`[[`
+    in a pattern) are not for pinlint's users, and a `.gitignore` must not print them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        return pathspec.GitIgnoreSpec.from_lines(lines)

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
-from pinlint.discovery import PYTHON_SUFFIXES, Discovery, relative_path
+from pinlint.discovery import PYTHON_SUFFIXES, Discovery
+from pinlint.reading import read_regular_file
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -39,6 +40,7 @@ class Report:
     sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
     files: int = 0
     empty_directories: list[Path] = field(default_factory=list)  # named, but nothing to lint there
+    warnings: list[str] = field(default_factory=list)  # what the walk had to skip, and why
     # Directories whose Django settings the findings were read from (a cache entry depends on them).
     django_settings_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
@@ -72,15 +74,15 @@ def lint_paths(
     either way: findings are sorted once all are in."""
     report = Report()
     discovery = Discovery(settings)
-    files = discovery.files(paths)
+    files, displays = discovery.shown(discovery.files(paths), display_root or Path.cwd())
     report.empty_directories = discovery.empty_directories
-    displays = [relative_path(path, display_root or Path.cwd()) for path in files]
+    report.warnings = discovery.warnings
     results: list[Report | None] = [None] * len(files)
     contents: dict[int, tuple[bytes, str]] = {}
     if cache is not None:
         for index, path in enumerate(files):
             try:
-                data = path.read_bytes()
+                data = read_regular_file(path, MAX_FILE_BYTES)
             except OSError:
                 continue  # linting it reports why
             digest = cache.digest(data)
@@ -124,7 +126,7 @@ def _size(path: Path) -> int:
 def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None = None) -> Report:
     if data is None:
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path, MAX_FILE_BYTES)
         except OSError as error:
             report = Report(files=1, cacheable=False)
             _report_unparsable(report, display, f"cannot read the file: {error.strerror or error}", settings)
