@@ -59,6 +59,8 @@ class _Placed:
 
 # A process pool costs about as much to start as linting a few dozen small files.
 PARALLEL_MIN_FILES = 32
+# Linting is all computation: processes beyond the CPUs only cost memory and start-up time.
+MAX_JOBS_PER_CPU = 2
 
 
 def default_jobs() -> int:
@@ -91,6 +93,7 @@ def lint_paths(
             results[index] = cache.get(displays[index], digest)
             contents[index] = (data, digest)
     todo = [index for index, result in enumerate(results) if result is None]
+    jobs = min(jobs, len(todo), MAX_JOBS_PER_CPU * default_jobs())
     parallel = jobs > 1 and len(todo) >= PARALLEL_MIN_FILES
     if parallel:
         # Largest first, in small chunks: the few files that need the full analysis are mostly
@@ -101,11 +104,10 @@ def lint_paths(
         [contents[i][0] if i in contents else None for i in todo],
     )
     if parallel:
-        from concurrent.futures import ProcessPoolExecutor
+        from pinlint.workers import run_in_workers
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(todo) // (jobs * 32))
-            linted = list(pool.map(_lint_file, *arguments, chunksize=chunk))
+        chunk = max(1, len(todo) // (jobs * 32))
+        linted = run_in_workers(_lint_file, list(zip(*arguments)), jobs, chunk, _crashed)
     else:
         linted = list(map(_lint_file, *arguments))
     for index, result in zip(todo, linted):
@@ -139,6 +141,14 @@ def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None 
         report = Report(files=1, cacheable=False)
         _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
         return report
+
+
+def _crashed(task: tuple, why: str) -> Report:
+    """The report of a file whose worker process died linting it."""
+    _, display, settings, _ = task
+    report = Report(files=1, cacheable=False)
+    _report_unparsable(report, display, f"pinlint crashed while linting this file ({why}); please report it", settings)
+    return report
 
 
 def lint_source(
