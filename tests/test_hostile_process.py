@@ -207,8 +207,38 @@ def _gone_soon(pids: list[int]) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_sigterm_ends_the_run_and_its_workers(tmp_path):
+    process, workers = _slow_run(tmp_path)
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=TIMEOUT)
+    assert (process.returncode, out, err) == (143, "", "pinlint: terminated\n")
+    assert _gone_soon(workers)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_workers_die_with_a_killed_parent(tmp_path):
     process, workers = _slow_run(tmp_path)
     process.kill()
     process.communicate(timeout=TIMEOUT)
     assert _gone_soon(workers)
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pinlint", "check", "-"], cwd=tmp_path, env=_env(),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(2)  # past start-up, waiting for stdin
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=TIMEOUT)
+    assert (process.returncode, out, err) == (130, "", "pinlint: interrupted\n")
+
+
+def test_modules_in_the_current_directory_are_not_imported(tmp_path):
+    for name in ("json", "tokenize", "ast", "libcst"):
+        (tmp_path / f"{name}.py").write_text(f"print('imported {name}.py')\nraise SystemExit(7)\n", encoding="utf-8")
+    (tmp_path / "a.py").write_text("import psycopg2\n" + SET_LINE, encoding="utf-8")
+    result = pinlint("check", "--no-cache", "--output-format", "concise", "a.py", cwd=tmp_path)
+    assert (result.returncode, result.stdout) == (1, f"a.py:2:13: {SET_FINDING}\n")
+    result = pinlint("check", "--no-cache", "--output-format", "json", "a.py", cwd=tmp_path)
+    assert result.returncode == 1 and result.stdout.startswith("[")
