@@ -271,6 +271,11 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
 
     try:
         full = not settings.first_pass or needs_full_analysis(text, display, settings.dialect, tree, project)
+        if full and len(text) > MAX_ANALYSED_CHARACTERS:
+            # Before Python's check too, which takes about as much time and memory as libcst.
+            size, limit = len(text) / 2**20, MAX_ANALYSED_CHARACTERS // 2**20
+            message = f"the file is too large to analyse ({size:.1f} MiB; database code in Python files is analysed up to {limit} MiB)"
+            return [], [], (1, 1, message)
         if not parsed:
             _judged(check_python, text)
     except _Rejected as rejected:
@@ -284,10 +289,6 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     from pinlint.python.analyze import analyze_python
     from pinlint.python.deep import on_large_stack, split_long_concatenations
 
-    if len(text) > MAX_ANALYSED_CHARACTERS:
-        size, limit = len(text) / 2**20, MAX_ANALYSED_CHARACTERS // 2**20
-        message = f"the file is too large to analyse ({size:.1f} MiB; database code in Python files is analysed up to {limit} MiB)"
-        return [], [], (1, 1, message)
     dialect = None if settings.dialect == "auto" else settings.dialect
 
     def analysed(source: str):

@@ -154,8 +154,8 @@ def test_splitting_cuts_only_runs_over_the_limit():
     assert split[2_001] == '+   "a"'
 
 
-def test_a_file_too_large_to_analyse_is_reported():
-    text = "import psycopg2\n" + "x = 1\n" * (engine.MAX_ANALYSED_CHARACTERS // 6 + 1)
+def test_a_file_too_large_to_analyse_is_reported_before_pythons_costly_check():
+    text = "import psycopg2\n" + "x = 1\n" * (engine.MAX_ANALYSED_CHARACTERS // 6 + 1) + "def f(:\n"
     report = engine.lint_source(text.encode(), "big.py", Settings())
     assert [(f.row, f.col, f.code, f.message) for f in report.findings] == [(
         1, 1, "PIN900",
