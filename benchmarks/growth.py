@@ -191,6 +191,11 @@ FAMILIES: list[Family] = [
            lambda n: ("\\set x 1\nSET a TO 1;\n" * n).encode(), 1000),
     Family("sql-copy-data", "COPY ... FROM stdin data rows", "a.sql",
            lambda n: ("COPY t FROM stdin;\n" + "1\t'x\t/*\n" * n + "\\.\nSET a TO 1;\n").encode(), 2000),
+    # libcst: one recursion per term of a boolean chain; one literal per line of a long query.
+    Family("python-boolean-chain", "'a and a and ...' in a file that needs the full analysis", "a.py",
+           _python("import psycopg2\n", lambda n: "x = " + " and ".join(["a"] * n) + "\n"), 2000),
+    Family("python-long-concatenation", "an executed query of one literal per line", "a.py",
+           _python("import psycopg2\n", lambda n: "cur.execute(\n" + '    "SELECT 1 "\n' * n + ")\n"), 1000),
     # Config readers.
     Family("ini-form-feeds", "an .ini value that starts with form feeds", "a.ini",
            lambda n: ("[db]\nurl = " + "\f" * n + "postgresql://h/d?options=-c%20a%3D1\n").encode(), 2000),

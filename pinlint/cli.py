@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -16,9 +19,11 @@ from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Setti
 from pinlint.targets import Target
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # as a shell reports them
 
 _CHECK_EPILOG = """\
-exit codes: 0 no findings, 1 findings, 2 usage or configuration error.
+exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).
 Settings come from [tool.pinlint] in the nearest pinlint.toml or pyproject.toml;
 flags override them. Explain a rule with `pinlint rule PIN101`.
 """
@@ -93,12 +98,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "rule":
-            return _rule(args, parser)
-        return _check(args)
+        with _terminated_on_sigterm():
+            if args.command == "rule":
+                return _rule(args, parser)
+            return _check(args)
     except ConfigError as error:
         print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("pinlint: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        print("pinlint: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwinding ends the worker processes, which a plain exit would leave. Not an
+    `Exception`, which the engine catches per file to go on with the others."""
+
+
+@contextmanager
+def _terminated_on_sigterm():
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may handle signals
+        return
+
+    def terminate(signum, frame):
+        raise _Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _check(args: argparse.Namespace) -> int:

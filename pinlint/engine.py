@@ -7,7 +7,6 @@ import codecs
 import gc
 import io
 import os
-import sys
 import tokenize
 from contextlib import contextmanager
 from functools import lru_cache
@@ -31,6 +30,12 @@ if TYPE_CHECKING:
     from pinlint.cache import Cache
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
+# The full analysis (libcst's tree and the walk over it) of Python with a query every five lines
+# peaks at about 650 MB per MiB of source, and on a busy 2-core machine took 2 minutes per MiB,
+# linearly. Hand-written modules stay far below the limit (Django's largest is 0.1 MiB; large
+# migrations a few hundred KiB), and generated ones that reach megabytes (protobuf modules) never
+# need the full analysis. It also bounds how deep libcst must recurse (`pinlint.python.deep`).
+MAX_ANALYSED_CHARACTERS = 1024 * 1024
 _TARGET_ORDER = list(Target)
 
 
@@ -57,6 +62,8 @@ class _Placed:
 
 # A process pool costs about as much to start as linting a few dozen small files.
 PARALLEL_MIN_FILES = 32
+# Linting is all computation: processes beyond the CPUs only cost memory and start-up time.
+MAX_JOBS_PER_CPU = 2
 
 
 def default_jobs() -> int:
@@ -89,6 +96,7 @@ def lint_paths(
             results[index] = cache.get(displays[index], digest)
             contents[index] = (data, digest)
     todo = [index for index, result in enumerate(results) if result is None]
+    jobs = min(jobs, len(todo), MAX_JOBS_PER_CPU * default_jobs())
     parallel = jobs > 1 and len(todo) >= PARALLEL_MIN_FILES
     if parallel:
         # Largest first, in small chunks: the few files that need the full analysis are mostly
@@ -99,11 +107,10 @@ def lint_paths(
         [contents[i][0] if i in contents else None for i in todo],
     )
     if parallel:
-        from concurrent.futures import ProcessPoolExecutor
+        from pinlint.workers import run_in_workers
 
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            chunk = max(1, len(todo) // (jobs * 32))
-            linted = list(pool.map(_lint_file, *arguments, chunksize=chunk))
+        chunk = max(1, len(todo) // (jobs * 32))
+        linted = run_in_workers(_lint_file, list(zip(*arguments)), jobs, chunk, _crashed)
     else:
         linted = list(map(_lint_file, *arguments))
     for index, result in zip(todo, linted):
@@ -137,6 +144,14 @@ def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None 
         report = Report(files=1, cacheable=False)
         _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
         return report
+
+
+def _crashed(task: tuple, why: str) -> Report:
+    """The report of a file whose worker process died linting it."""
+    _, display, settings, _ = task
+    report = Report(files=1, cacheable=False)
+    _report_unparsable(report, display, f"pinlint crashed while linting this file ({why}); please report it", settings)
+    return report
 
 
 def lint_source(
@@ -274,6 +289,11 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
 
     try:
         full = not settings.first_pass or needs_full_analysis(text, display, settings.dialect, tree, project)
+        if full and len(text) > MAX_ANALYSED_CHARACTERS:
+            # Before Python's check too, which takes about as much time and memory as libcst.
+            size, limit = len(text) / 2**20, MAX_ANALYSED_CHARACTERS // 2**20
+            message = f"the file is too large to analyse ({size:.1f} MiB; database code in Python files is analysed up to {limit} MiB)"
+            return [], [], (1, 1, message)
         if not parsed:
             _judged(check_python, text)
     except _Rejected as rejected:
@@ -285,33 +305,27 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     import libcst as cst
 
     from pinlint.python.analyze import analyze_python
+    from pinlint.python.deep import on_large_stack, split_long_concatenations
 
     dialect = None if settings.dialect == "auto" else settings.dialect
+
+    def analysed(source: str):
+        return analyze_python(cst.parse_module(source), rules, dialect, display, project)
+
     try:
-        with _recursion_limit(_CST_RECURSION_LIMIT):
-            module = cst.parse_module(text)
-            analysis = analyze_python(module, rules, dialect, display, project)
+        try:
+            analysis = on_large_stack(analysed, text)
+        except cst.ParserSyntaxError:
+            split = split_long_concatenations(text)
+            if split == text:
+                raise
+            analysis = on_large_stack(analysed, split)
     except cst.ParserSyntaxError as error:
         return [], [], _syntax_error(error)
-    except RecursionError:
+    except (RecursionError, MemoryError):
         return [], [], _TOO_DEEP
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
-
-
-# libcst walks trees recursively: a few hundred implicitly concatenated literals (a long SQL
-# query written line by line) nest deeper than Python's default limit of 1000 frames.
-_CST_RECURSION_LIMIT = 20_000
-
-
-@contextmanager
-def _recursion_limit(limit: int):
-    previous = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(previous, limit))
-    try:
-        yield
-    finally:
-        sys.setrecursionlimit(previous)
 
 
 _TOO_DEEP = (1, 1, "the file is nested too deeply to parse")  # for Python's parser or libcst's

@@ -15,6 +15,9 @@ from pathlib import Path
 _SETTINGS_MODULE = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
 _DISABLED_BY_ASSIGNMENT = re.compile(r"DISABLE_SERVER_SIDE_CURSORS['\"]\s*\]\s*=\s*(?!False)")
+# Settings modules are short (Django's own template is 3 KiB); one beyond what the engine analyses
+# in a linted file (`MAX_ANALYSED_CHARACTERS`) is not read either.
+MAX_SETTINGS_CHARACTERS = 1024 * 1024
 
 
 def django_settings_files(directory: Path) -> tuple[Path, ...]:
@@ -74,17 +77,17 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
     import libcst as cst  # finding the settings files (the cache checks them) needs no parser
 
     from pinlint.drivers.django import server_side_cursors, settings_connections
+    from pinlint.python.deep import on_large_stack
+    from pinlint.python.first_pass import check_python
     from pinlint.python.names import MODULE, Scope
     from pinlint.python.visitor import read_constant
 
-    connections = []
-    disabled_elsewhere = False
-    for path in files:
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-            module = cst.parse_module(text)
-        except (OSError, cst.ParserSyntaxError, RecursionError):
-            continue
+    def databases(text: str) -> list:
+        """The connections of the module's top-level `DATABASES` literals. Python's parser judges
+        the text first: libcst's crashes on some of what Python refuses (deep brackets)."""
+        check_python(text)
+        module = cst.parse_module(text)
+        found = []
         chain = (Scope(MODULE),)
         for statement in module.body:
             if not isinstance(statement, cst.SimpleStatementLine):
@@ -92,7 +95,19 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
             for small in statement.body:
                 if (isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
                         and any(isinstance(t.target, cst.Name) and t.target.value == "DATABASES" for t in small.targets)):
-                    connections.extend(settings_connections(small.value, lambda e: read_constant(e, chain)))
+                    found.extend(settings_connections(small.value, lambda e: read_constant(e, chain)))
+        return found
+
+    connections = []
+    disabled_elsewhere = False
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            if len(text) > MAX_SETTINGS_CHARACTERS:
+                continue
+            connections.extend(on_large_stack(databases, text))
+        except (OSError, SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError, MemoryError):
+            continue  # settings pinlint cannot read are no evidence either way
         disabled_elsewhere |= bool(_DISABLED_BY_ASSIGNMENT.search(text))
     if not connections:
         return None
