@@ -9,7 +9,8 @@ Python's tokenizer, for source that Python accepts (whether it does is checked a
 Until Python 3.12 a string's end is found by its quotes alone. Since then (PEP 701) an f-string's
 fields may hold strings in the same quotes, comments and line breaks; sources with f-strings are
 not cut there. Brackets are followed twelve deep; deeper ones (a JSON schema written out) are
-not cut either.
+not cut either. Before Python 3.11 `re` has no possessive quantifiers, without which this
+expression backtracks exponentially: sources are not cut there, and the first pass parses them whole.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ _FORMATTED = re.compile(r"(?<![\w])(?:[rRbB]?[fFtT]|[fFtT][rRbB])['\"]")
 def logical_lines(text: str) -> list[str] | None:
     """``text`` cut after each logical line's line break (blank and comment-only lines are lines
     of their own), or None where that cannot be done by quotes and brackets alone."""
+    if sys.version_info < (3, 11):
+        return None
     if sys.version_info >= (3, 12) and _FORMATTED.search(text):
         return None
     lines = _logical_line().findall(text)
