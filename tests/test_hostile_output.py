@@ -264,7 +264,7 @@ def test_messages_outside_the_findings_are_one_line(tmp_path):
     (hostile / "a.py").write_text("", encoding="utf-8")
     result = pinlint(tmp_path, "x\n::error::y/a.py")
     assert (result.returncode, result.stdout) == (2, b"")
-    assert result.stderr.decode() == f"pinlint: error: {tmp_path}/x\\n::error::y/pyproject.toml: [tool.pinlint] must be a table\n"
+    assert result.stderr.decode() == f"pinlint: error: {tmp_path}/x\\n::error::y/pyproject.toml: [tool.pinlint] must be a table, got 1\n"
     (tmp_path / "empty\x1b[2J").mkdir()
     result = pinlint(tmp_path, "empty\x1b[2J")
     assert result.stderr == b"pinlint: warning: no .py or .sql files to lint under empty\\x1b[2J\nAll checks passed.\n"
