@@ -12,7 +12,7 @@ from pinlint.drivers.api import HookKind
 from pinlint.rules.base import Rule, SqlContext
 from pinlint.sql.classify import STATEMENT_KEYWORDS
 from pinlint.sql.lexer import WORD, Comment, SqlText, Statement, lex, statements
-from pinlint.suppression import Suppression, directive_in
+from pinlint.suppression import Coverage, Suppression, directive_in
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 
@@ -54,7 +54,7 @@ def analyze_sql(
             hits.extend(rule.check(stmt, ctx))
     hits = [replace(h, confidence=lowest(h.confidence, confidence)) for h in hits]
     suppressions = _sql_suppressions(sql, stmts)
-    covering = _SuppressionIndex(suppressions)
+    covering = Coverage(suppressions)
     kept = [h for h in hits if not covering.covers(h.code, sql.line_of(h.offset))]
     return SqlAnalysis(sql, kept, suppressions)
 
@@ -116,38 +116,3 @@ class _Layout:
     def _blank_line_between(self, start: int, end: int) -> bool:
         index = bisect.bisect_left(self._blank_starts, start)
         return index < len(self._blank_lines) and self._blank_lines[index][1] <= end
-
-
-class _SuppressionIndex:
-    """Answers `any(s.covers(code, line) for s in suppressions)` without trying every suppression,
-    with the same side effect: the first covering suppression, in list order, is marked used.
-
-    Suppressions with the same lines form one group (comments stacked above one statement); the
-    groups over a line are few, and each remembers, per code, its first suppression for it.
-    """
-
-    def __init__(self, suppressions: list[Suppression]) -> None:
-        self._order = {id(s): index for index, s in enumerate(suppressions)}
-        groups: dict[tuple[int, int] | None, list[Suppression]] = {}
-        for suppression in suppressions:
-            lines = None if suppression.file_level else (suppression.first_line, suppression.last_line)
-            groups.setdefault(lines, []).append(suppression)
-        self._file_level = groups.pop(None, [])
-        self._by_line: dict[int, list[list[Suppression]]] = {}
-        for (first, last), group in groups.items():
-            for line in range(first, last + 1):
-                self._by_line.setdefault(line, []).append(group)
-        self._first_for: dict[tuple[int, str], Suppression | None] = {}
-
-    def covers(self, code: str, line: int) -> bool:
-        candidates = [self._first_in(group, code) for group in [self._file_level, *self._by_line.get(line, ())]]
-        found = [c for c in candidates if c is not None]
-        if not found:
-            return False
-        return min(found, key=lambda s: self._order[id(s)]).covers(code, line)
-
-    def _first_in(self, group: list[Suppression], code: str) -> Suppression | None:
-        key = (id(group), code)
-        if key not in self._first_for:
-            self._first_for[key] = next((s for s in group if any(code.startswith(x) for x in s.selectors)), None)
-        return self._first_for[key]
