@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pinlint.diagnostics import Confidence
-from pinlint.discovery import compile_patterns
+from pinlint.globs import GitIgnore, PatternError
 from pinlint.reading import read_regular_text
 from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings, normalize_selector
 from pinlint.targets import Target
@@ -159,21 +158,13 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _check_patterns(patterns: list[str], where: str) -> None:
-    """A pattern pathspec cannot compile (`[z-a]`, `foo\\`, a lone `!`) is bad configuration,
-    reported before any work instead of as a traceback in the middle of the walk. All are
-    compiled at once; one by one only to find the culprit."""
-    try:
-        compile_patterns(patterns)
-        return
-    except (ValueError, re.error):
-        pass
+    """A pattern pinlint cannot use (`[z-a]`, `foo\\`, a lone `!`) is bad configuration, reported
+    before any work instead of in the middle of the walk."""
     for pattern in patterns:
         try:
-            compile_patterns([pattern])
-        except re.error as error:  # error.msg: without the position in pathspec's regular expression
-            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)} ({error.msg})") from None
-        except ValueError:
-            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)}") from None
+            GitIgnore.from_lines([pattern])
+        except PatternError as error:
+            raise ConfigError(f"{where}: invalid pattern {_shown(pattern)} ({error})") from None
 
 
 def _choice(value: Any, choices, where: str) -> str:

@@ -1,7 +1,7 @@
 """Which files a run lints: walk directories, honour `.gitignore`, excludes and virtualenvs.
 
-The tree may be a stranger's: a directory pinlint may not enter, a `.gitignore` line pathspec
-cannot compile or a `.gitignore` that is a link (git does not follow those either) is skipped
+The tree may be a stranger's: a directory pinlint may not enter, a `.gitignore` line pinlint
+cannot use or a `.gitignore` that is a link (git does not follow those either) is skipped
 with a warning; a dangling link or a link loop is linted under its own name (its PIN900 says why
 it cannot be read); a file reached through several links is shown, and linted, once.
 """
@@ -11,13 +11,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-import warnings
 from functools import lru_cache
 from pathlib import Path
 
-import pathspec
-
 from pinlint.connections.files import config_format
+from pinlint.globs import GitIgnore, PatternError
 from pinlint.reading import read_regular_file
 from pinlint.settings import Settings
 
@@ -51,13 +49,13 @@ class Excludes:
         if any(p.startswith("!") for p in rest):  # a negation can re-include a name: order counts
             names, rest = set(), list(patterns)
         self._names = frozenset(names)
-        self._spec = compile_patterns(rest) if rest else None
+        self._spec = GitIgnore.from_lines(rest) if rest else None
 
     def match(self, relative: str, is_dir: bool) -> bool:
         """``relative``: a POSIX path below the directory the patterns are anchored in."""
         if self._names and not self._names.isdisjoint(relative.split("/")):
             return True
-        return self._spec is not None and self._spec.match_file(relative + ("/" if is_dir else ""))
+        return self._spec is not None and self._spec.match(relative, is_dir)
 
 
 class Discovery:
@@ -248,16 +246,16 @@ def _resolve_directory(directory: Path) -> Path:
 
 # The `.gitignore` files that apply in a directory, outermost first, each with the POSIX path
 # from its own directory down to that one ("" or "a/b/").
-_Gitignores = tuple[tuple[str, pathspec.GitIgnoreSpec], ...]
+_Gitignores = tuple[tuple[str, GitIgnore], ...]
 
 
 def _gitignored(gitignores: _Gitignores, name: str, is_dir: bool) -> bool:
     """Whether the last of the ``gitignores`` that has a say about ``name`` ignores it."""
     verdict = False
     for below, spec in gitignores:
-        result = spec.check_file(below + name + ("/" if is_dir else ""))
-        if result.include is not None:
-            verdict = result.include
+        said = spec.verdict(below + name, is_dir)
+        if said is not None:
+            verdict = said
     return verdict
 
 
@@ -267,7 +265,7 @@ def _below(directory: str, ancestor: str) -> str:
 
 # Each directory's chain extends its parent's, so a walk looks at every directory once.
 @lru_cache(maxsize=16384)
-def _gitignore_chain(directory: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec], ...]:
+def _gitignore_chain(directory: str) -> tuple[tuple[str, GitIgnore], ...]:
     """The `.gitignore` files that apply in ``directory`` (resolved), outermost first: its own
     and its parents' up to the one holding `.git` (or the filesystem root)."""
     parent = os.path.dirname(directory)
@@ -277,7 +275,7 @@ def _gitignore_chain(directory: str) -> tuple[tuple[str, pathspec.GitIgnoreSpec]
     return outer if spec is None else (*outer, (directory, spec))
 
 
-def _gitignore_spec(directory: str) -> pathspec.GitIgnoreSpec | None:
+def _gitignore_spec(directory: str) -> GitIgnore | None:
     return _read_gitignore(directory)[0]
 
 
@@ -286,7 +284,7 @@ _Problems = tuple[tuple[int, str], ...]
 
 
 @lru_cache(maxsize=16384)
-def _read_gitignore(directory: str) -> tuple[pathspec.GitIgnoreSpec | None, _Problems]:
+def _read_gitignore(directory: str) -> tuple[GitIgnore | None, _Problems]:
     """The patterns of ``directory``'s `.gitignore` (None when there is none; no patterns when it
     cannot be used at all), and what of it was skipped."""
     path = os.path.join(directory, ".gitignore")
@@ -300,30 +298,21 @@ def _read_gitignore(directory: str) -> tuple[pathspec.GitIgnoreSpec | None, _Pro
         return _NO_PATTERNS, ((0, f"it is larger than {MAX_GITIGNORE_BYTES // 2**20} MiB"),)
     lines = data.decode("utf-8", errors="replace").splitlines()
     try:
-        return compile_patterns(lines), ()
-    except (ValueError, re.error):
+        return GitIgnore.from_lines(lines), ()
+    except PatternError:
         pass
-    # Each line stands alone in a `.gitignore`: one pathspec cannot compile (`[z-a]`, `foo\`, a
-    # lone `!`; git matches nothing or next to nothing with them) is left out, the others count.
+    # Each line stands alone in a `.gitignore`: one pinlint cannot use (`[z-a]`, `foo\`, a lone
+    # `!`; git matches nothing or next to nothing with them) is left out, the others count.
     usable, problems = [], []
     for number, line in enumerate(lines, 1):
         try:
-            compile_patterns([line])
-        except (ValueError, re.error):
+            GitIgnore.from_lines([line])
+        except PatternError:
             shown = repr(line) if len(line) <= 60 else f"{line[:57]!r}..."
             problems.append((number, f"skipped the pattern {shown}, which pinlint cannot use"))
             continue
         usable.append(line)
-    return compile_patterns(usable), tuple(problems)
+    return GitIgnore.from_lines(usable), tuple(problems)
 
 
-_NO_PATTERNS = pathspec.GitIgnoreSpec.from_lines([])
-
-
-def compile_patterns(lines: list[str]) -> pathspec.GitIgnoreSpec:
-    """gitignore-style ``lines``, compiled; ValueError or re.error for one pathspec cannot
-    compile. Python's FutureWarnings about the regular expressions pathspec makes of them (`[[`
-    in a pattern) are not for pinlint's users, and a `.gitignore` must not print them."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        return pathspec.GitIgnoreSpec.from_lines(lines)
+_NO_PATTERNS = GitIgnore(())

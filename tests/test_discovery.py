@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
-import pathspec
 import pytest
 
 from pinlint.discovery import Discovery, Excludes, relative_path
+from pinlint.globs import GitIgnore
 from pinlint.settings import DEFAULT_EXCLUDES, Settings
 
 PATHS = [
@@ -29,13 +31,68 @@ PATTERN_SETS = [
 ]
 
 
+GLOB_CASES = [
+    ("*.py", ["a.py", "d/a.py", "a.pyc", ".py"]),
+    ("a?c", ["abc", "ac", "a/c", "d/axc"]),
+    ("[a-c]x", ["bx", "dx", "-x"]),
+    ("[!a-c]x", ["bx", "dx"]),
+    ("[]a]x", ["]x", "ax", "bx"]),
+    ("[[:digit:]]*", ["1a", "a1"]),
+    ("[abc", ["[abc", "a"]),
+    ("\\*x", ["*x", "ax"]),
+    ("a\\ ", ["a ", "a"]),
+    ("a  ", ["a", "a "]),
+    ("\\#a", ["#a"]),
+    ("\\!a", ["!a"]),
+    ("a/**", ["a", "a/b", "a/b/c"]),
+    ("a/**/b", ["a/b", "a/x/b", "a/x/y/b", "x/a/b"]),
+    ("**/b/c", ["b/c", "x/b/c", "x/y/b/c/d"]),
+    ("a**b", ["ab", "axb", "a/b"]),
+    ("d/*.sql", ["d/x.sql", "d/e/x.sql", "e/d/x.sql"]),
+    ("*a*a*a*b", ["aaab", "xaxaxaxb", "aaaa"]),
+]
+
+
+def _git_ignores(root: Path, lines, paths, is_dir: bool) -> dict[str, bool]:
+    """What git itself says: directories are made for ``is_dir``; a missing path is a file to git."""
+    (root / ".gitignore").write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    for path in paths if is_dir else ():
+        (root / path).mkdir(parents=True, exist_ok=True)
+    said = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--stdin", "-z", "-v", "-n"], cwd=root,
+        input="\0".join(paths) + "\0", capture_output=True, text=True, check=False,
+    ).stdout.split("\0")
+    verdicts = {said[i + 3]: bool(said[i]) and not said[i + 2].startswith("!") for i in range(0, len(said) - 1, 4)}
+    return {p: verdicts[p] for p in paths}
+
+
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git is the oracle")
+
+
+@needs_git
 @pytest.mark.parametrize("patterns", PATTERN_SETS, ids=[" ".join(p) for p in PATTERN_SETS])
 @pytest.mark.parametrize("is_dir", [False, True])
-def test_excludes_match_as_gitignore_does(patterns, is_dir):
-    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
+def test_excludes_match_as_git_does(tmp_path, patterns, is_dir):
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     excludes = Excludes(tuple(patterns))
-    suffix = "/" if is_dir else ""
-    assert {p: excludes.match(p, is_dir) for p in PATHS} == {p: spec.match_file(p + suffix) for p in PATHS}
+    assert {p: excludes.match(p, is_dir) for p in PATHS} == _git_ignores(tmp_path, patterns, PATHS, is_dir)
+
+
+@needs_git
+@pytest.mark.parametrize(("pattern", "paths"), GLOB_CASES, ids=[case[0] for case in GLOB_CASES])
+@pytest.mark.parametrize("is_dir", [False, True])
+def test_gitignore_patterns_match_as_git_does(tmp_path, pattern, paths, is_dir):
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    ignore = GitIgnore.from_lines([pattern])
+    assert {p: ignore.match(p, is_dir) for p in paths} == _git_ignores(tmp_path, [pattern], paths, is_dir)
+
+
+def test_a_pattern_that_would_backtrack_is_matched_in_one_scan():
+    # As a regular expression, `(?:[^/]*a){30}[^/]*b` against 250 `a`s runs for hours.
+    ignore = GitIgnore.from_lines(["*a" * 30 + "*b", "/**/" * 30 + "x"])
+    assert not ignore.match("a" * 250, False)
+    assert not ignore.match("/".join(["d"] * 2000) + "/y", False)
+    assert ignore.match("/".join(["d"] * 2000) + "/x", False)
 
 
 def write(path: Path, text: str = "LISTEN a;\n") -> None:
