@@ -60,6 +60,7 @@ def _walk_with_gitignore(data: bytes, display: str) -> object:
             (top / f"pkg{directory}").mkdir()
             for module in range(10):
                 (top / f"pkg{directory}" / f"m{module}.py").write_text("x = 1\n")
+        (top / ("a" * 250)).write_text("x = 1\n")  # for patterns that would backtrack on a long name
         return Discovery(Settings(root=top)).files([top])
     finally:
         shutil.rmtree(top)
@@ -194,6 +195,8 @@ FAMILIES: list[Family] = [
     # libcst: one recursion per term of a boolean chain; one literal per line of a long query.
     Family("python-boolean-chain", "'a and a and ...' in a file that needs the full analysis", "a.py",
            _python("import psycopg2\n", lambda n: "x = " + " and ".join(["a"] * n) + "\n"), 2000),
+    Family("python-crowded-fstring", "one f-string of many replacement fields", "a.py",
+           _python("import psycopg2\n", lambda n: "x = f'" + "{a}" * n + "'\n"), 20000),
     Family("python-long-concatenation", "an executed query of one literal per line", "a.py",
            _python("import psycopg2\n", lambda n: "cur.execute(\n" + '    "SELECT 1 "\n' * n + ")\n"), 1000),
     # Config readers.
@@ -221,13 +224,15 @@ FAMILIES: list[Family] = [
     # Files and configuration: every walked name against every .gitignore line, every file
     # against every per-file-ignores pattern, every cache entry validated and checked.
     Family("gitignore-many-lines", "a .gitignore of many distinct lines, walked", ".gitignore",
-           lambda n: "".join(f"build{i}/\n*.tmp{i}.sql\n" for i in range(n)).encode(), 250, _walk_with_gitignore),
-    Family("gitignore-bad-lines", "a .gitignore of many lines pathspec cannot compile", ".gitignore",
-           lambda n: "".join(f"x{i}[z-a]\n" for i in range(n)).encode(), 250, _walk_with_gitignore),
+           lambda n: "".join(f"build{i}/\n*.tmp{i}.sql\n" for i in range(n)).encode(), 250, run=_walk_with_gitignore),
+    Family("gitignore-backtracking", "a .gitignore line of many '*a' against a long name", ".gitignore",
+           lambda n: ("*a" * n + "*b\n").encode(), 250, run=_walk_with_gitignore),
+    Family("gitignore-bad-lines", "a .gitignore of many lines pinlint cannot use", ".gitignore",
+           lambda n: "".join(f"x{i}[z-a]\n" for i in range(n)).encode(), 250, run=_walk_with_gitignore),
     Family("per-file-ignores-many", "many per-file-ignores patterns, validated and matched", "a.py",
-           lambda n: "".join(f"dir{i}/**/*.py\n" for i in range(n)).encode(), 250, _lint_with_per_file_ignores),
+           lambda n: "".join(f"dir{i}/**/*.py\n" for i in range(n)).encode(), 250, run=_lint_with_per_file_ignores),
     Family("cache-many-entries", "a cache of many entries, written, read and checked", "a.py",
-           lambda n: str(n).encode(), 1000, _cache_round_trip),
+           lambda n: str(n).encode(), 1000, run=_cache_round_trip),
 
 ]
 
