@@ -14,11 +14,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pathspec
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery
-from pinlint.reading import read_regular_file
+from pinlint.globs import GitIgnore
+from pinlint.reading import read_regular_file, source_lines
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
 from pinlint.sql.lexer import POSTGRES
@@ -209,7 +209,7 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
         if error is not None:
             row, col, message = error
             _report_unparsable(report, display, message, settings, row, col)
-            report.sources[display] = text.splitlines()
+            report.sources[display] = source_lines(text)
             return report
     elif config is not None:
         placed, suppressions = _config(text, config, rules), config_suppressions(text)
@@ -224,7 +224,7 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     findings.extend(_unused_suppressions(display, suppressions, enabled))
     report.findings = sorted(findings, key=Finding.sort_key)
     if report.findings:
-        report.sources[display] = text.splitlines()
+        report.sources[display] = source_lines(text)
     return report
 
 
@@ -258,14 +258,14 @@ def _enabled_for(display: str, settings: Settings) -> frozenset[str]:
     enabled = settings.enabled_codes()
     for pattern, selectors in settings.per_file_ignores:
         spec = _pattern(pattern)
-        if spec.match_file(display) or spec.match_file(Path(display).name):
+        if spec.match(display, False) or spec.match(Path(display).name, False):
             enabled = enabled - select_codes(selectors, ())
     return enabled
 
 
 @lru_cache(maxsize=None)
-def _pattern(pattern: str) -> pathspec.GitIgnoreSpec:
-    return pathspec.GitIgnoreSpec.from_lines([pattern])
+def _pattern(pattern: str) -> GitIgnore:
+    return GitIgnore.from_lines([pattern])
 
 
 def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
@@ -336,7 +336,15 @@ class _Rejected(Exception):
 
 
 def _judged(parse, text: str):
-    """``parse(text)``, with Python's refusal of the source (and only that) as `_Rejected`."""
+    """``parse(text)``, with Python's refusal of the source (and only that) as `_Rejected`, and
+    a source Python would take too long to parse rejected before it tries."""
+    from pinlint.python.fstrings import crowded_fstring
+
+    if (crowded := crowded_fstring(text)) is not None:
+        offset, fields = crowded
+        row = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        raise _Rejected(row, column, f"an f-string with {fields:,} replacement fields is too large to analyse")
     try:
         return parse(text)
     except SyntaxError as error:

@@ -163,6 +163,31 @@ def test_a_file_too_large_to_analyse_is_reported_before_pythons_costly_check():
     )]
 
 
+def test_an_fstring_of_too_many_fields_is_reported_before_python_parses_it():
+    from pinlint.python.fstrings import MAX_FIELDS
+
+    crowded = "x = f'" + "{a}" * (MAX_FIELDS + 1) + "'\n"
+    text = "import psycopg2\ncur.execute('SET a TO 1')\n  # it's f'{\n" + crowded
+    report = engine.lint_source(text.encode(), "a.py", Settings())
+    assert [(f.row, f.col, f.code, f.message) for f in report.findings] == [
+        (4, 5, "PIN900", "an f-string with 10,001 replacement fields is too large to analyse"),
+    ]
+
+
+def test_fstrings_within_the_bound_are_analysed_whatever_they_hold():
+    from pinlint.python.fstrings import MAX_FIELDS
+
+    fields = "{a}" * MAX_FIELDS + "{{" * MAX_FIELDS
+    text = (
+        "import psycopg2\n"
+        f"x = f'{fields}'\n"
+        f"y = rf'''\\'''{fields}'''\n"  # the escaped quote does not end the literal
+        "cur.execute('SET a TO 1')\n"
+    )
+    report = engine.lint_source(text.encode(), "a.py", Settings())
+    assert [(f.row, f.code) for f in report.findings] == [(4, "PIN101")]
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
