@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -73,3 +74,16 @@ def read_regular_text(path: Path | str, limit: int, what: str = "file") -> str:
 
 def _size(limit: int) -> str:
     return f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 2**10} KiB"
+
+
+# Python, PostgreSQL and the config readers end a line at \n, \r\n or \r only; str.splitlines()
+# also ends one at \f, \v, \x1c-\x1e, \x85, U+2028 and U+2029, which would shift every later row.
+_LINE_BREAK = re.compile(r"\r\n?|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The rows of ``text`` as findings count them (row n is item n - 1)."""
+    lines = _LINE_BREAK.split(text)
+    if lines[-1] == "":
+        lines.pop()
+    return lines

@@ -14,6 +14,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from pinlint.reading import source_lines
 from pinlint.rules import BY_NAME
 
 # What every suppression comment holds (case aside): a file without it needs no tokenizing.
@@ -146,7 +147,7 @@ def _python_comments(source: str):
         # Fall back to one line per comment; the file parsed, so this only loses multi-line spans.
         comments = [
             (row, m.start() + 1, m.group(), (row, row))
-            for row, line in enumerate(source.splitlines(), 1)
+            for row, line in enumerate(source_lines(source), 1)
             for m in re.finditer(r"#.*$", line)
         ]
     for comment in pending:
@@ -162,7 +163,7 @@ def config_suppressions(text: str) -> list[Suppression]:
     """Suppressions in a config file's `#`/`;` comments: a trailing one covers its own line, one on
     a line of its own covers the next line."""
     found = []
-    for row, line in enumerate(text.splitlines(), 1):
+    for row, line in enumerate(source_lines(text), 1):
         comment = _CONFIG_COMMENT.search(line)
         if comment is None:
             continue

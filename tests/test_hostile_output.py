@@ -116,6 +116,28 @@ def test_the_code_frame_shows_controls_escaped_with_the_caret_under_them(tmp_pat
     )
 
 
+def test_rows_end_only_where_python_and_postgresql_end_them(tmp_path):
+    # str.splitlines() also breaks at a form feed, U+0085 and U+2028: the frame showed row 4 as 5.
+    (tmp_path / "a.py").write_text(
+        'import psycopg2\n\x0c\ndef f(cur):\n    """a\x85b\u2028c"""\n    cur.execute("SET a TO 1")\n', encoding="utf-8"
+    )
+    result = pinlint(tmp_path, "a.py")
+    assert result.stdout.decode() == (
+        "a.py:5:17: PIN101 [warning] `SET a` changes a session setting: pins the session on RDS Proxy\n"
+        "  |\n"
+        '5 |     cur.execute("SET a TO 1")\n'
+        "  |                 ^^^^^^^^^^^^\n"
+        "  |\n"
+        f"  = help: {SET_FIX.format('a')}\n"
+        "\n"
+    )
+    # A configuration comment covers the row after it, counted the same way.
+    (tmp_path / ".env").write_text(
+        "A=1\x0c\n# pinlint: ignore[PIN201]\nDATABASE_URL=postgresql://h/d?options=-csearch_path%3Da\n", encoding="utf-8"
+    )
+    assert pinlint(tmp_path, ".env").stderr == b"All checks passed.\n"
+
+
 def test_a_long_line_is_framed_as_a_window_around_each_span(tmp_path):
     # Minified SQL: printed whole for each of its findings, one line made output quadratic in it.
     (tmp_path / "a.sql").write_text("SELECT 1; " * 60 + "SET a TO 1; " * 1000 + "\n", encoding="utf-8")
