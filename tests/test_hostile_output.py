@@ -64,7 +64,7 @@ def assert_harmless(text: str) -> None:
     for line in text.split("\n"):
         assert not FORBIDDEN.search(line), repr(line)
         assert not line.lstrip().startswith("::"), repr(line)
-        assert "##[" not in line, repr(line)
+        assert "##[" not in line and "##vso[" not in line, repr(line)
 
 
 def _strings(document) -> list[str]:
@@ -137,6 +137,11 @@ def test_rows_end_only_where_python_and_postgresql_end_them(tmp_path):
     )
     assert pinlint(tmp_path, ".env").stderr == b"All checks passed.\n"
 
+
+def test_log_commands_of_github_and_azure_are_shown_inert():
+    assert visible("-- ##[error]x ##vso[task.setvariable variable=a]b ###vso[c") == (
+        "-- #\\x23[error]x #\\x23vso[task.setvariable variable=a]b ##\\x23vso[c"
+    )
 
 def test_a_long_line_is_framed_as_a_window_around_each_span(tmp_path):
     # Minified SQL: printed whole for each of its findings, one line made output quadratic in it.

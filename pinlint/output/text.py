@@ -18,8 +18,9 @@ import re
 # over at C speed and only these runs are looked at character by character.
 _NOT_PLAIN = re.compile(r"[^\t\x20-\x7e]+")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
-# The runner also executes `##[command]...` (its legacy syntax) anywhere in a line.
-_LEGACY_COMMAND = "##["
+# GitHub's runner also executes `##[command]...` (its legacy syntax) anywhere in a line, and Azure
+# Pipelines runs `##vso[...]` logging commands: a `##` before either is shown as `#\x23`.
+_LOG_COMMAND = re.compile(r"##(?=\[|vso\[)")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -27,7 +28,7 @@ def visible(text: str) -> str:
     """``text`` with every non-printable character (C0 and C1 controls, DEL, line and paragraph
     separators, bidi and other format characters, lone surrogates...) escaped, so it is one line
     that shows what it holds, and with no workflow command inside."""
-    return _NOT_PLAIN.sub(_escape_run, text).replace(_LEGACY_COMMAND, "#\\x23[")
+    return _LOG_COMMAND.sub("#\\\\x23", _NOT_PLAIN.sub(_escape_run, text))
 
 
 def visible_path(path: str) -> str:
