@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from pinlint.reading import read_regular_file
+
 _SETTINGS_MODULE = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
 _DISABLED_BY_ASSIGNMENT = re.compile(r"DISABLE_SERVER_SIDE_CURSORS['\"]\s*\]\s*=\s*(?!False)")
@@ -53,7 +55,7 @@ def _settings_files(directory: Path) -> tuple[Path, ...]:
 
 def _from_manage(manage: Path) -> tuple[Path, ...]:
     try:
-        match = _SETTINGS_MODULE.search(manage.read_text(encoding="utf-8", errors="replace"))
+        match = _SETTINGS_MODULE.search(_read(manage))
     except OSError:
         return ()
     if match is None:
@@ -65,6 +67,12 @@ def _from_manage(manage: Path) -> tuple[Path, ...]:
         if module.is_dir():  # a settings package: base, production, ...
             return tuple(sorted(module.glob("*.py")))
     return ()
+
+
+def _read(path: Path) -> str:
+    """A project file that is no source of findings itself: a pipe or device is an OSError, and
+    what lies past the size limit is never read."""
+    return read_regular_file(path, MAX_SETTINGS_CHARACTERS).decode("utf-8", errors="replace")
 
 
 def _near(root: Path) -> tuple[Path, ...]:
@@ -102,7 +110,7 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
     disabled_elsewhere = False
     for path in files:
         try:
-            text = path.read_text(encoding="utf-8", errors="replace")
+            text = _read(path)
             if len(text) > MAX_SETTINGS_CHARACTERS:
                 continue
             connections.extend(on_large_stack(databases, text))
