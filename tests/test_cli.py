@@ -373,7 +373,7 @@ def test_driver_and_config_findings_through_the_cli(project, capsys):
         "app/pool.py:4:18: PIN203 `asyncpg.create_pool()` resets every released connection with "
         "`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: pins the session on RDS Proxy "
         "(every connection of the pool, at every release)\n"
-        "app/pool.py:4:54: PIN201 `asyncpg.create_pool()` sends `server_settings` `jit` as startup parameters: "
+        "app/pool.py:4:62: PIN201 `asyncpg.create_pool()` sends `server_settings` `jit` as startup parameters: "
         "rejects the connection on RDS Proxy (“RDS Proxy currently doesn't support the option jit”); rejects the "
         "connection on PgBouncer (“unsupported startup parameter: jit”)\n"
         "deploy/docker-compose.yml:4:19: PIN201 `PGOPTIONS` sends `options=-c statement_timeout=0` as a startup "

@@ -61,10 +61,72 @@ class Setting:
 
     value: object
     anchor: object = field(default=None, compare=False)
+    # MEDIUM for a value only some paths of the code set (under an `if`, in a loop).
+    confidence: Confidence = field(default=Confidence.HIGH, compare=False)
 
     @property
     def known(self) -> bool:
         return self.value is not UNKNOWN
+
+
+class Composed(str):
+    """A string built at run time (f-string, `.format()`, `%`, `+`) whose constant parts are
+    known; each part only known at run time is `HOLE`. `-c statement_timeout={timeout}` still
+    names the setting it sends."""
+
+    HOLE = "__"
+
+
+class Mapping(dict):
+    """A dict read from code (see `pinlint.python.values`), with where each key's value is written
+    (``anchors``), the keys only some paths put there (``conditional``), and whether something
+    unseen may add keys (``complete``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.anchors: dict[str, object] = {}
+        self.conditional: set[str] = set()
+        self.complete = True
+
+    def put(self, key: str, value: object, anchor: object, conditional: bool = False) -> None:
+        self[key] = value
+        if anchor is not None:
+            self.anchors[key] = anchor
+        if conditional:
+            self.conditional.add(key)
+        else:
+            self.conditional.discard(key)
+
+    def merge(self, other: object, anchor: object, conditional: bool = False) -> None:
+        """Everything ``other`` holds, as `{**other}` or `.update(other)` would add it."""
+        if not isinstance(other, dict):
+            self.complete = False
+            return
+        for key, value in other.items():
+            if isinstance(other, Mapping):
+                self.put(key, value, other.anchors.get(key, anchor), conditional or key in other.conditional)
+            else:
+                self.put(key, value, anchor, conditional)
+        if isinstance(other, Mapping) and not other.complete:
+            self.complete = False
+
+
+def entries(setting: Setting) -> dict[str, Setting] | None:
+    """The keys of a setting whose value is a dict, each as a Setting anchored where its value is
+    written (the dict itself when that is not known); None when the value is no dict."""
+    value = setting.value
+    if not isinstance(value, dict):
+        return None
+    anchors = value.anchors if isinstance(value, Mapping) else {}
+    conditional = value.conditional if isinstance(value, Mapping) else set()
+    return {
+        key: Setting(item, anchors.get(key, setting.anchor), Confidence.MEDIUM if key in conditional else setting.confidence)
+        for key, item in value.items()
+    }
+
+
+def is_complete(value: object) -> bool:
+    return not isinstance(value, Mapping) or value.complete
 
 
 @dataclass

@@ -12,11 +12,13 @@ django-pglocks `advisory_lock` helper.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import Iterator
 
 import libcst as cst
 
-from pinlint.connections.model import DJANGO, MYSQLCLIENT, PSYCOPG, SETTINGS, TENANT_BACKENDS, Connection, Setting
+from pinlint.connections.model import (
+    DJANGO, MYSQLCLIENT, PSYCOPG, SETTINGS, TENANT_BACKENDS, Connection, Setting, entries, is_complete,
+)
 from pinlint.drivers.api import NEW_CONNECTION, ApiCall, HookKind
 from pinlint.drivers.site import CallSite
 
@@ -24,7 +26,7 @@ ALIASES = {
     "django.dispatch.dispatcher.receiver": "django.dispatch.receiver",
     "django.db.transaction.Atomic": "django.db.transaction.atomic",
 }
-RETURNS: dict[str, str] = {}
+RETURNS = {"environ.Env": "environ.Env"}  # django-environ: `env = environ.Env(); env.db()`
 CONNECTION_CREATED = "django.db.backends.signals.connection_created"
 _QUERYSET_METHODS = frozenset(
     """all filter exclude order_by values values_list select_related prefetch_related only defer
@@ -71,28 +73,27 @@ def _queryset_chain(receiver: cst.BaseExpression) -> bool | None:
             return None if saw_method else False
 
 
-def settings_connections(databases: cst.Dict, read: Callable[[cst.BaseExpression], object]) -> list[Connection]:
-    """One connection per alias of a `DATABASES = {...}` literal."""
+def settings_connections(databases: object, anchor: object) -> list[Connection]:
+    """One connection per alias of a `DATABASES` mapping as read from code (``anchor``: where it
+    is written, for aliases whose own place is not known)."""
+    if not isinstance(databases, dict):
+        return []
     found = []
-    for element in databases.elements:
-        if not isinstance(element, cst.DictElement) or not isinstance(element.value, cst.Dict):
+    for alias, entry in (entries(Setting(databases, anchor)) or {}).items():
+        fields = entries(entry)
+        if fields is None:
             continue
-        alias = read(element.key)
-        entries = _entries(element.value)
-        engine = read(entries["ENGINE"]) if "ENGINE" in entries else None
-        driver = _driver(engine)
+        engine = fields.get("ENGINE")
+        driver = _driver(engine.value if engine is not None else None)
         if driver is None:
             continue
-        options_node = entries.get("OPTIONS")
-        params: dict[str, Setting] = {}
-        complete = options_node is None
-        if isinstance(options_node, cst.Dict):
-            params = {k: Setting(read(v), v) for k, v in _entries(options_node).items()}
-            complete = all(isinstance(e, cst.DictElement) for e in options_node.elements)
-        options = {k: Setting(read(v), v) for k, v in entries.items() if k != "OPTIONS"}
-        name = alias if isinstance(alias, str) else "..."
-        found.append(Connection(driver, SETTINGS, f"`DATABASES[{name!r}]`", params, element.value,
-                                framework=DJANGO, complete=complete, options=options))
+        options = fields.get("OPTIONS")
+        params = {} if options is None else entries(options) or {}
+        complete = options is None or (isinstance(options.value, dict) and is_complete(options.value))
+        found.append(Connection(
+            driver, SETTINGS, f"`DATABASES[{alias!r}]`", params, entry.anchor, framework=DJANGO,
+            complete=complete, options={k: v for k, v in fields.items() if k != "OPTIONS"},
+        ))
     return found
 
 
@@ -105,14 +106,6 @@ def server_side_cursors(connections: list[Connection]) -> bool:
         if disabled is None or disabled.value is False:
             return True
     return False
-
-
-def _entries(node: cst.Dict) -> dict[str, cst.BaseExpression]:
-    return {
-        e.key.raw_value: e.value  # type: ignore[union-attr]
-        for e in node.elements
-        if isinstance(e, cst.DictElement) and isinstance(e.key, cst.SimpleString)
-    }
 
 
 def _driver(engine: object) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pinlint.connections.model import CONNECT, POOL, PSYCOPG, PSYCOPG_POOL, Connection, Setting
+from pinlint.connections.model import CONNECT, POOL, PSYCOPG, PSYCOPG_POOL, Connection, Setting, entries, is_complete
 from pinlint.drivers.api import NAMED_CURSOR, NEW_CONNECTION, RESET, ApiCall, HookKind
 from pinlint.drivers.site import CallSite, add_conninfo, named_cursor
 
@@ -82,10 +82,8 @@ def _pool(site: CallSite) -> Connection:
     params: dict[str, Setting] = {}
     complete = True
     if given is not None:
-        if isinstance(given.value, dict):
-            params = {k: Setting(v, given.anchor) for k, v in given.value.items()}
-        else:
-            complete = False
+        params = entries(given) or {}
+        complete = given.known and isinstance(given.value, dict) and is_complete(given.value)
     add_conninfo(params, site.setting(0, "conninfo"))
     return Connection(PSYCOPG, POOL, "`psycopg_pool.ConnectionPool()`", params, site.node,
                       framework=PSYCOPG_POOL, complete=complete)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Iterator
 
-from pinlint.drivers import asyncpg, django, mysql, psycopg, psycopg2, sqlalchemy
+from pinlint.drivers import asyncpg, django, flask_sqlalchemy, mysql, psycopg, psycopg2, sqlalchemy
 from pinlint.drivers.api import ApiCall, HookKind
 from pinlint.drivers.site import CallSite
 
-_LIBRARIES = (asyncpg, psycopg, psycopg2, sqlalchemy, django, mysql)
+_LIBRARIES = (asyncpg, psycopg, psycopg2, sqlalchemy, flask_sqlalchemy, django, mysql)
 
 _ALIASES: dict[str, str] = {k: v for lib in _LIBRARIES for k, v in lib.ALIASES.items()}
 _RETURNS: dict[str, str] = {k: v for lib in _LIBRARIES for k, v in lib.RETURNS.items()}

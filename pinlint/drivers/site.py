@@ -8,7 +8,7 @@ from typing import Callable
 import libcst as cst
 
 from pinlint.connections.dsn import parse_connection_string
-from pinlint.connections.model import Setting
+from pinlint.connections.model import Setting, entries, is_complete
 from pinlint.diagnostics import Confidence
 from pinlint.drivers.api import NAMED_CURSOR, ApiCall
 
@@ -44,10 +44,17 @@ class CallSite:
         return positional[index] if index is not None and index < len(positional) else None
 
     def keywords(self) -> dict[str, Setting]:
-        return {
+        """The keyword arguments, with those a `**mapping` spreads in when pinlint can read it
+        (each anchored where its value is written); the ones written out win."""
+        found: dict[str, Setting] = {}
+        for arg in self.node.args:
+            if arg.star == "**":
+                found.update(entries(Setting(self.read(arg.value), arg.value)) or {})
+        found.update({
             a.keyword.value: Setting(self.read(a.value), a.value)
             for a in self.node.args if a.keyword is not None
-        }
+        })
+        return found
 
     @property
     def names_first_argument(self) -> bool:
@@ -58,11 +65,19 @@ class CallSite:
 
     @property
     def has_star_kwargs(self) -> bool:
-        return any(a.star == "**" for a in self.node.args)
+        """Whether a `**mapping` may pass keywords pinlint cannot see."""
+        for arg in self.node.args:
+            if arg.star == "**":
+                value = self.read(arg.value)
+                if not isinstance(value, dict) or not is_complete(value):
+                    return True
+        return False
 
     def setting(self, index: int | None, keyword: str) -> Setting | None:
         expr = self.argument(index, keyword)
-        return None if expr is None else Setting(self.read(expr), expr)
+        if expr is None:
+            return self.keywords().get(keyword) if any(a.star == "**" for a in self.node.args) else None
+        return Setting(self.read(expr), expr)
 
     def may_be(self, library: str) -> bool:
         """An unresolved, plainly named receiver (`conn.x()`, `self.conn.x()`) in a module that

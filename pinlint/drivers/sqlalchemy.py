@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.dsn import parse_connection_string
-from pinlint.connections.model import ENGINE, SQLALCHEMY, Connection, Setting
+from pinlint.connections.model import ENGINE, SQLALCHEMY, Connection, Setting, entries, is_complete
 from pinlint.drivers.api import CHECKOUT, NEW_CONNECTION, RESET, ApiCall, HookKind
 from pinlint.drivers.site import CallSite
 from pinlint.diagnostics import Confidence
@@ -74,10 +74,12 @@ def _engine(site: CallSite) -> Connection:
     connect_args = options.pop("connect_args", None)
     complete = not site.has_star_kwargs
     if connect_args is not None:
-        if isinstance(connect_args.value, dict):
-            params.update({k: Setting(v, connect_args.anchor) for k, v in connect_args.value.items()})
-        else:
+        given = entries(connect_args)
+        if given is None:
             complete = False
+        else:
+            params.update(given)
+            complete = complete and is_complete(connect_args.value)
     driver = parsed.driver if parsed is not None else ""
     return Connection(
         driver, ENGINE, _ENGINES[site.qualified or ""], params, site.node, framework=SQLALCHEMY,

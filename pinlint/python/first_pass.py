@@ -13,7 +13,8 @@ without this pass, and check every file it clears anywhere in the suite under al
 
 1. In the raw text, a hit means the full analysis: a driver import (library calls are only
    recognised through imports; SQLAlchemy's together with one of the calls it is recognised
-   by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal, psycopg2's batch
+   by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal or item assignment,
+   Flask-SQLAlchemy's `SQLALCHEMY_ENGINE_OPTIONS` and `SQLALCHEMY_BINDS`, psycopg2's batch
    helpers, SQLAlchemy's `func.<sql function>`, suppression comments (an unused one is
    itself a finding), and `.iterator()` when the project's Django settings keep server-side
    cursors (without a `DATABASES` in the file itself, that is the only way it is reported).
@@ -74,6 +75,8 @@ _DEFINITE = _patterns(
     r"PGOPTIONS",
     # An annotation ends where another `DATABASES:` starts: that one is tried on its own.
     r"DATABASES\s*(?::(?:[^=\nD]|D(?!ATABASES\s*:))*)?=\s*\{",
+    r"DATABASES\s*\[",  # built by item assignment (`DATABASES["default"] = dj_database_url.config()`)
+    r"SQLALCHEMY_(?:ENGINE_OPTIONS|BINDS)\b",  # Flask-SQLAlchemy engine options
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
     rf"func[\s)\\]*\.[\s\\]*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`
 )

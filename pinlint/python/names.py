@@ -50,6 +50,8 @@ class Scope:
     # What the names bound here resolve to and read as, each worked out once (see the module doc).
     resolved: dict[str, object] = field(default_factory=dict)
     constants: dict[str, object] = field(default_factory=dict)
+    # Changes of the dicts bound here (`values.Mutation`), in source order, by name.
+    mutations: dict[str, list] = field(default_factory=dict)
 
     def bind(self, name: str, value: cst.BaseExpression | None, chain: tuple[Scope, ...]) -> None:
         self.values.setdefault(name, []).append(Binding(value, chain))
@@ -157,10 +159,12 @@ def constant_values(name: str, chain: tuple[Scope, ...]) -> list[cst.BaseExpress
 
 
 def read_bound_once(
-    name: str, chain: tuple[Scope, ...], hops: int, read: Callable[[cst.BaseExpression, tuple[Scope, ...], int], T], unknown: T
+    name: str, chain: tuple[Scope, ...], hops: int,
+    read: Callable[[cst.BaseExpression, tuple[Scope, ...], int, Scope], T], unknown: T,
 ) -> T:
-    """``read(value, its chain, hops)`` of the one value assigned to ``name`` in the nearest scope
-    that assigns it, worked out once per analysis; ``unknown`` when that scope assigns it more than once."""
+    """``read(value, its chain, hops, the scope)`` of the one value assigned to ``name`` in the
+    nearest scope that assigns it, worked out once per analysis; ``unknown`` when that scope
+    assigns it more than once."""
     scope = assigning_scope(name, chain)
     if scope is None:
         return unknown
@@ -168,7 +172,7 @@ def read_bound_once(
 
     def work_out(hops: int) -> T:
         values = [b for b in bindings if b.value is not None]
-        return read(values[0].value, values[0].chain, hops) if len(values) == 1 else unknown  # type: ignore[arg-type]
+        return read(values[0].value, values[0].chain, hops, scope) if len(values) == 1 else unknown  # type: ignore[arg-type]
 
     return _memoised(scope.constants, name, hops, unknown, work_out)
 

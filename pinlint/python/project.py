@@ -84,27 +84,20 @@ def _near(root: Path) -> tuple[Path, ...]:
 def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
     import libcst as cst  # finding the settings files (the cache checks them) needs no parser
 
-    from pinlint.drivers.django import server_side_cursors, settings_connections
+    from pinlint.drivers.django import server_side_cursors
     from pinlint.python.deep import on_large_stack
     from pinlint.python.first_pass import check_python
-    from pinlint.python.names import MODULE, Scope
-    from pinlint.python.visitor import read_constant
+    from pinlint.python.visitor import SqlCollector
+    from pinlint.python.walk import walk
 
     def databases(text: str) -> list:
-        """The connections of the module's top-level `DATABASES` literals. Python's parser judges
-        the text first: libcst's crashes on some of what Python refuses (deep brackets)."""
+        """The connections of the module's `DATABASES`, however the module builds it (literals,
+        item assignments, `dj_database_url`, ...). Python's parser judges the text first:
+        libcst's crashes on some of what Python refuses (deep brackets)."""
         check_python(text)
-        module = cst.parse_module(text)
-        found = []
-        chain = (Scope(MODULE),)
-        for statement in module.body:
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue  # `DATABASES` is read where it is written at the top level
-            for small in statement.body:
-                if (isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
-                        and any(isinstance(t.target, cst.Name) and t.target.value == "DATABASES" for t in small.targets)):
-                    found.extend(settings_connections(small.value, lambda e: read_constant(e, chain)))
-        return found
+        collector = SqlCollector(lambda name: None)
+        walk(cst.parse_module(text), collector)
+        return collector.django_settings
 
     connections = []
     disabled_elsewhere = False

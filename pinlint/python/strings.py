@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-HOLE = "__"
+from pinlint.connections.model import Composed
+
+HOLE = Composed.HOLE
 _FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{[^{}]*\}")
 
 

@@ -23,9 +23,10 @@ from typing import Callable
 import libcst as cst
 
 from pinlint.connections.dsn import parse_connection_string, string_connection
-from pinlint.connections.model import UNKNOWN, Connection, Setting, pgoptions
+from pinlint.connections.model import Connection, Setting, pgoptions
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
+from pinlint.drivers.flask_sqlalchemy import CONFIG_KEYS as FLASK_CONFIG_KEYS, config_connections as flask_config_connections
 from pinlint.drivers.psycopg2 import CHARACTERISTICS
 from pinlint.drivers import registry
 from pinlint.drivers.api import ApiCall, HookKind
@@ -39,7 +40,6 @@ from pinlint.python.names import (
     assigning_scope,
     constant_values,
     dotted,
-    read_bound_once,
     record_import,
     resolve,
 )
@@ -53,6 +53,7 @@ from pinlint.python.sql_calls import (
     is_text_sink,
 )
 from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
+from pinlint.python.values import Mutation, read as read_constant
 from pinlint.python.walk import children
 
 _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.sql.functions")
@@ -123,6 +124,9 @@ class SqlCollector(cst.CSTVisitor):
         self._asserted_names: set[str] = set()
         self._sqlalchemy_aliases: set[str] = set()
         self._func_aliases: set[str] = set()
+        # Per function (and the module): how many `if`/loop/`try` blocks the walk is inside, so a
+        # dict changed there is known to change only on some paths.
+        self._branches: list[int] = [0]
 
     # -- structure -------------------------------------------------------------------------
 
@@ -162,6 +166,18 @@ class SqlCollector(cst.CSTVisitor):
         self._assign(node.target, node.value, node.annotation.annotation)
         return True
 
+    def _visit_branch(self, node: cst.CSTNode) -> bool:
+        self._branches[-1] += 1
+        return True
+
+    def _leave_branch(self, node: cst.CSTNode) -> None:
+        self._branches[-1] -= 1
+
+    def _visit_aug_assign(self, node: cst.AugAssign) -> bool:
+        if isinstance(node.operator, cst.BitOrAssign):  # `kwargs |= {...}`
+            self._mutation(node.target, "update", node.value, None)
+        return True
+
     def _visit_with(self, node: cst.With) -> bool:
         self._enter_with(node)
         return True
@@ -188,6 +204,7 @@ class SqlCollector(cst.CSTVisitor):
     def _leave_function(self, node: cst.FunctionDef) -> None:
         self._scopes.pop()
         self._functions.pop()
+        self._branches.pop()
         del self._enclosing[len(self._enclosing) - len(node.decorators):]
 
     def _leave_class(self, node: cst.ClassDef) -> None:
@@ -228,6 +245,7 @@ class SqlCollector(cst.CSTVisitor):
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             scope.bind(param.name.value, param.annotation.annotation if param.annotation else None, chain)
         self._functions.append(node)
+        self._branches.append(0)
 
     def _enter_with(self, node: cst.With) -> None:
         for item in node.items:
@@ -266,10 +284,12 @@ class SqlCollector(cst.CSTVisitor):
             scope.bind(target.value, bound, self._chain)
             if scope.kind == CLASS:  # `pool: asyncpg.Pool` in a class body types `self.pool`
                 scope.bind(f"self.{target.value}", bound, self._chain)
-            if target.value == "DATABASES" and isinstance(value, cst.Dict) and scope.kind == MODULE:
+            if target.value in FLASK_CONFIG_KEYS and value is not None and scope.kind in (MODULE, CLASS):
+                self._flask_config(target.value, target if scope.kind == MODULE else value, value)
+            if target.value == "DATABASES" and value is not None and scope.kind == MODULE:
                 self._consumed.update(_string_node_ids(value))  # settings values, not SQL to run
                 chain = self._chain
-                self._settings_to_read.append(lambda: self._databases(value, chain))
+                self._settings_to_read.append(lambda: self._databases(target, value, chain))
         elif isinstance(target, cst.Attribute):
             owner = dotted(target.value)
             if owner == "self":
@@ -281,11 +301,57 @@ class SqlCollector(cst.CSTVisitor):
                 self._autocommit.add(self._local(owner))
             if target.attr.value in CHARACTERISTICS and value is not None and owner:
                 self._characteristics.append((target, value, self._chain, tuple(self._functions)))
-        elif isinstance(target, cst.Subscript) and value is not None and _subscript_is(target, "PGOPTIONS"):
-            self._pgoptions(value)
+        elif isinstance(target, cst.Subscript) and value is not None:
+            if _subscript_is(target, "PGOPTIONS"):
+                self._pgoptions(value)
+            key = _string_key(target)
+            if key is not None:
+                self._mutation(target.value, "item", value, key)
+            if key in FLASK_CONFIG_KEYS:  # `app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {...}`
+                self._flask_config(key, value, value)
 
-    def _databases(self, value: cst.Dict, chain: tuple[Scope, ...]) -> None:
-        found = settings_connections(value, self._reader(chain))
+    def _mutation(self, changed: cst.BaseExpression, kind: str, node: cst.CSTNode, key: str | None) -> None:
+        """Remember a change of a named dict (`name[...]`, `self.name[...]`) in the scope that
+        binds the name, for `values` to apply when the name is read."""
+        path: list[str] = []
+        while isinstance(changed, cst.Subscript):
+            inner = _string_key(changed)
+            if inner is None:
+                return
+            path.insert(0, inner)
+            changed = changed.value
+        if isinstance(changed, cst.Name):
+            name = changed.value
+            scope = assigning_scope(name, self._chain) or self._scopes[-1]
+        elif isinstance(changed, cst.Attribute) and isinstance(changed.value, cst.Name) and changed.value.value == "self":
+            name = f"self.{changed.attr.value}"
+            scope = next((s for s in reversed(self._scopes) if s.kind == CLASS), None)
+            if scope is None:
+                return
+        else:
+            return
+        mutation = Mutation(kind, tuple(path), node, key, self._chain, self._branches[-1] > 0)
+        scope.mutations.setdefault(name, []).append(mutation)
+
+    def _flask_config(self, key: str, read: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """Flask-SQLAlchemy engine options, read after the walk from ``read`` (the name, at module
+        level, so later item assignments count)."""
+        self._consumed.update(_string_node_ids(value))  # settings values, not SQL to run
+        chain, functions = self._chain, tuple(self._functions)
+
+        def connections() -> None:
+            setting = Setting(read_constant(read, chain), value)
+            self.connections.extend((c, functions) for c in flask_config_connections(key, setting))
+
+        self._settings_to_read.append(connections)
+
+    def _databases(self, name: cst.Name, value: cst.BaseExpression, chain: tuple[Scope, ...]) -> None:
+        """`DATABASES` as the whole module builds it; one assigned more than once is read at each
+        assignment."""
+        databases = read_constant(name, chain)
+        if not isinstance(databases, dict):
+            databases = read_constant(value, chain)
+        found = settings_connections(databases, value)
         self.django_settings.extend(found)
         self.connections.extend((c, ()) for c in found)
 
@@ -324,6 +390,12 @@ class SqlCollector(cst.CSTVisitor):
             if isinstance(node.func, cst.Attribute) and dotted(node.func.value):
                 self._autocommit.add(self._local(dotted(node.func.value)))
         is_method = isinstance(node.func, cst.Attribute)
+        if is_method and name == "update" and node.args:
+            self._mutation(node.func.value, "update", node, None)  # type: ignore[attr-defined]
+        elif is_method and name == "setdefault" and len(node.args) == 2:
+            key = node.args[0].value
+            if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str):
+                self._mutation(node.func.value, "setdefault", node, key.evaluated_value)  # type: ignore[attr-defined]
         if name in SQL_CONSTRUCTORS or (name in EXECUTION_METHODS and is_method) or name in BATCH_HELPERS:
             for argument in _sql_arguments(node, name):
                 self._sql_argument(argument)
@@ -501,6 +573,8 @@ _VISITORS = {
     cst.Assign: SqlCollector._visit_assign,
     cst.AnnAssign: SqlCollector._visit_ann_assign,
     cst.With: SqlCollector._visit_with,
+    cst.AugAssign: SqlCollector._visit_aug_assign,
+    **{branch: SqlCollector._visit_branch for branch in (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)},
     cst.DictElement: SqlCollector._visit_dict_element,
     cst.Expr: SqlCollector._visit_expr,
     cst.Assert: SqlCollector._visit_asserted,
@@ -515,6 +589,7 @@ _LEAVERS = {
     cst.ClassDef: SqlCollector._leave_class,
     cst.Lambda: SqlCollector._leave_lambda,
     cst.With: SqlCollector._leave_with,
+    **{branch: SqlCollector._leave_branch for branch in (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)},
     cst.Module: SqlCollector._leave_module,
 }
 
@@ -580,59 +655,23 @@ def _string_node_ids(node: cst.CSTNode) -> set[int]:
     return {id(n) for n in _string_nodes(node)}
 
 
-_MAX_DEPTH = 8  # steps into one constant (settings nest dictionaries a few levels deep at most)
-
-
-def read_constant(expr: cst.BaseExpression | None, chain: tuple[Scope, ...]) -> object:
-    """The Python value of a constant expression (following names bound to constants), or UNKNOWN.
-    A name's value is read once per analysis and shared by every use: never change what this returns."""
-    return _read(expr, chain, 0, 0)
-
-
-def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int, hops: int) -> object:
-    """``depth``: steps into the expression; ``hops``: names followed to reach it (see `names`)."""
-    if expr is None or depth > _MAX_DEPTH:
-        return UNKNOWN
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = expr.evaluated_value
-        except Exception:  # libcst cannot evaluate some escapes; the value is then not known
-            return UNKNOWN
-        return value if isinstance(value, str) else UNKNOWN
-    if isinstance(expr, (cst.Integer, cst.Float)):
-        return expr.evaluated_value
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = _read(expr.expression, chain, depth + 1, hops)
-        return -inner if isinstance(inner, (int, float)) and not isinstance(inner, bool) else UNKNOWN
-    if isinstance(expr, cst.Name):
-        if expr.value in _NAMED_CONSTANTS:
-            return _NAMED_CONSTANTS[expr.value]
-        return read_bound_once(expr.value, chain, hops, lambda value, at, hops: _read(value, at, 0, hops), UNKNOWN)
-    if isinstance(expr, cst.Dict):
-        result = {}
-        for element in expr.elements:
-            if not isinstance(element, cst.DictElement):
-                return UNKNOWN
-            key = _read(element.key, chain, depth + 1, hops)
-            if not isinstance(key, str):
-                return UNKNOWN
-            result[key] = _read(element.value, chain, depth + 1, hops)
-        return result
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict":
-        if all(a.keyword is not None for a in expr.args):
-            return {a.keyword.value: _read(a.value, chain, depth + 1, hops) for a in expr.args}  # type: ignore[union-attr]
-    return UNKNOWN
-
-
-_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
-
-
 def _is_string(node: cst.BaseExpression | None, value: str) -> bool:
     return isinstance(node, cst.SimpleString) and node.raw_value == value
 
 
 def _is_true(node: cst.BaseExpression | None) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
+
+
+def _string_key(node: cst.Subscript) -> str | None:
+    """`"key"` of `x["key"]`."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    key = node.slice[0].slice.value
+    if isinstance(key, cst.SimpleString):
+        value = key.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
 
 
 def _subscript_is(node: cst.Subscript, key: str) -> bool:

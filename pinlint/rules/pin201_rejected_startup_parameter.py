@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.dsn import startup_options
-from pinlint.connections.model import ASYNCPG, Connection, Setting
-from pinlint.diagnostics import Confidence, Hit
+from pinlint.connections.model import ASYNCPG, Composed, Connection, Setting, entries
+from pinlint.diagnostics import Confidence, Hit, lowest
 from pinlint.rules.base import DriverRule, PythonCase
 from pinlint.targets import PGBOUNCER_LEGACY_TRACKED, PGBOUNCER_TRACKED, Consequence, Target, rejects
 
@@ -76,11 +76,13 @@ class RejectedStartupParameter(DriverRule):
             f"“unsupported startup parameter in options: {legacy_untracked[0]}”" if legacy_untracked
             else "“unsupported startup parameter: options” before PgBouncer 1.20",
         )
-        shown = " ".join(f"-c {n}={v}" for n, v in parsed.settings) or options.value.strip()
+        shown = (" ".join(f"-c {n}={v}" for n, v in parsed.settings) or options.value.strip()).replace(Composed.HOLE, "…")
         name, value = parsed.settings[0] if parsed.settings else ("statement_timeout", "5s")
+        value = value.replace(Composed.HOLE, "...")
         yield Hit(
             self.code, f"{connection.described} sends `options={shown}` as a startup parameter",
-            consequences, _fix(name, value), confidence=connection.confidence, anchor=options.anchor,
+            consequences, _fix(name, value), confidence=lowest(connection.confidence, options.confidence),
+            anchor=options.anchor,
         )
 
     def _server_settings(self, settings: Setting, connection: Connection) -> Iterator[Hit]:
@@ -99,13 +101,13 @@ class RejectedStartupParameter(DriverRule):
         if not consequences:
             return
         refused_anywhere = [k for k in keys if k.lower() not in RDS_PROXY_STARTUP & PGBOUNCER_STARTUP]
-        value = settings.value[refused_anywhere[0]]
+        first = entries(settings)[refused_anywhere[0]]  # type: ignore[index]
         yield Hit(
             self.code,
             f"{connection.described} sends `server_settings` {', '.join(f'`{k}`' for k in refused_anywhere)} "
             "as startup parameters",
-            consequences, _fix(refused_anywhere[0], value if isinstance(value, str) else "..."),
-            confidence=connection.confidence, anchor=settings.anchor,
+            consequences, _fix(refused_anywhere[0], first.value if isinstance(first.value, str) else "..."),
+            confidence=lowest(connection.confidence, first.confidence), anchor=first.anchor,
         )
 
 
