@@ -7,7 +7,8 @@ Two kinds of pinned source:
 - `GitHubCommit`: a GitHub repository at a 40-digit commit, as the tarball
   `https://codeload.github.com/OWNER/NAME/tar.gz/COMMIT`, or, with a mirror folder, as the
   `git archive` of that commit from a local bare git directory `MIRROR/OWNER+NAME` (or
-  `MIRROR/OWNER+NAME/repo`), for machines that cannot reach GitHub.
+  `MIRROR/OWNER+NAME/repo`), for machines that cannot reach GitHub. Files whose contents that
+  copy lacks (a partial or size-limited clone) are left out, and named on stderr.
 
 Each archive is fetched once into `CACHE/<folder>/<archive kind>/` and unpacked into
 `CACHE/<folder>/src/`, which must then hold exactly one top folder. Tar archives go through
@@ -119,14 +120,43 @@ class GitHubCommit:
         raise Failure(f"no git directory for {self.owner}/{self.repo} at {home} or {home / 'repo'}")
 
     def _archive(self, git_dir: Path, to: Path) -> None:
+        git = ["git", f"--git-dir={git_dir}"]
+        missing = _missing_blobs(git, self.commit)
+        if missing:
+            print(
+                f"real_code: {self.owner}/{self.repo}: left out, the mirror lacks their contents: "
+                + ", ".join(missing),
+                file=sys.stderr,
+            )
         cmd = [
-            "git", f"--git-dir={git_dir}", "archive", "--format=tar",
-            f"--prefix={self.repo}-{self.commit}/", f"--output={to}", self.commit,
+            *git, "archive", "--format=tar", f"--prefix={self.repo}-{self.commit}/",
+            f"--output={to}", self.commit, "--", ".",
+            *(f":(exclude,literal){path}" for path in missing),
         ]  # fmt: skip
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0:
             to.unlink(missing_ok=True)
             raise Failure(f"git archive of {self.commit} in {git_dir} failed:\n{done.stderr}")
+
+
+def _missing_blobs(git: list[str], commit: str) -> list[str]:
+    """Paths at the commit whose contents the git dir lacks: a partial or size-limited copy
+    leaves out its largest files, and git archive stops at the first it cannot read."""
+    listing = subprocess.run([*git, "ls-tree", "-r", "-z", commit], capture_output=True, text=True)
+    if listing.returncode != 0:
+        return []  # an unknown commit: git archive says so
+    blobs: dict[str, list[str]] = {}
+    for entry in listing.stdout.split("\0"):
+        mode_type_sha, _, path = entry.partition("\t")
+        fields = mode_type_sha.split(" ")
+        if len(fields) == 3 and fields[1] == "blob":
+            blobs.setdefault(fields[2], []).append(path)
+    known = subprocess.run(
+        [*git, "cat-file", "--batch-check"],
+        input="".join(f"{sha}\n" for sha in blobs), capture_output=True, text=True,
+    )  # fmt: skip
+    absent = [line.split(" ")[0] for line in known.stdout.splitlines() if line.endswith(" missing")]
+    return sorted(path for sha in absent for path in blobs[sha])
 
 
 Source = Sdist | GitHubCommit

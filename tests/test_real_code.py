@@ -109,20 +109,27 @@ def _git(*args: str, cwd: Path) -> str:
     return done.stdout.strip()
 
 
-def _mirror(tmp_path: Path) -> tuple[Path, str]:
+def _mirror(tmp_path: Path, lacking: str | None = None) -> tuple[Path, str]:
     """A mirror folder holding acme/queue as a bare git dir, and the commit with the hazard: the
-    commit after it removes the hazard, so only an archive of the pinned commit has it."""
+    commit after it removes the hazard, so only an archive of the pinned commit has it. With
+    `lacking`, that file is in the commit but its contents are not in the mirror."""
     work = tmp_path / "work"
     (work / "queue").mkdir(parents=True)
     _git("init", "--quiet", cwd=work)
     (work / "queue" / "db.py").write_text(HAZARD)
+    if lacking:
+        (work / lacking).write_text("too large to keep")
     _git("add", ".", cwd=work)
     _git("commit", "--quiet", "-m", "hazard", cwd=work)
     pinned = _git("rev-parse", "HEAD", cwd=work)
     (work / "queue" / "db.py").write_text("")
     _git("commit", "--quiet", "-am", "no hazard", cwd=work)
     mirror = tmp_path / "mirror"
-    _git("clone", "--quiet", "--bare", str(work), str(mirror / "acme+queue" / "repo"), cwd=tmp_path)
+    bare = mirror / "acme+queue" / "repo"
+    _git("clone", "--quiet", "--bare", str(work), str(bare), cwd=tmp_path)
+    if lacking:
+        blob = _git("rev-parse", f"{pinned}:{lacking}", cwd=bare)
+        (bare / "objects" / blob[:2] / blob[2:]).unlink()  # a local clone keeps objects loose
     return mirror, pinned
 
 
@@ -196,6 +203,17 @@ def test_a_commit_the_mirror_lacks_is_a_failure(tmp_path, real_code, capsys):
 
     assert real_code.main(["--corpus", str(absent), "--cache", str(tmp_path / "c2"), "--mirror", str(tmp_path)]) == 2
     assert "no git directory for acme/queue" in capsys.readouterr().err
+
+
+def test_files_the_mirror_lacks_are_left_out_and_named(tmp_path, real_code, capsys):
+    import real_code_sources
+
+    mirror, commit = _mirror(tmp_path, lacking="schema.json")
+    source = real_code_sources.GitHubCommit(owner="acme", repo="queue", commit=commit)
+
+    top = real_code_sources.unpacked(source, tmp_path / "cache", mirror)
+    assert sorted(p.relative_to(top).as_posix() for p in top.rglob("*")) == ["queue", "queue/db.py"]
+    assert "acme/queue: left out, the mirror lacks their contents: schema.json" in capsys.readouterr().err
 
 
 def test_a_github_commit_downloads_the_codeload_tarball(tmp_path, real_code, monkeypatch):
