@@ -1,12 +1,19 @@
-"""Measure pinlint on real code nobody on the team wrote: pinned PyPI source distributions,
-labelled by hand in real_code_corpus.toml.
+"""Measure pinlint on real code nobody on the team wrote: pinned PyPI source distributions and
+GitHub repositories at pinned commits, labelled by hand in real_code_corpus.toml.
 
-    python benchmarks/real_code.py [--cache DIR] [--project NAME ...] [--show-unlabelled]
+    python benchmarks/real_code.py [--cache DIR] [--mirror DIR] [--project NAME ...]
+                                   [--show-unlabelled]
 
-Each project's sdist is downloaded once into the cache (a temporary directory without --cache),
-unpacked, and linted with every target at low confidence. Findings are compared with the labels:
-`expect` entries are hazards pinlint should report, `silent` entries are look-alikes that must
-stay silent. A finding matches a label by file, code and line (or the label's line span).
+Each project's source is fetched once into the cache (a temporary directory without --cache),
+unpacked, and linted with every target at low confidence: a PyPI project (`version = "..."`)
+through `pip download`, a GitHub one (`git = "https://github.com/OWNER/NAME"`, `commit = "<40
+hex digits>"`) as the codeload.github.com tarball of that commit. Where GitHub is out of reach,
+--mirror DIR takes the `git archive` of the commit from a local bare git directory instead,
+DIR/OWNER+NAME or DIR/OWNER+NAME/repo (real_code_sources.py has the details).
+
+Findings are compared with the labels: `expect` entries are hazards pinlint should report,
+`silent` entries are look-alikes that must stay silent. A finding matches a label by file, code
+and line (or the label's line span).
 
 Exit code 0 whatever the figures (this measures), 2 on bad usage, a failed download or a run of
 pinlint that produced no report.
@@ -16,26 +23,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import tomllib
-import zipfile
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from real_code_sources import Failure, GitHubCommit, Sdist, Source, unpacked
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = Path(__file__).resolve().parent / "real_code_corpus.toml"
 TARGETS = ("rds-proxy", "pgbouncer", "pgbouncer-legacy")
 LEVELS = ("high", "medium", "low")
-
-
-class Failure(Exception):
-    """A download, unpack or lint that leaves no figures to report."""
 
 
 @dataclass
@@ -64,7 +66,7 @@ class Label:
 @dataclass
 class Project:
     name: str
-    version: str
+    source: Source
     why: str
     expect: list[Label]
     silent: list[Label]
@@ -105,6 +107,19 @@ def _label(raw: dict, *, expect: bool, where: str) -> Label:
         raise SystemExit(f"real_code: {where}: bad label {raw!r} ({exc})") from None
 
 
+def _source(raw: dict, where: str) -> Source:
+    if "git" in raw or "commit" in raw:
+        if "version" in raw:
+            raise SystemExit(f"real_code: {where}: a version or a git commit, not both")
+        try:
+            return GitHubCommit.parse(raw.get("git"), raw.get("commit"))
+        except ValueError as exc:
+            raise SystemExit(f"real_code: {where}: {exc}") from None
+    if not isinstance(raw.get("version"), str):
+        raise SystemExit(f"real_code: {where}: a project needs an exact version or a git commit")
+    return Sdist(name=raw["name"], version=raw["version"])
+
+
 def load_corpus(path: Path) -> list[Project]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -113,54 +128,18 @@ def load_corpus(path: Path) -> list[Project]:
     projects = []
     for raw in data.get("project", []):
         where = f"{path.name} [{raw.get('name', '?')}]"
-        if not isinstance(raw.get("name"), str) or not isinstance(raw.get("version"), str):
-            raise SystemExit(f"real_code: {where}: a project needs a name and an exact version")
+        if not isinstance(raw.get("name"), str):
+            raise SystemExit(f"real_code: {where}: a project needs a name")
         projects.append(
             Project(
                 name=raw["name"],
-                version=raw["version"],
+                source=_source(raw, where),
                 why=raw.get("why", ""),
                 expect=[_label(e, expect=True, where=where) for e in raw.get("expect", [])],
                 silent=[_label(s, expect=False, where=where) for s in raw.get("silent", [])],
             )
         )
     return projects
-
-
-def download(project: Project, cache: Path) -> Path:
-    """The unpacked sdist's top folder, downloading and unpacking only what the cache lacks."""
-    home = cache / f"{project.name}-{project.version}"
-    unpacked = home / "src"
-    if unpacked.is_dir() and len(list(unpacked.iterdir())) == 1:
-        return next(unpacked.iterdir())
-    archives = home / "sdist"
-    archives.mkdir(parents=True, exist_ok=True)
-    if not any(archives.iterdir()):
-        # --no-binary on the project alone: its build backend may come as a wheel, which keeps
-        # the metadata step from compiling setuptools and friends from source.
-        cmd = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-            "--no-binary", project.name, f"{project.name}=={project.version}",
-            "-d", str(archives),
-        ]  # fmt: skip
-        done = subprocess.run(cmd, capture_output=True, text=True)
-        if done.returncode != 0 or not any(archives.iterdir()):
-            raise Failure(f"download of {project.name}=={project.version} failed:\n{done.stderr}")
-    archive = next(archives.iterdir())
-    shutil.rmtree(unpacked, ignore_errors=True)
-    unpacked.mkdir(parents=True)
-    if archive.name.endswith(".zip"):
-        with zipfile.ZipFile(archive) as zf:
-            zf.extractall(unpacked)
-    elif archive.name.endswith((".tar.gz", ".tgz", ".tar.bz2", ".tar")):
-        with tarfile.open(archive) as tf:
-            tf.extractall(unpacked, filter="data")
-    else:
-        raise Failure(f"{archive.name} is not a source distribution")
-    tops = list(unpacked.iterdir())
-    if len(tops) != 1 or not tops[0].is_dir():
-        raise Failure(f"{archive.name} does not unpack into one folder")
-    return tops[0]
 
 
 def lint(root: Path) -> list[dict]:
@@ -179,12 +158,12 @@ def lint(root: Path) -> list[dict]:
 
 
 def check_labels(project: Project, root: Path) -> list[str]:
-    """Labels that point past a file's end or at no file: the corpus and the sdist disagree."""
+    """Labels that point past a file's end or at no file: the corpus and the source disagree."""
     problems = []
     for label in project.expect + project.silent:
         path = root / label.file
         if not path.is_file():
-            problems.append(f"{label.where()}: no such file in the sdist")
+            problems.append(f"{label.where()}: no such file in the source")
             continue
         with path.open("rb") as fh:
             lines = sum(1 for _ in fh)
@@ -225,7 +204,7 @@ def measure(project: Project, root: Path, show_unlabelled: bool) -> Tally:
                 if label.matched in _at_or_above(threshold):
                     tally.found[threshold] += 1
 
-    print(f"\n== {project.name} {project.version}: {project.why}")
+    print(f"\n== {project.name} {project.source.pin}: {project.why}")
     for problem in check_labels(project, root):
         print(f"  label problem: {problem}")
     print_tally(tally)
@@ -261,7 +240,10 @@ def print_tally(t: Tally) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="labels (TOML)")
-    parser.add_argument("--cache", type=Path, help="keep downloaded sdists here (default: temp)")
+    parser.add_argument("--cache", type=Path, help="keep downloaded sources here (default: temp)")
+    parser.add_argument(
+        "--mirror", type=Path, help="take GitHub commits from bare git dirs here, not from GitHub"
+    )
     parser.add_argument("--project", action="append", help="only this project (repeatable)")
     parser.add_argument(
         "--show-unlabelled", action="store_true", help="list findings no label speaks of"
@@ -290,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             # pip spends most of a download building metadata in its own process: overlap them
             with ThreadPoolExecutor(max_workers=4) as pool:
-                roots = list(pool.map(lambda project: download(project, cache), projects))
+                roots = list(pool.map(lambda p: unpacked(p.source, cache, args.mirror), projects))
             for project, root in zip(projects, roots):
                 total.add(measure(project, root, args.show_unlabelled))
                 for label in project.expect:
