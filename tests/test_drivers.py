@@ -42,6 +42,16 @@ def test_sqlalchemy_and_jdbc_urls_name_their_driver():
     assert parse_connection_string("https://example.com/?options=-c%20x%3D1") is None
 
 
+def test_a_sqlalchemy_driver_name_may_hold_an_underscore():
+    parsed = parse_connection_string("postgresql+psycopg_async://app@db/shop?prepare_threshold=None")
+    assert (parsed.driver, parsed.sqlalchemy, parsed.params) == ("psycopg", True, {"prepare_threshold": "None"})
+
+
+def test_a_jdbc_url_pgjdbc_does_not_take_is_not_a_connection_string():
+    assert parse_connection_string("jdbc:postgres://db/shop") is None
+    assert lint("URL = 'jdbc:postgres://db/shop'\n", targets=ALL_TARGETS) == []
+
+
 def test_conninfo_follows_libpq_quoting_and_keywords():
     parsed = parse_connection_string(r"host=db dbname='my shop' options='-c search_path=a\'b'")
     assert parsed.params == {"host": "db", "dbname": "my shop", "options": "-c search_path=a'b"}
