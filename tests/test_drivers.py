@@ -389,6 +389,24 @@ def test_iterator_on_mysql_settings_is_fine(tmp_path):
     assert _django_project(tmp_path, "{'ENGINE': 'django.db.backends.mysql'}", ITERATE) == []
 
 
+@pytest.mark.parametrize("engine", ["django_pgschemas.postgresql", "django_pgschemas.postgresql_backend"])
+def test_django_pgschemas_switches_search_path_per_cursor_like_django_tenants(engine):
+    [finding] = lint(f"DATABASES = {{'default': {{'ENGINE': '{engine}', 'NAME': 'app'}}}}\n", filename="settings.py")
+    assert exact([finding]) == [(1, 36, "PIN204", "high", (
+        f"`DATABASES['default']` uses `{engine}`, which runs a session `SET search_path` for the tenant when it "
+        "opens a cursor: pins the session on RDS Proxy; leaks one tenant's search_path to other clients on PgBouncer"
+    ))]
+
+
+def test_django_pgschemas_apps_and_routers_on_a_plain_backend_are_not_its_engine():
+    source = """
+        INSTALLED_APPS = ["django_pgschemas", "shop"]
+        DATABASE_ROUTERS = ["django_pgschemas.routers.TenantAppsRouter"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "app"}}
+        """
+    assert lint(source, filename="settings.py", targets=ALL_TARGETS) == []
+
+
 # -- config files --------------------------------------------------------------------------------------------------
 
 
