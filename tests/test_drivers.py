@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pytest
@@ -40,6 +41,16 @@ def test_sqlalchemy_and_jdbc_urls_name_their_driver():
     assert parse_connection_string("jdbc:postgresql://db:5432/shop?prepareThreshold=0").params == {"prepareThreshold": "0"}
     assert parse_connection_string("postgresql+nosuchdriver://db/shop") is None
     assert parse_connection_string("https://example.com/?options=-c%20x%3D1") is None
+
+
+def test_a_sqlalchemy_driver_name_may_hold_an_underscore():
+    parsed = parse_connection_string("postgresql+psycopg_async://app@db/shop?prepare_threshold=None")
+    assert (parsed.driver, parsed.sqlalchemy, parsed.params) == ("psycopg", True, {"prepare_threshold": "None"})
+
+
+def test_a_jdbc_url_pgjdbc_does_not_take_is_not_a_connection_string():
+    assert parse_connection_string("jdbc:postgres://db/shop") is None
+    assert lint("URL = 'jdbc:postgres://db/shop'\n", targets=ALL_TARGETS) == []
 
 
 def test_conninfo_follows_libpq_quoting_and_keywords():
@@ -153,16 +164,167 @@ def test_rejected_options_message_names_each_pooler_and_the_fix():
     assert finding.fix.startswith("Set it for the role instead: `ALTER ROLE app SET statement_timeout = '5s'`")
 
 
+BREAKS_LEGACY = (
+    ": breaks with `prepared statement \"_pg3_0\" does not exist` on PgBouncer < 1.21 (named prepared statements need "
+    "PgBouncer 1.21+ with max_prepared_statements > 0)"
+)
+PSYCOPG_FIX = (
+    "Pass `prepare_threshold=None`, the only value that never prepares (psycopg_pool: "
+    "`kwargs={\"prepare_threshold\": None}`; SQLAlchemy: `connect_args={\"prepare_threshold\": None}`), "
+    "or run PgBouncer 1.22+ with `max_prepared_statements > 0` and libpq 17+"
+)
+
+
 def test_prepared_statements_only_break_the_legacy_pgbouncer():
     source = "import psycopg\nconn = psycopg.connect(dsn)\n"
     assert lint(source) == []
     [finding] = lint(source, targets=ALL_TARGETS)
+    # psycopg counts a query's runs and prepares it at the run after the 5th.
     assert finding.message == (
-        "`psycopg.connect()` leaves `prepare_threshold` at 5: psycopg prepares a query on its 5th run: breaks with "
-        "`prepared statement \"_pg3_0\" does not exist` on PgBouncer < 1.21 (named prepared statements need "
-        "PgBouncer 1.21+ with max_prepared_statements > 0)"
+        "`psycopg.connect()` leaves `prepare_threshold` at 5: psycopg prepares a query after 5 executions" + BREAKS_LEGACY
     )
-    assert finding.fix.startswith("Pass `prepare_threshold=None`")
+    assert finding.fix == PSYCOPG_FIX
+
+
+# -- psycopg prepare_threshold: 0 prepares at once, only None never prepares -------------------------------------
+
+
+def exact(findings) -> list[tuple[int, int, str, str, str]]:
+    return [(f.row, f.col, f.code, f.confidence.value, f.message) for f in findings]
+
+
+ZERO = "`prepare_threshold=0` makes psycopg prepare every statement at its first execution" + BREAKS_LEGACY
+
+
+@pytest.mark.parametrize(
+    "source, column",
+    [
+        ("import psycopg\nconn = psycopg.connect(dsn, prepare_threshold=0)\n", 47),
+        ("import psycopg\nconn = psycopg.AsyncConnection.connect(dsn, prepare_threshold=0)\n", 63),
+        ("from psycopg_pool import ConnectionPool\npool = ConnectionPool(dsn, kwargs={'prepare_threshold': 0})\n", 57),
+        ("from psycopg_pool import ConnectionPool\npool = ConnectionPool(dsn, kwargs=dict(prepare_threshold=0))\n", 58),
+        ("from sqlalchemy import create_engine\n"
+         "engine = create_engine('postgresql+psycopg://app@db/shop', connect_args={'prepare_threshold': 0})\n", 95),
+    ],
+)
+def test_prepare_threshold_zero_prepares_every_statement_at_once(source, column):
+    findings = lint(source, targets=ALL_TARGETS)
+    assert exact(findings) == [(2, column, "PIN202", "high", ZERO)]
+    assert findings[0].fix == PSYCOPG_FIX
+    assert lint(source) == []  # PgBouncer 1.21+ and RDS Proxy keep named statements apart
+
+
+def test_other_integers_say_after_how_many_runs_psycopg_prepares():
+    findings = lint("import psycopg\npsycopg.connect(dsn, prepare_threshold=1)\npsycopg.connect(dsn, prepare_threshold=-1)\n",
+                    targets=ALL_TARGETS)
+    assert [f.message for f in findings] == [
+        "`prepare_threshold=1` makes psycopg prepare a query after 1 execution" + BREAKS_LEGACY,
+        "`prepare_threshold=-1` makes psycopg prepare every statement at its first execution" + BREAKS_LEGACY,
+    ]
+
+
+def test_prepare_threshold_none_is_the_fix_wherever_it_is_written():
+    source = """
+        import psycopg
+        from psycopg_pool import ConnectionPool
+        from sqlalchemy import create_engine
+
+        conn = psycopg.connect(dsn, prepare_threshold=None)
+        conn.prepare_threshold = None
+        pool = ConnectionPool(dsn, kwargs=dict(prepare_threshold=None))
+        engine = create_engine("postgresql+psycopg://app@db/shop", connect_args={"prepare_threshold": None})
+        """
+    assert lint(source, targets=ALL_TARGETS) == []
+
+
+STRING = (
+    ": fails every query with `TypeError: '>=' not supported between instances of 'int' and 'str'` on RDS Proxy and "
+    "PgBouncer (psycopg compares each query's count of runs with it, also on a direct connection)"
+)
+
+
+@pytest.mark.parametrize(
+    "value, wanted",
+    [("None", "`None`"), ("0", "a number"), ("5", "a number")],
+)
+def test_a_sqlalchemy_url_hands_prepare_threshold_to_psycopg_as_a_string(value, wanted):
+    source = f"from sqlalchemy import create_engine\nengine = create_engine('postgresql+psycopg://app@db/shop?prepare_threshold={value}')\n"
+    [finding] = lint(source)  # a TypeError on every query, whatever the pooler
+    assert exact([finding]) == [
+        (2, 24, "PIN202", "high", f"`prepare_threshold={value}` reaches psycopg as a string, not as {wanted}" + STRING)
+    ]
+    assert finding.fix == (
+        "Drop it from the URL and pass `connect_args={\"prepare_threshold\": None}` to the engine: SQLAlchemy hands "
+        "URL query values to psycopg as strings"
+    )
+
+
+def test_a_psycopg_url_is_judged_wherever_it_is_written(tmp_path):
+    source = "DATABASE_URL = 'postgresql+psycopg_async://app@db/shop?prepare_threshold=0'\n"
+    message = "`prepare_threshold=0` reaches psycopg as a string, not as a number" + STRING
+    assert exact(lint(source)) == [(1, 16, "PIN202", "medium", message)]
+    (tmp_path / ".env").write_text("DATABASE_URL=postgresql+psycopg://app@db/shop?prepare_threshold=None\n")
+    [finding] = lint_paths([tmp_path], Settings(root=tmp_path), display_root=tmp_path).findings
+    assert (finding.path, finding.row, finding.col, finding.code) == (".env", 1, 14, "PIN202")
+
+
+def test_connect_args_win_over_the_url_query_and_other_drivers_ignore_it():
+    source = """
+        from sqlalchemy import create_engine
+
+        engine = create_engine("postgresql+psycopg://app@db/shop?prepare_threshold=0", connect_args={"prepare_threshold": None})
+        legacy = "postgresql+psycopg2://app@db/shop?prepare_threshold=0"
+        """
+    assert lint(source, targets=ALL_TARGETS) == []
+
+
+def test_assigning_prepare_threshold_on_a_psycopg_connection_is_reported_at_the_value():
+    findings = lint(
+        """
+        import psycopg
+
+        def open_shop(dsn):
+            conn = psycopg.connect(dsn, prepare_threshold=None)
+            conn.prepare_threshold = 0
+            return conn
+
+        class Shop:
+            def tune(self):
+                self.conn.prepare_threshold = 5
+        """,
+        targets=ALL_TARGETS,
+    )
+    assert exact(findings) == [
+        (6, 30, "PIN202", "high", "`conn.prepare_threshold = 0` makes psycopg prepare every statement at its first "
+                                  "execution" + BREAKS_LEGACY),
+        (11, 39, "PIN202", "medium", "`self.conn.prepare_threshold = 5` makes psycopg prepare a query after 5 "
+                                     "executions" + BREAKS_LEGACY),
+    ]
+    assert findings[0].fix == (
+        "Set it to `None`, the only value that never prepares, or run PgBouncer 1.22+ with "
+        "`max_prepared_statements > 0` and libpq 17+"
+    )
+
+
+def test_assigning_prepare_threshold_elsewhere_is_not_psycopg():
+    assert lint("def f(conn):\n    conn.prepare_threshold = 0\n", targets=ALL_TARGETS) == []
+    assert lint("import psycopg2\nconn = psycopg2.connect(dsn)\nconn.prepare_threshold = 0\n", targets=ALL_TARGETS) == []
+
+
+def test_no_message_fix_or_doc_suggests_zero_for_psycopg():
+    from pinlint.rules import ALL_RULES
+    from doc_examples import sections
+
+    zero = re.compile(r"prepare_threshold\W{0,4}[=:]\s*0\b")
+    sources = [
+        "import psycopg\npsycopg.connect(dsn, prepare_threshold=0)\n",
+        "import psycopg\ndef f(conn):\n    conn.prepare_threshold = 0\n",
+        "from sqlalchemy import create_engine\ncreate_engine('postgresql+psycopg://app@db/shop?prepare_threshold=0')\n",
+    ]
+    fixes = [f.fix for source in sources for f in lint(source, targets=ALL_TARGETS)]
+    assert len(fixes) == 3 and not any(zero.search(fix) for fix in fixes)
+    advice = [sections(rule.doc)["Use instead"] for rule in ALL_RULES]
+    assert [text for text in advice if zero.search(text)] == []
 
 
 # -- Django settings in scope --------------------------------------------------------------------------------------
@@ -225,6 +387,24 @@ def test_iterator_is_not_judged_without_settings(tmp_path):
 
 def test_iterator_on_mysql_settings_is_fine(tmp_path):
     assert _django_project(tmp_path, "{'ENGINE': 'django.db.backends.mysql'}", ITERATE) == []
+
+
+@pytest.mark.parametrize("engine", ["django_pgschemas.postgresql", "django_pgschemas.postgresql_backend"])
+def test_django_pgschemas_switches_search_path_per_cursor_like_django_tenants(engine):
+    [finding] = lint(f"DATABASES = {{'default': {{'ENGINE': '{engine}', 'NAME': 'app'}}}}\n", filename="settings.py")
+    assert exact([finding]) == [(1, 36, "PIN204", "high", (
+        f"`DATABASES['default']` uses `{engine}`, which runs a session `SET search_path` for the tenant when it "
+        "opens a cursor: pins the session on RDS Proxy; leaks one tenant's search_path to other clients on PgBouncer"
+    ))]
+
+
+def test_django_pgschemas_apps_and_routers_on_a_plain_backend_are_not_its_engine():
+    source = """
+        INSTALLED_APPS = ["django_pgschemas", "shop"]
+        DATABASE_ROUTERS = ["django_pgschemas.routers.TenantAppsRouter"]
+        DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "NAME": "app"}}
+        """
+    assert lint(source, filename="settings.py", targets=ALL_TARGETS) == []
 
 
 # -- config files --------------------------------------------------------------------------------------------------

@@ -77,18 +77,20 @@ def _parse_url(text: str) -> ConnectionString | None:
     if any(c.isspace() for c in text):
         return None
     jdbc = text[:5].lower() == "jdbc:"
+    # The scheme is split off here: urlsplit takes no `_` in one, SQLAlchemy does (`postgresql+psycopg_async`).
+    scheme, _, rest = (text[5:] if jdbc else text).partition("://")
     try:
-        parts = urlsplit(text[5:] if jdbc else text)
+        parts = urlsplit("//" + rest)
     except ValueError:
         return None
-    scheme = parts.scheme.lower()
-    dialect_name, _, driver_name = scheme.partition("+")
+    dialect_name, _, driver_name = scheme.lower().partition("+")
     dialect = _DIALECTS.get(dialect_name)
     if dialect is None:
         return None
     params = _query(parts.query)
-    if jdbc:
-        return ConnectionString(dialect, _JDBC[dialect_name], params, form="JDBC URL")
+    if jdbc:  # pgJDBC takes `jdbc:postgresql:` only, not `jdbc:postgres:`
+        driver = _JDBC.get(dialect_name)
+        return None if driver is None else ConnectionString(dialect, driver, params, form="JDBC URL")
     canonical = "postgresql" if dialect == POSTGRES else "mysql"
     if driver_name:
         driver = _SQLALCHEMY_DRIVERS.get((canonical, driver_name))

@@ -42,8 +42,13 @@ LIBPQ_DRIVERS = frozenset({PSYCOPG, PSYCOPG2, LIBPQ})
 # What wraps the driver: its defaults and the place its settings are written differ.
 SQLALCHEMY = "sqlalchemy"
 DJANGO = "django"
-# Django backends that switch schemas per tenant with a plain `SET search_path` per cursor.
-TENANT_BACKENDS = ("django_tenants.postgresql_backend", "tenant_schemas.postgresql_backend")
+# Django backends (`ENGINE`, the package Django imports `base` from) that switch schemas per
+# tenant with a plain `SET search_path` per cursor. django-pgschemas named its backend
+# `postgresql_backend` before 1.0.
+TENANT_BACKENDS = frozenset({
+    "django_tenants.postgresql_backend", "tenant_schemas.postgresql_backend",
+    "django_pgschemas.postgresql", "django_pgschemas.postgresql_backend",
+})
 PSYCOPG_POOL = "psycopg_pool"
 
 # What the program creates.

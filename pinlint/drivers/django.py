@@ -6,8 +6,8 @@ django-pglocks `advisory_lock` helper.
 * `OPTIONS["assume_role"]` runs `SET ROLE` on every new connection; `OPTIONS["options"]` is
   libpq's startup `options`; `OPTIONS["prepare_threshold"]` only prepares with
   `server_side_binding` (Django's default client-side cursors never prepare).
-* Backends that switch schemas per tenant (django-tenants, django-tenant-schemas) run a plain
-  `SET search_path` when a cursor is created.
+* Backends that switch schemas per tenant (django-tenants, django-tenant-schemas,
+  django-pgschemas) run a plain `SET search_path` when a cursor is created.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def server_side_cursors(connections: list[Connection]) -> bool:
 def _driver(engine: object) -> str | None:
     if not isinstance(engine, str):
         return ""  # not written out: judged by the options it uses
-    if "postgres" in engine or "postgis" in engine or engine.startswith(TENANT_BACKENDS):
+    if "postgres" in engine or "postgis" in engine or engine in TENANT_BACKENDS:
         return PSYCOPG
     if "mysql" in engine:
         return MYSQLCLIENT

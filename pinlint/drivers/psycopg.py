@@ -1,7 +1,9 @@
 """psycopg 3 and psycopg_pool.
 
 * A query executed `prepare_threshold` times (default 5) becomes a named prepared statement
-  `_pg3_<n>`; `execute(..., prepare=True)` prepares at once.
+  `_pg3_<n>` at its next execution: `0` prepares every query at its first, only `None` never
+  prepares. It is a connect keyword and a connection attribute (`conn.prepare_threshold = 0`);
+  `execute(..., prepare=True)` prepares at once.
 * `conn.cursor(name)` is a server-side cursor (`DECLARE`), `withhold=True` keeps it past commit.
 * psycopg_pool passes `kwargs=` to every connection and runs `configure=` / `reset=` callbacks.
 """
@@ -12,7 +14,7 @@ from typing import Iterator
 
 from pinlint.connections.model import CONNECT, POOL, PSYCOPG, PSYCOPG_POOL, Connection, Setting, entries, is_complete
 from pinlint.drivers.api import NAMED_CURSOR, NEW_CONNECTION, RESET, ApiCall, HookKind
-from pinlint.drivers.site import CallSite, add_conninfo, named_cursor
+from pinlint.drivers.site import AttributeAssignment, CallSite, add_conninfo, named_cursor
 
 ALIASES = {
     "psycopg.Connection.connect": "psycopg.connect",
@@ -40,6 +42,7 @@ RETURNS = {
     "psycopg_pool.ConnectionPool.getconn": "psycopg.Connection",
 }
 _POOL_HOOKS = {"configure": NEW_CONNECTION, "reset": RESET}
+ATTRIBUTES = frozenset({"prepare_threshold"})
 
 
 def recognise(site: CallSite) -> Iterator[object]:
@@ -68,6 +71,16 @@ def hooks(site: CallSite) -> Iterator[tuple[object, HookKind]]:
             function = site.argument(None, keyword)
             if function is not None:
                 yield function, kind
+
+
+def assigned(assignment: AttributeAssignment) -> Iterator[ApiCall]:
+    resolved = assignment.receiver == "psycopg.Connection"
+    if resolved or assignment.may_be("psycopg"):
+        setting = assignment.setting
+        shown = setting.value if isinstance(setting.value, int) else "..."
+        # Reported at the value: the part to change.
+        yield ApiCall("psycopg.Connection.prepare_threshold", f"`{assignment.owner}.{assignment.attribute} = {shown}`",
+                      {assignment.attribute: setting}, assignment.value, assignment.confidence(resolved))
 
 
 def _connect(site: CallSite) -> Connection:

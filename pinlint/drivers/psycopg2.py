@@ -11,7 +11,7 @@ from typing import Iterator
 
 from pinlint.connections.model import CONNECT, POOL, PSYCOPG2, Connection
 from pinlint.drivers.api import ApiCall, HookKind
-from pinlint.drivers.site import CallSite, add_conninfo, named_cursor
+from pinlint.drivers.site import AttributeAssignment, CallSite, add_conninfo, named_cursor
 
 ALIASES = {
     "psycopg2.extensions.connection": "psycopg2.connection",
@@ -27,7 +27,8 @@ RETURNS = {
     "psycopg2.pool.Pool.getconn": "psycopg2.connection",
     "psycopg2.connection.cursor": "psycopg2.cursor",
 }
-CHARACTERISTICS = ("isolation_level", "readonly", "deferrable")
+# `conn.isolation_level = ...` and friends: the setters behave like set_session().
+ATTRIBUTES = frozenset({"isolation_level", "readonly", "deferrable"})
 
 
 def recognise(site: CallSite) -> Iterator[object]:
@@ -55,3 +56,11 @@ def recognise(site: CallSite) -> Iterator[object]:
 
 def hooks(site: CallSite) -> Iterator[tuple[object, HookKind]]:
     return iter(())
+
+
+def assigned(assignment: AttributeAssignment) -> Iterator[ApiCall]:
+    resolved = assignment.receiver == "psycopg2.connection"
+    if resolved or assignment.may_be("psycopg2"):
+        yield ApiCall("psycopg2.connection.set_session", assignment.described,
+                      {assignment.attribute: assignment.setting}, assignment.target,
+                      assignment.confidence(resolved), facts={"autocommit": assignment.autocommit})

@@ -7,13 +7,16 @@ from typing import Iterator
 
 from pinlint.drivers import asyncpg, django, flask_sqlalchemy, mysql, psycopg, psycopg2, sqlalchemy
 from pinlint.drivers.api import ApiCall, HookKind
-from pinlint.drivers.site import CallSite
+from pinlint.drivers.site import AttributeAssignment, CallSite
 
 _LIBRARIES = (asyncpg, psycopg, psycopg2, sqlalchemy, flask_sqlalchemy, django, mysql)
 
 _ALIASES: dict[str, str] = {k: v for lib in _LIBRARIES for k, v in lib.ALIASES.items()}
 _RETURNS: dict[str, str] = {k: v for lib in _LIBRARIES for k, v in lib.RETURNS.items()}
 _ALIAS_PREFIXES = sorted(_ALIASES, key=len, reverse=True)
+# Libraries whose connection attributes are settings, and the attribute names they watch.
+_SETTERS = (psycopg, psycopg2)
+ATTRIBUTES: frozenset[str] = frozenset().union(*(lib.ATTRIBUTES for lib in _SETTERS))
 
 
 @lru_cache(maxsize=4096)
@@ -48,3 +51,10 @@ def hooks_registered(site: CallSite) -> Iterator[tuple[object, HookKind]]:
     """Functions a call (or a decorator) registers to run per connection, with when they run."""
     for library in _LIBRARIES:
         yield from library.hooks(site)
+
+
+def recognise_assignment(assignment: AttributeAssignment) -> Iterator[ApiCall]:
+    """What assigning a connection attribute does, for the libraries that have it."""
+    for library in _SETTERS:
+        if assignment.attribute in library.ATTRIBUTES:
+            yield from library.assigned(assignment)

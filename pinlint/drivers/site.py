@@ -93,6 +93,39 @@ class CallSite:
         return Confidence.HIGH if resolved else Confidence.MEDIUM
 
 
+@dataclass
+class AttributeAssignment:
+    """`owner.attribute = value` where ``owner`` is a plain dotted name (`conn`, `self.conn`): some
+    driver attributes are settings (psycopg's `prepare_threshold`, psycopg2's `isolation_level`)."""
+
+    target: cst.Attribute
+    value: cst.BaseExpression
+    owner: str  # `conn`, `self.conn`
+    receiver: str | None  # canonical type of the owner when it resolves
+    read: Callable[[cst.BaseExpression], object]
+    imported: Callable[[str], bool]
+    autocommit: bool = False  # the module turns autocommit on for this owner
+
+    @property
+    def attribute(self) -> str:
+        return self.target.attr.value
+
+    @property
+    def described(self) -> str:
+        return f"`{self.owner}.{self.attribute} = ...`"
+
+    @property
+    def setting(self) -> Setting:
+        return Setting(self.read(self.value), self.value)
+
+    def may_be(self, library: str) -> bool:
+        """An owner whose type does not resolve, in a module that imports ``library``."""
+        return self.receiver is None and self.imported(library)
+
+    def confidence(self, resolved: bool) -> Confidence:
+        return Confidence.HIGH if resolved else Confidence.MEDIUM
+
+
 def describe(node: cst.Call) -> str:
     """`name()` or `receiver.name()`, short enough for a message."""
     func = node.func

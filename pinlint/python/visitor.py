@@ -27,10 +27,9 @@ from pinlint.connections.model import Connection, Setting, pgoptions
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
 from pinlint.drivers.flask_sqlalchemy import CONFIG_KEYS as FLASK_CONFIG_KEYS, config_connections as flask_config_connections
-from pinlint.drivers.psycopg2 import CHARACTERISTICS
 from pinlint.drivers import registry
 from pinlint.drivers.api import ApiCall, HookKind
-from pinlint.drivers.site import CallSite
+from pinlint.drivers.site import AttributeAssignment, CallSite
 from pinlint.python.dialect import DialectEvidence
 from pinlint.python.names import (
     CLASS,
@@ -110,8 +109,8 @@ class SqlCollector(cst.CSTVisitor):
         self._decorated: list[tuple[cst.FunctionDef, cst.Call, tuple[Scope, ...]]] = []
         self._calls: list[_Call] = []
         self._autocommit: set[tuple[int, str]] = set()  # (function, receiver) with autocommit on
-        # `conn.isolation_level = ...` and friends: psycopg2's setters behave like set_session().
-        self._characteristics: list[tuple[cst.Attribute, cst.BaseExpression, tuple[Scope, ...], Functions]] = []
+        # `conn.prepare_threshold = 0` and other connection attributes that are settings.
+        self._attribute_assignments: list[tuple[cst.Attribute, cst.BaseExpression, tuple[Scope, ...], Functions]] = []
         self._enclosing: list[tuple[cst.BaseExpression, tuple[Scope, ...]]] = []
         self._atomic: dict[int, bool] = {}  # id of a `with` item or decorator -> is `transaction.atomic`
         # Settings read from constants, in the order they are written; read after the walk, once
@@ -299,8 +298,8 @@ class SqlCollector(cst.CSTVisitor):
                         break
             if target.attr.value == "autocommit" and _is_true(value) and owner:
                 self._autocommit.add(self._local(owner))
-            if target.attr.value in CHARACTERISTICS and value is not None and owner:
-                self._characteristics.append((target, value, self._chain, tuple(self._functions)))
+            if target.attr.value in registry.ATTRIBUTES and value is not None and owner:
+                self._attribute_assignments.append((target, value, self._chain, tuple(self._functions)))
         elif isinstance(target, cst.Subscript) and value is not None:
             if _subscript_is(target, "PGOPTIONS"):
                 self._pgoptions(value)
@@ -524,16 +523,13 @@ class SqlCollector(cst.CSTVisitor):
                     self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
             for function, kind in registry.hooks_registered(site):
                 self._mark_hook(function, kind)
-        for target, value, chain, functions in self._characteristics:
+        for target, value, chain, functions in self._attribute_assignments:
             owner = dotted(target.value)
-            receiver = resolve(target.value, chain)
-            if receiver == "psycopg2.connection" or (receiver is None and self._imported("psycopg2")):
-                self.api_calls.append((ApiCall(
-                    "psycopg2.connection.set_session", f"`{owner}.{target.attr.value} = ...`",
-                    {target.attr.value: Setting(read_constant(value, chain), value)}, target,
-                    Confidence.HIGH if receiver else Confidence.MEDIUM,
-                    facts={"autocommit": self._local(owner, functions) in self._autocommit},
-                ), functions))
+            assignment = AttributeAssignment(
+                target, value, owner, resolve(target.value, chain), self._reader(chain), self._imported,
+                autocommit=self._local(owner, functions) in self._autocommit,
+            )
+            self.api_calls.extend((call, functions) for call in registry.recognise_assignment(assignment))
         for definition, decorator, chain in self._decorated:
             for function, kind in registry.hooks_registered(self._site(decorator, chain)):
                 self._mark_hook(function or definition, kind)

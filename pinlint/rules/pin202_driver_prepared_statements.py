@@ -14,10 +14,23 @@ from pinlint.targets import Consequence, Target, breaks, pins
 
 _LEGACY = "named prepared statements need PgBouncer 1.21+ with max_prepared_statements > 0"
 _RDS_MYSQL = {Target.RDS_PROXY: pins("RDS Proxy pins MySQL sessions that prepare statements")}
+# psycopg's own PgBouncer support closes statements at protocol level: PgBouncer 1.22+ and libpq 17+.
+_PSYCOPG_PGBOUNCER = "or run PgBouncer 1.22+ with `max_prepared_statements > 0` and libpq 17+"
 PSYCOPG_FIX = (
-    "Pass `prepare_threshold=None` (psycopg_pool: `kwargs={\"prepare_threshold\": None}`; SQLAlchemy: "
-    "`connect_args={\"prepare_threshold\": None}`), or run PgBouncer 1.21+ with `max_prepared_statements > 0`"
+    "Pass `prepare_threshold=None`, the only value that never prepares (psycopg_pool: "
+    "`kwargs={\"prepare_threshold\": None}`; SQLAlchemy: `connect_args={\"prepare_threshold\": None}`), "
+    f"{_PSYCOPG_PGBOUNCER}"
 )
+PSYCOPG_ATTRIBUTE_FIX = f"Set it to `None`, the only value that never prepares, {_PSYCOPG_PGBOUNCER}"
+PSYCOPG_STRING_FIX = (
+    "Drop it from the URL and pass `connect_args={\"prepare_threshold\": None}` to the engine: SQLAlchemy hands "
+    "URL query values to psycopg as strings"
+)
+_STRING_THRESHOLD = {
+    target: breaks("fails every query with `TypeError: '>=' not supported between instances of 'int' and 'str'`",
+                   "psycopg compares each query's count of runs with it, also on a direct connection")
+    for target in Target
+}
 ASYNCPG_FIX = (
     "Pass `statement_cache_size=0` to `asyncpg.connect()`/`asyncpg.create_pool()` so asyncpg uses "
     "unnamed statements, or run PgBouncer 1.21+ with `max_prepared_statements > 0`"
@@ -48,6 +61,16 @@ class DriverPreparedStatements(DriverRule):
         PythonCase("payload = {'prepare': True, 'statement_cache_size': 100}", targets=LEGACY),
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'OPTIONS': {'prepare_threshold': 5}}}", targets=LEGACY),
         PythonCase("url = 'jdbc:postgresql://db/app?prepareThreshold=0'", targets=LEGACY),
+        PythonCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs=dict(prepare_threshold=None))",
+                   targets=LEGACY),
+        PythonCase("import psycopg\nconn = psycopg.connect(dsn, prepare_threshold=None)\nconn.prepare_threshold = None",
+                   targets=LEGACY),
+        PythonCase("def f(conn):\n    conn.prepare_threshold = 0", targets=LEGACY),  # no psycopg in sight
+        PythonCase("import psycopg2\nconn = psycopg2.connect(dsn)\nconn.prepare_threshold = 0", targets=LEGACY),
+        PythonCase("payload = {'prepare_threshold': 0}", targets=LEGACY),
+        PythonCase("from sqlalchemy import create_engine\n"  # connect_args overrides the URL's query
+                   "create_engine('postgresql+psycopg://app@db/app?prepare_threshold=0', "
+                   "connect_args={'prepare_threshold': None})", targets=LEGACY),
     ]
     INVALID = [
         PythonCase("import psycopg\npsycopg.connect(dsn)", targets=LEGACY),
@@ -63,12 +86,23 @@ class DriverPreparedStatements(DriverRule):
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', "
                    "'OPTIONS': {'server_side_binding': True, 'prepare_threshold': 5}}}", targets=LEGACY),
         PythonCase("url = 'jdbc:postgresql://db/app'", targets=LEGACY),
+        PythonCase("import psycopg\npsycopg.connect(dsn, prepare_threshold=0)", targets=LEGACY),
+        PythonCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs=dict(prepare_threshold=0))",
+                   targets=LEGACY),
+        PythonCase("from sqlalchemy import create_engine\n"
+                   "create_engine('postgresql+psycopg://app@db/app', connect_args={'prepare_threshold': 0})",
+                   targets=LEGACY),
+        PythonCase("from sqlalchemy import create_engine\n"
+                   "create_engine('postgresql+psycopg://app@db/app?prepare_threshold=None')"),
+        PythonCase("import psycopg\nconn = psycopg.connect(dsn, prepare_threshold=None)\nconn.prepare_threshold = 0",
+                   targets=LEGACY),
+        PythonCase("import psycopg\ndef f(conn):\n    conn.prepare_threshold = 5", targets=LEGACY),
         PythonCase("import mysql.connector\ncnx = mysql.connector.connect(user='app')\ncur = cnx.cursor(prepared=True)"),
         PythonCase("url = 'jdbc:mysql://db/app?useServerPrepStmts=true'"),
     ]
 
     def check_connection(self, connection: Connection) -> Iterator[Hit]:
-        if connection.driver == PSYCOPG and connection.kind in (CONNECT, POOL, ENGINE):
+        if connection.driver == PSYCOPG and connection.kind in (CONNECT, POOL, ENGINE, URL):
             yield from self._psycopg(connection)
         elif connection.driver == PSYCOPG and connection.framework == DJANGO and connection.kind == SETTINGS:
             yield from self._django(connection)
@@ -92,6 +126,9 @@ class DriverPreparedStatements(DriverRule):
         if call.api == "psycopg.Cursor.execute" and call.value("prepare") is True:
             yield Hit(self.code, f"{call.described} with `prepare=True` creates a named prepared statement",
                       _breaks("_pg3_0"), "Drop `prepare=True`", confidence=call.confidence, anchor=call.anchor)
+        elif call.api == "psycopg.Connection.prepare_threshold" and _is_integer(call.value("prepare_threshold")):
+            yield Hit(self.code, f"{call.described} makes psycopg {_prepares(call.value('prepare_threshold'))}",
+                      _breaks("_pg3_0"), PSYCOPG_ATTRIBUTE_FIX, confidence=call.confidence, anchor=call.anchor)
         elif call.api == "asyncpg.Connection.prepare":
             yield Hit(self.code, f"{call.described} creates a named prepared statement (unnamed only with asyncpg "
                       "0.31+ and `statement_cache_size=0`)", _breaks("__asyncpg_stmt_1__"),
@@ -105,12 +142,16 @@ class DriverPreparedStatements(DriverRule):
     def _psycopg(self, connection: Connection) -> Iterator[Hit]:
         threshold = connection.get("prepare_threshold")
         if threshold is None:
-            if connection.complete:
+            if connection.complete and connection.kind != URL:
                 yield self._hit(connection, f"{connection.described} leaves `prepare_threshold` at 5: psycopg "
-                                "prepares a query on its 5th run", _breaks("_pg3_0"), PSYCOPG_FIX)
-        elif isinstance(threshold.value, int) and not isinstance(threshold.value, bool):
-            yield self._hit(connection, f"`prepare_threshold={threshold.value}` makes psycopg prepare named statements",
+                                f"{_prepares(5, 's')}", _breaks("_pg3_0"), PSYCOPG_FIX)
+        elif _is_integer(threshold.value):
+            yield self._hit(connection, f"`prepare_threshold={threshold.value}` makes psycopg {_prepares(threshold.value)}",
                             _breaks("_pg3_0"), PSYCOPG_FIX, threshold.anchor)
+        elif isinstance(threshold.value, str) and (connection.framework == SQLALCHEMY or connection.kind == URL):
+            wanted = "`None`" if threshold.value == "None" else "a number"
+            yield self._hit(connection, f"`prepare_threshold={threshold.value}` reaches psycopg as a string, not as {wanted}",
+                            _STRING_THRESHOLD, PSYCOPG_STRING_FIX, threshold.anchor)
 
     def _django(self, connection: Connection) -> Iterator[Hit]:
         # Django's default client-side cursors never prepare; prepare_threshold only counts with
@@ -146,6 +187,18 @@ class DriverPreparedStatements(DriverRule):
     def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None) -> Hit:
         return Hit(self.code, subject, consequences, fix, confidence=connection.confidence,
                    anchor=anchor if anchor is not None else connection.anchor)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _prepares(threshold: int, verb_ending: str = "") -> str:
+    """What psycopg does under `prepare_threshold=threshold`: it prepares a query once it has run
+    that many times, so `0` (or less) prepares at the first execution, unlike JDBC's `prepareThreshold=0`."""
+    if threshold <= 0:
+        return f"prepare{verb_ending} every statement at its first execution"
+    return f"prepare{verb_ending} a query after {threshold} execution{'s' if threshold != 1 else ''}"
 
 
 def _satisfied(setting, wanted: object) -> bool:

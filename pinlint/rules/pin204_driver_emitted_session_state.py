@@ -44,6 +44,8 @@ class DriverEmittedSessionState(DriverRule):
         PythonCase("from sqlalchemy import create_engine\n"
                    "create_engine('postgresql+psycopg://app@db/app', isolation_level='SERIALIZABLE')"),
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.mysql', 'OPTIONS': {'isolation_level': 'read committed'}}}"),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'NAME': 'app'}}\n"
+                   "DATABASE_ROUTERS = ['django_pgschemas.routers.TenantAppsRouter']"),
     ]
     INVALID = [
         PythonCase("import asyncpg\nasync def init(conn: asyncpg.Connection):\n"
@@ -57,6 +59,7 @@ class DriverEmittedSessionState(DriverRule):
                    "create_engine('postgresql+pg8000://app@db/app', isolation_level='SERIALIZABLE')"),
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'OPTIONS': {'assume_role': 'reporting'}}}"),
         PythonCase("DATABASES = {'default': {'ENGINE': 'django_tenants.postgresql_backend', 'NAME': 'app'}}"),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django_pgschemas.postgresql', 'NAME': 'app'}}"),
     ]
 
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
@@ -146,7 +149,7 @@ class DriverEmittedSessionState(DriverRule):
                 confidence=Confidence.MEDIUM, when=NEW_CONNECTION.when, anchor=isolation.anchor,
             )
         engine = connection.options.get("ENGINE")
-        if engine is not None and isinstance(engine.value, str) and engine.value.startswith(TENANT_BACKENDS):
+        if engine is not None and isinstance(engine.value, str) and engine.value in TENANT_BACKENDS:
             yield Hit(
                 self.code,
                 f"{connection.described} uses `{engine.value}`, which runs a session `SET search_path` for the tenant "
