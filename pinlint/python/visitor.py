@@ -53,6 +53,7 @@ from pinlint.python.sql_calls import (
     is_text_sink,
 )
 from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
+from pinlint.python.unmistakable_settings import UnmistakableSettings
 from pinlint.python.walk import children
 
 _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.sql.functions")
@@ -123,6 +124,7 @@ class SqlCollector(cst.CSTVisitor):
         self._asserted_names: set[str] = set()
         self._sqlalchemy_aliases: set[str] = set()
         self._func_aliases: set[str] = set()
+        self._unmistakable = UnmistakableSettings(read_constant)
 
     # -- structure -------------------------------------------------------------------------
 
@@ -169,6 +171,7 @@ class SqlCollector(cst.CSTVisitor):
     def _visit_dict_element(self, node: cst.DictElement) -> bool:
         if _is_string(node.key, "PGOPTIONS"):
             self._pgoptions(node.value)
+        self._unmistakable.dict_element(node, self._scopes, self._functions)
         return True
 
     def _visit_expr(self, node: cst.Expr) -> bool:
@@ -179,6 +182,7 @@ class SqlCollector(cst.CSTVisitor):
         return False
 
     def _visit_arg(self, node: cst.Arg) -> bool:
+        self._unmistakable.argument(node, self._scopes, self._functions)
         return node.keyword is None or node.keyword.value not in PROSE_KEYWORDS
 
     def _visit_string(self, node: cst.CSTNode) -> bool:
@@ -204,6 +208,9 @@ class SqlCollector(cst.CSTVisitor):
             read()
         self._resolve_names()
         self._recognise_calls()
+        for connection, functions in self._unmistakable.connections(self._consumed):
+            self.connections.append((connection, functions))
+            self._consumed.update(_string_node_ids(connection.anchor))  # settings, not SQL to run
         self._collect_free_strings()
 
     @property
@@ -288,6 +295,8 @@ class SqlCollector(cst.CSTVisitor):
         found = settings_connections(value, self._reader(chain))
         self.django_settings.extend(found)
         self.connections.extend((c, ()) for c in found)
+        for connection in found:
+            self._unmistakable.judged_by(connection, chain)
 
     def _pgoptions(self, value: cst.BaseExpression) -> None:
         chain, functions = self._chain, tuple(self._functions)
@@ -448,6 +457,7 @@ class SqlCollector(cst.CSTVisitor):
                 if isinstance(found, Connection):
                     self.connections.append((found, call.functions))
                     self._consumed.update(_string_node_ids(call.node))
+                    self._unmistakable.judged_by(found, call.chain)
                 else:
                     self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
             for function, kind in registry.hooks_registered(site):
