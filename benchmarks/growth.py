@@ -109,6 +109,8 @@ FAMILIES: list[Family] = [
            _python("import psycopg2\n", lambda n: 'cur.execute("' + "/**/" * n + 'x")\n'), 4000),
     Family("first-pass-options-gap", "'/**/' runs next to options=", "a.py",
            lambda n: ('f(options=1, q="' + "/**/" * n + 'x")\n').encode(), 4000),
+    Family("first-pass-option-words", "a long libpq option string with a word it does not take last", "a.py",
+           lambda n: ("f(options=x)\nq = '" + "-c a=b --work-mem=1 " * n + "-x'\n").encode(), 2000),
     Family("first-pass-newlines", "line breaks inside one executed string", "a.py",
            _python("import psycopg2\n", lambda n: 'cur.execute("""' + "\n" * n + 'x""")\n'), 2000),
     # First pass: repeated statement starts, each of which a pattern scanned past the others.
@@ -169,6 +171,9 @@ FAMILIES: list[Family] = [
                       + "".join(f"d{level} = {{" + ", ".join(f"'k{i}': d{level - 1}" for i in range(n)) + "}\n"
                                 for level in (1, 2))
                       + "psycopg2.connect(dsn, options=d2)\n").encode(), 250),
+    Family("names-shared-server-settings", "one n-key server_settings mapping given to n unknown calls", "a.py",
+           lambda n: ("S = {" + ", ".join(f"'app.k{i}': '1'" for i in range(n)) + "}\n"
+                      + "f(server_settings=S)\n" * n).encode(), 500),
     # SQL lexer and statement analysis.
     Family("sql-many-statements", "a .sql file of many statements without findings", "a.sql",
            lambda n: ("SELECT 1;\n" * n).encode(), 2000),

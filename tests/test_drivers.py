@@ -65,6 +65,14 @@ def test_startup_options_read_every_spelling_of_a_setting():
     parsed = startup_options(r"-c statement_timeout=5s -csearch_path=a\ b --work-mem=4MB -e")
     assert parsed.settings == (("statement_timeout", "5s"), ("search_path", "a b"), ("work_mem", "4MB"))
     assert parsed.other == ("-e",)
+    assert parsed.long_names == {"work_mem"}
+
+
+def test_a_switch_without_a_value_is_no_setting():
+    # PostgreSQL refuses `-c name` ("requires a value"); pytest's `-c <file>` looks the same.
+    assert startup_options("-c pytest.ini -cx --headless -c").settings == ()
+    assert startup_options("-c pytest.ini -cx --headless -c").other == ("-c pytest.ini", "-cx", "--headless", "-c")
+    assert startup_options("-c search_path=").settings == (("search_path", ""),)
 
 
 # -- names through imports, aliases and assignments --------------------------------------------------------------

@@ -160,27 +160,31 @@ class StartupOptions:
 
     settings: tuple[tuple[str, str], ...]
     other: tuple[str, ...]
+    long_names: frozenset[str] = frozenset()  # the settings written `--name=value`
 
 
 def startup_options(options: str) -> StartupOptions:
     words = _option_words(options)
-    settings, other = [], []
+    settings, other, long_names = [], [], set()
     index = 0
     while index < len(words):
         word = words[index]
         if word == "-c" and index + 1 < len(words):
-            setting, index = words[index + 1], index + 2
-        elif word.startswith("-c"):
-            setting, index = word[2:], index + 1
-        elif word.startswith("--") and "=" in word:
-            setting, index = word[2:], index + 1
+            written, setting, index = f"-c {words[index + 1]}", words[index + 1], index + 2
+        elif word.startswith(("-c", "--")):
+            written, setting, index = word, word[2:], index + 1
         else:
-            other.append(word)
-            index += 1
+            written, setting, index = word, "", index + 1
+        # PostgreSQL refuses a setting without a value ("-c name requires a value").
+        if "=" not in setting:
+            other.append(written)
             continue
         name, _, value = setting.partition("=")
-        settings.append((name.replace("-", "_"), value))
-    return StartupOptions(tuple(settings), tuple(other))
+        name = name.replace("-", "_")
+        settings.append((name, value))
+        if word.startswith("--"):
+            long_names.add(name)
+    return StartupOptions(tuple(settings), tuple(other), frozenset(long_names))
 
 
 def _option_words(options: str) -> list[str]:

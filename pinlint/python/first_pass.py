@@ -13,19 +13,23 @@ without this pass, and check every file it clears anywhere in the suite under al
 
 1. In the raw text, a hit means the full analysis: a driver import (library calls are only
    recognised through imports; SQLAlchemy's together with one of the calls it is recognised
-   by), a database URL, `PGOPTIONS`, a Django `DATABASES = {...}` literal or item assignment,
-   Flask-SQLAlchemy's `SQLALCHEMY_ENGINE_OPTIONS` and `SQLALCHEMY_BINDS`, psycopg2's batch
-   helpers, SQLAlchemy's `func.<sql function>`, suppression comments (an unused one is
-   itself a finding), and `.iterator()` when the project's Django settings keep server-side
-   cursors (without a `DATABASES` in the file itself, that is the only way it is reported).
+   by), a database URL, `PGOPTIONS`, `server_settings`, a Django `DATABASES = {...}` literal or
+   item assignment, Flask-SQLAlchemy's `SQLALCHEMY_ENGINE_OPTIONS` and `SQLALCHEMY_BINDS`,
+   psycopg2's batch helpers, SQLAlchemy's `func.<sql function>`, suppression comments (an unused
+   one is itself a finding), and `.iterator()` when the project's Django settings keep
+   server-side cursors (without a `DATABASES` in the file itself, that is the only way it is
+   reported).
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
    comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
-   a libpq conninfo with `options`; MySQL syntax (`@variables`, `/*! */`, `LOCK TABLES`, ...)
-   when the dialect can be MySQL. Superset patterns over the raw text decide whether to look at
-   all, and which lines; the verdict comes from the texts the visitor would compose from the
-   strings on those lines, where it takes SQL from: not docstrings, asserts, comparisons,
-   exceptions, log and gettext calls, or `help=`-style arguments.
+   a libpq conninfo with `options`; in a file that names `options`, a libpq option string
+   (`-c statement_timeout=5s`, reported under any call by `pinlint.python.unmistakable_settings`;
+   its `-c` or `--` written out in one literal); MySQL syntax (`@variables`, `/*! */`,
+   `LOCK TABLES`, ...) when the dialect can be MySQL. Superset patterns over the raw text
+   decide whether to look at all, and which lines; the verdict comes from the texts the
+   visitor would compose from the strings on those lines, where it takes SQL from: not
+   docstrings, asserts, comparisons, exceptions, log and gettext calls, or `help=`-style
+   arguments.
 3. PIN118's 16 KB statements: only when one of those texts is that long.
 
 Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
@@ -44,6 +48,7 @@ from operator import add
 from typing import Callable
 
 from pinlint.connections.dsn import parse_conninfo
+from pinlint.connections.pg_settings import is_option_string
 from pinlint.python.logical_lines import logical_lines
 from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
@@ -73,6 +78,7 @@ def _imports(modules: str) -> tuple[str, str]:
 _DEFINITE = _patterns(
     *_imports(_DRIVERS),
     r"PGOPTIONS",
+    r"server_settings",  # a mapping of server settings is a finding whatever call receives it
     # An annotation ends where another `DATABASES:` starts: that one is tried on its own.
     r"DATABASES\s*(?::(?:[^=\nD]|D(?!ATABASES\s*:))*)?=\s*\{",
     r"DATABASES\s*\[",  # built by item assignment (`DATABASES["default"] = dj_database_url.config()`)
@@ -300,6 +306,8 @@ _SQL_RAW = (
 _MYSQL_RAW = _patterns(
     *_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter"
 )
+# Where a libpq option string can be written: it starts with `-c` or `--`.
+_OPTION_STRING_RAW = _patterns("-c", "--")
 _MYSQL_PATH = re.compile(r"mysql|asyncmy", re.IGNORECASE)  # `backends/mysql/`, `pymysql/`, ...
 HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` writes it
 
@@ -322,7 +330,9 @@ def needs_full_analysis(
     if any(p.search(text) for p in _ORM_IMPORTS) and any(p.search(text) for p in _SQLALCHEMY_API):
         return True
     mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
-    lines = _Lines(text, lowered, _SQL_RAW + _MYSQL_RAW if mysql else _SQL_RAW)
+    options_named = "options" in text  # a key or keyword that may take a libpq option string
+    raw = _SQL_RAW + _MYSQL_RAW if mysql else _SQL_RAW
+    lines = _Lines(text, lowered, raw + _OPTION_STRING_RAW if options_named else raw)
     if not lines.sql_like and not lines.large:
         return False
     texts = _texts_of_logical_lines(text, lines)
@@ -339,13 +349,18 @@ def needs_full_analysis(
         except RecursionError:
             return True
     dialect_of_file = MYSQL if mysql else POSTGRES
-    return any(may_hold_sql(text, dialect_of_file) or _passes_startup_options(text) for text in texts)
+    return any(
+        may_hold_sql(text, dialect_of_file) or _passes_startup_options(text, options_named) for text in texts
+    )
 
 
-def _passes_startup_options(text: str) -> bool:
-    """A libpq conninfo with `options` (PIN201). Connection URLs, `PGOPTIONS` and connect calls'
-    `options=` are triggers of their own; a free-standing string counts only when it is a
-    conninfo, so `options=` in prose or a log line does not."""
+def _passes_startup_options(text: str, options_named: bool) -> bool:
+    """A libpq conninfo with `options`, or an option string where the file names `options`
+    (PIN201). Connection URLs, `PGOPTIONS` and connect calls' `options=` are triggers of their
+    own; a free-standing string counts only when it is one of these, so `options=` in prose or a
+    log line does not."""
+    if options_named and is_option_string(text):
+        return True
     if "options" not in text:
         return False
     params = parse_conninfo(text.strip())

@@ -52,6 +52,7 @@ from pinlint.python.sql_calls import (
     is_text_sink,
 )
 from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
+from pinlint.python.unmistakable_settings import UnmistakableSettings
 from pinlint.python.values import Mutation, read as read_constant
 from pinlint.python.walk import children
 
@@ -126,6 +127,7 @@ class SqlCollector(cst.CSTVisitor):
         # Per function (and the module): how many `if`/loop/`try` blocks the walk is inside, so a
         # dict changed there is known to change only on some paths.
         self._branches: list[int] = [0]
+        self._unmistakable = UnmistakableSettings(read_constant)
 
     # -- structure -------------------------------------------------------------------------
 
@@ -184,6 +186,7 @@ class SqlCollector(cst.CSTVisitor):
     def _visit_dict_element(self, node: cst.DictElement) -> bool:
         if _is_string(node.key, "PGOPTIONS"):
             self._pgoptions(node.value)
+        self._unmistakable.dict_element(node, self._scopes, self._functions)
         return True
 
     def _visit_expr(self, node: cst.Expr) -> bool:
@@ -194,6 +197,7 @@ class SqlCollector(cst.CSTVisitor):
         return False
 
     def _visit_arg(self, node: cst.Arg) -> bool:
+        self._unmistakable.argument(node, self._scopes, self._functions)
         return node.keyword is None or node.keyword.value not in PROSE_KEYWORDS
 
     def _visit_string(self, node: cst.CSTNode) -> bool:
@@ -220,6 +224,9 @@ class SqlCollector(cst.CSTVisitor):
             read()
         self._resolve_names()
         self._recognise_calls()
+        for connection, functions in self._unmistakable.connections(self._consumed):
+            self.connections.append((connection, functions))
+            self._consumed.update(_string_node_ids(connection.anchor))  # settings, not SQL to run
         self._collect_free_strings()
 
     @property
@@ -353,6 +360,8 @@ class SqlCollector(cst.CSTVisitor):
         found = settings_connections(databases, value)
         self.django_settings.extend(found)
         self.connections.extend((c, ()) for c in found)
+        for connection in found:
+            self._unmistakable.judged_by(connection, chain)
 
     def _pgoptions(self, value: cst.BaseExpression) -> None:
         chain, functions = self._chain, tuple(self._functions)
@@ -519,6 +528,7 @@ class SqlCollector(cst.CSTVisitor):
                 if isinstance(found, Connection):
                     self.connections.append((found, call.functions))
                     self._consumed.update(_string_node_ids(call.node))
+                    self._unmistakable.judged_by(found, call.chain)
                 else:
                     self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
             for function, kind in registry.hooks_registered(site):

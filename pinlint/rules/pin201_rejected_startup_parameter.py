@@ -31,6 +31,15 @@ class RejectedStartupParameter(DriverRule):
         PythonCase("import psycopg\npsycopg.connect(dsn, options='-c TimeZone=UTC')", targets=[Target.PGBOUNCER]),
         PythonCase("DATABASE_URL = 'postgresql://app@db/app?application_name=web'"),
         PythonCase("DATABASE_URL=postgresql://app@db/app?sslmode=require\n", filename=".env"),
+        # Look-alikes of settings handed to unknown calls: pytest's config file, command lines,
+        # a browser's flags, `options` that are no string, keys that are no server settings.
+        PythonCase("from helpers import run\nrun({'options': '-c pytest.ini'})"),
+        PythonCase("import subprocess\nsubprocess.run(['psql', '-c', 'statement_timeout=5s'], check=True)"),
+        PythonCase("from helpers import launch\nbrowser = launch(options='--headless=new --no-sandbox')"),
+        PythonCase("from helpers import run\nrun(options=['-c', 'statement_timeout=5s'], flags={'options': 3})"),
+        PythonCase("import argparse\nargparse.ArgumentParser().add_argument('--options', default='')"),
+        PythonCase("from helpers import serve\nserve(server_settings={'motd': 'hello', 'port': '8080'})"),
+        PythonCase("from helpers import some_pool\npool = some_pool(server_settings={'application_name': 'worker'})"),
     ]
     INVALID = [
         PythonCase("import psycopg\npsycopg.connect(dsn, options='-c statement_timeout=5s')"),
@@ -42,6 +51,14 @@ class RejectedStartupParameter(DriverRule):
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'OPTIONS': {'options': '-c search_path=app'}}}"),
         PythonCase("PGOPTIONS='-c statement_timeout=5s'\n", filename=".env"),
         PythonCase("url = 'jdbc:postgresql://db/app?options=-c%20statement_timeout=5s'"),
+        # Settings that speak for themselves, whatever call receives them.
+        PythonCase("from helpers import make_conn\nconn = make_conn(options='-c search_path=a')"),
+        PythonCase("from helpers import connect_with\nconnect_with({'options': '-c statement_timeout=5s'})"),
+        PythonCase("from helpers import some_pool\npool = some_pool(server_settings={'jit': 'off'})"),
+        PythonCase(
+            "import pytest\n\n\n@pytest.fixture\ndef postgresql_options():\n"
+            "    return {'options': '--statement-timeout=5s'}"
+        ),
     ]
 
     def check_connection(self, connection: Connection) -> Iterator[Hit]:
