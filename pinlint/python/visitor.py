@@ -347,7 +347,9 @@ class SqlCollector(cst.CSTVisitor):
 
         def connections() -> None:
             setting = Setting(read_constant(read, chain), value)
-            self.connections.extend((c, functions) for c in flask_config_connections(key, setting))
+            for connection in flask_config_connections(key, setting):
+                self._unmistakable.judged_by(connection, chain)
+                self.connections.append((connection, functions))
 
         self._settings_to_read.append(connections)
 
