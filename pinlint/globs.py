@@ -200,44 +200,37 @@ def _bracket_character(text: str, index: int) -> tuple[str, int]:
 
 
 def _match_path(components: tuple, parts: list[str]) -> bool:
-    """Components against path parts; `**` takes any number of parts. On a mismatch the scan
-    returns only to the last `**`, taking one more part into it."""
-    c = p = 0
-    star_c = star_p = -1
-    while p < len(parts):
-        if c < len(components) and components[c] is _GLOBSTAR:
-            star_c, star_p = c, p
-            c += 1
-        elif c < len(components) and _match_name(components[c], parts[p]):
-            c += 1
-            p += 1
-        elif star_c >= 0:
-            star_p += 1
-            c, p = star_c + 1, star_p
-        else:
-            return False
-    while c < len(components) and components[c] is _GLOBSTAR:
-        c += 1
-    return c == len(components)
+    """Components against path parts; `**` takes any number of parts."""
+    return _scan(components, parts, _GLOBSTAR, _match_name)
 
 
 def _match_name(tokens: tuple, name: str) -> bool:
-    """One component's tokens against one name; the same scan, one character at a time."""
-    t = n = 0
-    star_t = star_n = -1
-    while n < len(name):
-        token = tokens[t] if t < len(tokens) else _NOTHING
-        if token is _STAR:
-            star_t, star_n = t, n
-            t += 1
-        elif token == name[n] or token is _ANY or (isinstance(token, _Bracket) and token.matches(name[n])):
-            t += 1
-            n += 1
-        elif star_t >= 0:
-            star_n += 1
-            t, n = star_t + 1, star_n
+    """One component's tokens against one name, one character at a time."""
+    return _scan(tokens, name, _STAR, _matches_character)
+
+
+def _matches_character(token, character: str) -> bool:
+    return token == character or token is _ANY or (isinstance(token, _Bracket) and token.matches(character))
+
+
+def _scan(pattern, items, star, matches) -> bool:
+    """The classic wildcard scan: each ``star`` takes any run of ``items``, every other element
+    of ``pattern`` one item it ``matches``. On a mismatch the scan returns only to the last star,
+    giving it one more item, so it takes at most len(pattern) x len(items) steps."""
+    i = k = 0
+    star_i = star_k = -1
+    while k < len(items):
+        if i < len(pattern) and pattern[i] is star:
+            star_i, star_k = i, k
+            i += 1
+        elif i < len(pattern) and matches(pattern[i], items[k]):
+            i += 1
+            k += 1
+        elif star_i >= 0:
+            star_k += 1
+            i, k = star_i + 1, star_k
         else:
             return False
-    while t < len(tokens) and tokens[t] is _STAR:
-        t += 1
-    return t == len(tokens)
+    while i < len(pattern) and pattern[i] is star:
+        i += 1
+    return i == len(pattern)
