@@ -61,14 +61,7 @@ def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int,
     """``depth``: steps into the expression; ``hops``: names followed to reach it (see `names`)."""
     if expr is None or depth > _MAX_DEPTH:
         return UNKNOWN
-    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
-        try:
-            value = expr.evaluated_value
-        except Exception:  # libcst cannot evaluate some escapes; the value is then not known
-            return UNKNOWN
-        if isinstance(value, str):
-            return value
-    if isinstance(expr, _COMPOSED):  # f-strings, `.format()`, `%`, `+`: the constant parts count
+    if isinstance(expr, _COMPOSED):  # literals; f-strings, `.format()`, `%`, `+` by their constant parts
         composed = compose(expr)
         if composed is not None:
             return composed.text if composed.literal else Composed(composed.text)
