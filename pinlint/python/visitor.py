@@ -572,6 +572,8 @@ class SqlCollector(cst.CSTVisitor):
         return None
 
 
+# Blocks whose body runs on some paths only.
+_BRANCHES = (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)
 _VISITORS = {
     cst.FunctionDef: SqlCollector._visit_function,
     cst.ClassDef: SqlCollector._visit_class,
@@ -582,7 +584,7 @@ _VISITORS = {
     cst.AnnAssign: SqlCollector._visit_ann_assign,
     cst.With: SqlCollector._visit_with,
     cst.AugAssign: SqlCollector._visit_aug_assign,
-    **{branch: SqlCollector._visit_branch for branch in (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)},
+    **{branch: SqlCollector._visit_branch for branch in _BRANCHES},
     cst.DictElement: SqlCollector._visit_dict_element,
     cst.Expr: SqlCollector._visit_expr,
     cst.Assert: SqlCollector._visit_asserted,
@@ -597,7 +599,7 @@ _LEAVERS = {
     cst.ClassDef: SqlCollector._leave_class,
     cst.Lambda: SqlCollector._leave_lambda,
     cst.With: SqlCollector._leave_with,
-    **{branch: SqlCollector._leave_branch for branch in (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)},
+    **{branch: SqlCollector._leave_branch for branch in _BRANCHES},
     cst.Module: SqlCollector._leave_module,
 }
 
