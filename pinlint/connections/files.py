@@ -20,6 +20,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from pinlint.reading import source_lines
+
 
 @dataclass(frozen=True)
 class ConfigValue:
@@ -68,7 +70,7 @@ def read_config_values(text: str, fmt: str) -> list[ConfigValue]:
 
 def config_lines(text: str) -> list[str]:
     """The file's lines as `ConfigValue.row` and `col` count them."""
-    return _normalized(text).split("\n")
+    return source_lines(text.removeprefix("\ufeff"))
 
 
 def _normalized(text: str) -> str:
