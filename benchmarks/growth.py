@@ -202,6 +202,9 @@ FAMILIES: list[Family] = [
            _python("import psycopg2\n", lambda n: "x = " + " and ".join(["a"] * n) + "\n"), 2000),
     Family("python-crowded-fstring", "one f-string of many replacement fields", "a.py",
            _python("import psycopg2\n", lambda n: "x = f'" + "{a}" * n + "'\n"), 20000),
+    Family("python-nested-item-assignments", "many items assigned into one nested settings dict", "a.py",
+           _python("import psycopg\nD = {'a': {}}\n",
+                   lambda n: "".join(f"D['a']['k{i}'] = '{i}'\n" for i in range(n)) + "psycopg.connect(**D['a'])\n"), 1000),
     Family("python-long-concatenation", "an executed query of one literal per line", "a.py",
            _python("import psycopg2\n", lambda n: "cur.execute(\n" + '    "SELECT 1 "\n' * n + ")\n"), 1000),
     # Config readers.

@@ -129,6 +129,7 @@ def _mutated(base: dict, mutations: list[Mutation], hops: int) -> Mapping:
     """``base`` with every recorded change applied, in source order, to copies (``base`` may be
     shared)."""
     result = _copy(base)
+    copies = {id(result)}  # each nested dict is copied once, however many changes reach it
     for mutation in mutations:
         target = result
         for key in mutation.path:  # the nested dict changed, copied on the way down
@@ -136,8 +137,10 @@ def _mutated(base: dict, mutations: list[Mutation], hops: int) -> Mapping:
             if not isinstance(inner, dict):
                 target = None
                 break
-            inner = _copy(inner)
-            target.put(key, inner, target.anchors.get(key), key in target.conditional)
+            if id(inner) not in copies:
+                inner = _copy(inner)
+                copies.add(id(inner))
+                target.put(key, inner, target.anchors.get(key), key in target.conditional)
             target = inner
         if target is None:
             continue
