@@ -83,6 +83,13 @@ class Cache:
         self._entries: dict[str, dict] = _load(self.file)
         self._changed = False
         self._seen: set[str] = set()  # files read in this run: they exist
+        self._module_digests: dict[Path, str | None] = {}  # project modules read in this run
+
+    def _module_digest(self, path: Path) -> str | None:
+        """Many files import the same project modules: each is read once per run."""
+        if path not in self._module_digests:
+            self._module_digests[path] = _file_digest(path)
+        return self._module_digests[path]
 
     @staticmethod
     def digest(data: bytes) -> str:
@@ -98,6 +105,7 @@ class Cache:
             or entry["sha256"] != digest
             or not hmac.compare_digest(entry["check"], self._check(display, entry))
             or not _settings_unchanged(entry["django_settings"])
+            or any(self._module_digest(Path(path)) != digest for path, digest in entry["project_modules"])
         ):
             return None
         findings = [_finding(item) for item in entry["findings"]]
@@ -110,13 +118,16 @@ class Cache:
             "findings": [asdict(finding) for finding in report.findings],
             "lines": report.sources.get(display),
             "django_settings": [_settings_state(d) for d in dict.fromkeys(report.django_settings_of)],
+            "project_modules": [[str(p), self._module_digest(p)] for p in dict.fromkeys(report.project_modules_of)],
         }
         entry["check"] = self._check(display, entry)
         self._entries[display] = entry
         self._changed = True
 
     def _check(self, display: str, entry: dict) -> str:
-        fields = [display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"]]
+        fields = [
+            display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"], entry["project_modules"]
+        ]
         return hmac.new(self._key, json.dumps(fields, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
 
     def save(self, root: Path) -> None:
@@ -221,7 +232,7 @@ def _finding(item: dict) -> Finding:
 
 
 # The shape of an entry, checked field by field before anything in it is used.
-_ENTRY_KEYS = {"sha256", "findings", "lines", "django_settings", "check"}
+_ENTRY_KEYS = {"sha256", "findings", "lines", "django_settings", "project_modules", "check"}
 _FINDING_TYPES = {
     "path": str, "row": int, "col": int, "code": str, "message": str, "end_row": int, "end_col": int,
     "name": str, "fix": str, "severity": str, "confidence": str, "consequences": dict,
@@ -243,6 +254,7 @@ def _well_formed(entry: object, display: str) -> bool:
         and (lines is None or isinstance(lines, list) and all(isinstance(line, str) for line in lines))
         and isinstance(states, list)
         and all(_well_formed_state(state) for state in states)
+        and _well_formed_pairs(entry["project_modules"])
     )
 
 
@@ -267,10 +279,15 @@ def _well_formed_state(state: object) -> bool:
     """``[directory, [[settings file, digest or None], ...]]``, as `_settings_state` writes it."""
     if not (isinstance(state, list) and len(state) == 2 and isinstance(state[0], str) and isinstance(state[1], list)):
         return False
-    return all(
+    return _well_formed_pairs(state[1])
+
+
+def _well_formed_pairs(pairs: object) -> bool:
+    """``[[file, digest or None], ...]``."""
+    return isinstance(pairs, list) and all(
         isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
         and (pair[1] is None or _is_hex(pair[1], _HEX_DIGEST))
-        for pair in state[1]
+        for pair in pairs
     )
 
 

@@ -48,6 +48,8 @@ class Report:
     warnings: list[str] = field(default_factory=list)  # what the walk had to skip, and why
     # Directories whose Django settings the findings were read from (a cache entry depends on them).
     django_settings_of: list[Path] = field(default_factory=list)
+    # Project modules whose wrappers the file's calls were judged by (so are the cache entries).
+    project_modules_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
 
 
@@ -205,7 +207,7 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     enabled = _enabled_for(display, settings)
     rules = [rule for rule in LINT_RULES if rule.code in enabled]
     if is_python:
-        placed, suppressions, error = _python(text, rules, settings, display, path, report.django_settings_of)
+        placed, suppressions, error = _python(text, rules, settings, display, path, report)
         if error is not None:
             row, col, message = error
             _report_unparsable(report, display, message, settings, row, col)
@@ -268,8 +270,12 @@ def _pattern(pattern: str) -> GitIgnore:
     return GitIgnore.from_lines([pattern])
 
 
-def _python(text: str, rules, settings: Settings, display: str, path: Path | None, django_settings_of: list[Path]):
+def _python(text: str, rules, settings: Settings, display: str, path: Path | None, report: Report):
     from pinlint.python.first_pass import check_python, needs_full_analysis, parse_python
+    from pinlint.python.project_index import ProjectModules
+
+    django_settings_of = report.django_settings_of
+    modules = ProjectModules(path, text)
 
     parsed: list[ast.Module] = []
 
@@ -288,7 +294,12 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
         return django_server_side_cursors(django_settings_files(path.parent))
 
     try:
-        full = not settings.first_pass or needs_full_analysis(text, display, settings.dialect, tree, project)
+        try:
+            full = not settings.first_pass or needs_full_analysis(
+                text, display, settings.dialect, tree, project, modules.calls_wrapper
+            )
+        finally:
+            report.project_modules_of.extend(modules.consulted)
         if full and len(text) > MAX_ANALYSED_CHARACTERS:
             # Before Python's check too, which takes about as much time and memory as libcst.
             size, limit = len(text) / 2**20, MAX_ANALYSED_CHARACTERS // 2**20
@@ -310,7 +321,10 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     dialect = None if settings.dialect == "auto" else settings.dialect
 
     def analysed(source: str):
-        return analyze_python(cst.parse_module(source), rules, dialect, display, project)
+        try:
+            return analyze_python(cst.parse_module(source), rules, dialect, display, project, modules)
+        finally:
+            report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
 
     try:
         try:

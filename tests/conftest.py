@@ -72,10 +72,11 @@ def first_pass_loses_nothing(monkeypatch):
     cleared = []
     real = first_pass.needs_full_analysis
 
-    # Re-linted without a file path, a source has no project settings: `.iterator()` is cleared
-    # only when the project's settings did not keep server-side cursors, so that is the same.
-    def recording(text, path, dialect, tree=None, server_side_cursors=lambda: True):
-        verdict = real(text, path, dialect, tree, server_side_cursors)
+    # Re-linted without a file path, a source has no project settings and no project modules:
+    # `.iterator()` is cleared only when the project's settings did not keep server-side cursors,
+    # and a file only when it calls no project wrapper, so that is the same.
+    def recording(text, path, dialect, tree=None, server_side_cursors=lambda: True, calls_wrapper=lambda: False):
+        verdict = real(text, path, dialect, tree, server_side_cursors, calls_wrapper)
         if not verdict:
             cleared.append((text, path, dialect))
         return verdict

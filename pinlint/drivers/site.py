@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 import libcst as cst
 
@@ -24,20 +24,27 @@ class CallSite:
     imported: Callable[[str], bool]  # whether the module imports this library
     in_atomic: bool = False  # inside Django's `transaction.atomic()`
     autocommit: bool = False  # the module turns autocommit on for this receiver
+    # A project wrapper's call judged as the library call it wraps (`pinlint.python.wrappers`):
+    # the arguments that call receives, and that the call is not a method of a library object.
+    wrapped: "tuple[cst.Arg, ...] | None" = None
 
     @property
     def described(self) -> str:
         return describe(self.node)
 
     @property
+    def arguments(self) -> "tuple[cst.Arg, ...] | Sequence[cst.Arg]":
+        return self.node.args if self.wrapped is None else self.wrapped
+
+    @property
     def is_method(self) -> bool:
-        return isinstance(self.node.func, cst.Attribute)
+        return self.wrapped is None and isinstance(self.node.func, cst.Attribute)
 
     def positional(self) -> list[cst.BaseExpression]:
-        return [a.value for a in self.node.args if a.keyword is None and not a.star]
+        return [a.value for a in self.arguments if a.keyword is None and not a.star]
 
     def argument(self, index: int | None, keyword: str) -> cst.BaseExpression | None:
-        for arg in self.node.args:
+        for arg in self.arguments:
             if arg.keyword is not None and arg.keyword.value == keyword:
                 return arg.value
         positional = self.positional()
@@ -47,26 +54,26 @@ class CallSite:
         """The keyword arguments, with those a `**mapping` spreads in when pinlint can read it
         (each anchored where its value is written); the ones written out win."""
         found: dict[str, Setting] = {}
-        for arg in self.node.args:
+        for arg in self.arguments:
             if arg.star == "**":
                 found.update(entries(Setting(self.read(arg.value), arg.value)) or {})
         found.update({
             a.keyword.value: Setting(self.read(a.value), a.value)
-            for a in self.node.args if a.keyword is not None
+            for a in self.arguments if a.keyword is not None
         })
         return found
 
     @property
     def names_first_argument(self) -> bool:
         """False for `Class.method(self, *args)`-style forwarding, where argument positions are unknown."""
-        first = self.node.args[0] if self.node.args else None
-        forwards = any(a.star for a in self.node.args)
+        first = self.arguments[0] if self.arguments else None
+        forwards = any(a.star for a in self.arguments)
         return not forwards and not (first is not None and isinstance(first.value, cst.Name) and first.value.value == "self")
 
     @property
     def has_star_kwargs(self) -> bool:
         """Whether a `**mapping` may pass keywords pinlint cannot see."""
-        for arg in self.node.args:
+        for arg in self.arguments:
             if arg.star == "**":
                 value = self.read(arg.value)
                 if not isinstance(value, dict) or not is_complete(value):
@@ -76,7 +83,7 @@ class CallSite:
     def setting(self, index: int | None, keyword: str) -> Setting | None:
         expr = self.argument(index, keyword)
         if expr is None:
-            return self.keywords().get(keyword) if any(a.star == "**" for a in self.node.args) else None
+            return self.keywords().get(keyword) if any(a.star == "**" for a in self.arguments) else None
         return Setting(self.read(expr), expr)
 
     def may_be(self, library: str) -> bool:

@@ -13,6 +13,7 @@ from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
 from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.positions import positions as node_positions
+from pinlint.python.project_index import ProjectModules
 from pinlint.python.strings import opening_quote_offset
 from pinlint.python.visitor import SqlCollector
 from pinlint.python.walk import walk
@@ -47,9 +48,11 @@ def analyze_python(
     dialect: str | None,
     path: str = "",
     django_server_side_cursors: ProjectSettings = lambda: None,
+    project: ProjectModules | None = None,
 ) -> PythonAnalysis:
-    """``dialect`` None: infer it from the module's location, imports and URLs."""
-    collector = SqlCollector(OversizedStatement().check_batch_helper)
+    """``dialect`` None: infer it from the module's location, imports and URLs; ``project``: the
+    project's modules as seen from this file, when it is one (calls of their wrappers are judged)."""
+    collector = SqlCollector(OversizedStatement().check_batch_helper, project)
     collector.evidence.saw_path(path)
     walk(module, collector)
     file_dialect = dialect or collector.evidence.dialect()
@@ -82,6 +85,7 @@ def analyze_python(
         for rule in rules:
             for hit in rule.check_call(call):
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))
+    found = [f for f in found if id(f[1]) not in collector.reported_elsewhere]
     if not found and not suppressions:
         return PythonAnalysis([], [], file_dialect)
     # Positions cost a second walk, so they are only computed for modules with something to report,

@@ -14,7 +14,7 @@ without this pass, and check every file it clears anywhere in the suite under al
 1. In the raw text, a hit means the full analysis: a driver import (library calls are only
    recognised through imports; SQLAlchemy's together with one of the calls it is recognised
    by), a database URL, `PGOPTIONS`, `server_settings`, a Django `DATABASES = {...}` literal or
-   item assignment, Flask-SQLAlchemy's `SQLALCHEMY_ENGINE_OPTIONS` and `SQLALCHEMY_BINDS`,
+   item assignment or `getattr()` of another module, Flask-SQLAlchemy's `SQLALCHEMY_ENGINE_OPTIONS` and `SQLALCHEMY_BINDS`,
    psycopg2's batch helpers, SQLAlchemy's `func.<sql function>`, suppression comments (an unused
    one is itself a finding), and `.iterator()` when the project's Django settings keep
    server-side cursors (without a `DATABASES` in the file itself, that is the only way it is
@@ -82,6 +82,7 @@ _DEFINITE = _patterns(
     # An annotation ends where another `DATABASES:` starts: that one is tried on its own.
     r"DATABASES\s*(?::(?:[^=\nD]|D(?!ATABASES\s*:))*)?=\s*\{",
     r"DATABASES\s*\[",  # built by item assignment (`DATABASES["default"] = dj_database_url.config()`)
+    r"DATABASES\s*=\s*getattr\s*\(",  # read from another module (`getattr(configuration, "DATABASES")`)
     r"SQLALCHEMY_(?:ENGINE_OPTIONS|BINDS)\b",  # Flask-SQLAlchemy engine options
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
     rf"func[\s)\\]*\.[\s\\]*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`
@@ -315,19 +316,23 @@ HOLE = "__"  # a value known only at run time, as `pinlint.python.strings` write
 def needs_full_analysis(
     text: str, path: str, dialect: str, tree: Callable[[], ast.Module] | None = None,
     server_side_cursors: Callable[[], bool | None] = lambda: True,
+    calls_wrapper: Callable[[], bool] = lambda: False,
 ) -> bool:
     """False only when no rule can report anything in this Python source (whether Python accepts
     it is `check_python`'s question). ``dialect`` is the configured one: auto, postgres or mysql;
     ``tree``, what gives the source parsed by `parse_python` when its strings must be looked at
     and it cannot be cut into logical lines (what it raises, this raises);
     ``server_side_cursors``, whether the project's Django settings keep them (asked only when the
-    source calls `.iterator()`)."""
+    source calls `.iterator()`); ``calls_wrapper``, whether it calls a project function that
+    passes its arguments on to a database library (`pinlint.python.project_index`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True
     if _ITERATOR.search(text) and server_side_cursors():
         return True
     if any(p.search(text) for p in _ORM_IMPORTS) and any(p.search(text) for p in _SQLALCHEMY_API):
+        return True
+    if calls_wrapper():
         return True
     mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
     options_named = "options" in text  # a key or keyword that may take a libpq option string

@@ -52,6 +52,9 @@ class Scope:
     constants: dict[str, object] = field(default_factory=dict)
     # Changes of the dicts bound here (`values.Mutation`), in source order, by name.
     mutations: dict[str, list] = field(default_factory=dict)
+    # The module scope's: the project's other modules (`project_index.ProjectModules`), whose
+    # constants the module's imported names read as.
+    project: object = None
 
     def bind(self, name: str, value: cst.BaseExpression | None, chain: tuple[Scope, ...]) -> None:
         self.values.setdefault(name, []).append(Binding(value, chain))
@@ -71,7 +74,15 @@ def record_import(scope: Scope, node: cst.Import | cst.ImportFrom) -> list[str]:
                 head = module.split(".")[0]
                 scope.imports[head] = head
         return modules
-    if node.module is None or node.relative:
+    if node.relative:  # the project's own modules (`pinlint.python.project_index` finds them)
+        if not isinstance(node.names, cst.ImportStar):
+            base = "." * len(node.relative) + (dotted(node.module) if node.module else "")
+            joiner = "" if base.endswith(".") else "."
+            for alias in node.names:
+                name = dotted(alias.name)
+                scope.imports[_alias_name(alias) or name] = f"{base}{joiner}{name}"
+        return []
+    if node.module is None:
         return []
     module = dotted(node.module)
     if isinstance(node.names, cst.ImportStar):
@@ -175,6 +186,16 @@ def read_bound_once(
         return read(values[0].value, values[0].chain, hops, scope) if len(values) == 1 else unknown  # type: ignore[arg-type]
 
     return _memoised(scope.constants, name, hops, unknown, work_out)
+
+
+def imported_as(name: str, chain: tuple[Scope, ...]) -> str | None:
+    """What ``name`` was imported as (`app.settings.OPTIONS`), when an import is what binds it."""
+    for scope in reversed(chain):
+        if name in scope.imports:
+            return scope.imports[name]
+        if scope.values.get(name):
+            return None
+    return None
 
 
 def dotted(node: cst.BaseExpression) -> str:

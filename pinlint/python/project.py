@@ -87,15 +87,16 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
     from pinlint.drivers.django import server_side_cursors
     from pinlint.python.deep import on_large_stack
     from pinlint.python.first_pass import check_python
+    from pinlint.python.project_index import ProjectModules
     from pinlint.python.visitor import SqlCollector
     from pinlint.python.walk import walk
 
-    def databases(text: str) -> list:
+    def databases(text: str, path: Path) -> list:
         """The connections of the module's `DATABASES`, however the module builds it (literals,
-        item assignments, `dj_database_url`, ...). Python's parser judges the text first:
-        libcst's crashes on some of what Python refuses (deep brackets)."""
+        item assignments, `dj_database_url`, another module's constant, ...). Python's parser
+        judges the text first: libcst's crashes on some of what Python refuses (deep brackets)."""
         check_python(text)
-        collector = SqlCollector(lambda name: None)
+        collector = SqlCollector(lambda name: None, ProjectModules(path, text))
         walk(cst.parse_module(text), collector)
         return collector.django_settings
 
@@ -106,7 +107,7 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
             text = _read(path)
             if len(text) > MAX_SETTINGS_CHARACTERS:
                 continue
-            connections.extend(on_large_stack(databases, text))
+            connections.extend(on_large_stack(databases, text, path))
         except (OSError, SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError, MemoryError):
             continue  # settings pinlint cannot read are no evidence either way
         disabled_elsewhere |= bool(_DISABLED_BY_ASSIGNMENT.search(text))

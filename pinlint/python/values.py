@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from pinlint.connections.model import UNKNOWN, Composed, Mapping, is_complete
-from pinlint.python.names import Scope, read_bound_once, resolve
+from pinlint.python.names import Scope, imported_as, read_bound_once, resolve
 from pinlint.python.strings import compose
 
 _MAX_DEPTH = 8  # steps into one constant (settings nest dictionaries a few levels deep at most)
@@ -81,6 +81,8 @@ def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int,
     if isinstance(expr, cst.Call):
         if isinstance(expr.func, cst.Name) and expr.func.value == "dict":
             return _dict_call(expr, chain, depth, hops)
+        if isinstance(expr.func, cst.Name) and expr.func.value == "getattr":
+            return _getattr(expr, chain, depth, hops)
         if resolve(expr.func, chain) in _SETTINGS_FROM_ENVIRONMENT:
             unseen = Mapping()
             unseen.complete = False
@@ -89,6 +91,10 @@ def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int,
 
 
 def _read_name(name: str, chain: tuple[Scope, ...], hops: int) -> object:
+    imported = imported_as(name, chain)
+    if imported is not None:
+        return _read_imported(imported, chain, hops)
+
     def bound(value: cst.BaseExpression, at: tuple[Scope, ...], hops: int, scope: Scope) -> object:
         found = _read(value, at, 0, hops)
         mutations = scope.mutations.get(name)
@@ -97,6 +103,48 @@ def _read_name(name: str, chain: tuple[Scope, ...], hops: int) -> object:
         return found
 
     return read_bound_once(name, chain, hops, bound, UNKNOWN)
+
+
+def _read_imported(qualified: str, chain: tuple[Scope, ...], hops: int) -> object:
+    """A constant of another module of the project (`from app.settings import OPTIONS`), read in
+    that module. Where it is written there is no place in this file: findings about it sit
+    where this file uses it."""
+    project = chain[0].project if chain else None
+    found = project.constant(qualified) if project is not None else None  # type: ignore[attr-defined]
+    if found is None:
+        return UNKNOWN
+    name, module_chain = found
+    return _detached(_read_name(name, module_chain, hops + 1))
+
+
+def _detached(value: object) -> object:
+    if not isinstance(value, dict):
+        return value
+    copy = Mapping()
+    for key, item in value.items():
+        copy.put(key, _detached(item), None, isinstance(value, Mapping) and key in value.conditional)
+    copy.complete = is_complete(value)
+    return copy
+
+
+def _getattr(expr: cst.Call, chain: tuple[Scope, ...], depth: int, hops: int) -> object:
+    """`getattr(module, "NAME", default)`: the module's constant when the project has it, else
+    the default."""
+    args = expr.args
+    owner = args[0].value if args else None
+    name = _read(args[1].value, chain, depth + 1, hops) if len(args) > 1 else None
+    if not isinstance(owner, cst.Name) or not isinstance(name, str) or any(a.keyword or a.star for a in args):
+        return UNKNOWN
+    module = imported_as(owner.value, chain)
+    project = chain[0].project if chain else None
+    if module is None or project is None:
+        return UNKNOWN
+    found = project.constant(f"{module}.{name}")  # type: ignore[attr-defined]
+    if found is not None:
+        return _detached(_read_name(found[0], found[1], hops + 1))
+    if len(args) == 3 and project.facts_of(module) is not None:  # type: ignore[attr-defined]
+        return _read(args[2].value, chain, depth + 1, hops)
+    return UNKNOWN
 
 
 def _dict(expr: cst.Dict, chain: tuple[Scope, ...], depth: int, hops: int) -> object:

@@ -17,7 +17,7 @@ Connection strings written as literals anywhere are read too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import libcst as cst
@@ -31,6 +31,8 @@ from pinlint.drivers import registry
 from pinlint.drivers.api import ApiCall, HookKind
 from pinlint.drivers.site import AttributeAssignment, CallSite
 from pinlint.python.dialect import DialectEvidence
+from pinlint.python.project_index import ProjectModules
+from pinlint.python.wrappers import unwrap
 from pinlint.python.names import (
     CLASS,
     FUNCTION,
@@ -93,8 +95,13 @@ class _Call:
 
 
 class SqlCollector(cst.CSTVisitor):
-    def __init__(self, batch_helper_hit) -> None:
+    def __init__(self, batch_helper_hit, project: ProjectModules | None = None) -> None:
         super().__init__()
+        self._project = project
+        # Nodes whose findings another module reports: values a project wrapper writes itself,
+        # and calls of a wrapper whose own module already judged what the wrapped call lacks.
+        self.reported_elsewhere: set[int] = set()
+        self._made: list[list] = []  # keeps the wrappers' rebuilt nodes (and so their ids) alive
         self.evidence = DialectEvidence()
         self.candidates: list[SqlCandidate] = []
         self.api_findings: list[ApiFinding] = []
@@ -103,7 +110,7 @@ class SqlCollector(cst.CSTVisitor):
         self.django_settings: list[Connection] = []  # `DATABASES` written in this module
         self.hooks: dict[int, HookKind] = {}  # id of a function definition -> when it runs
         self._batch_helper_hit = batch_helper_hit
-        self._scopes: list[Scope] = [Scope(MODULE)]
+        self._scopes: list[Scope] = [Scope(MODULE, project=project)]
         self._every_scope: list[Scope] = list(self._scopes)
         self._functions: list[cst.CSTNode] = []
         self._definitions: dict[str, list[cst.CSTNode]] = {}
@@ -128,6 +135,10 @@ class SqlCollector(cst.CSTVisitor):
         # dict changed there is known to change only on some paths.
         self._branches: list[int] = [0]
         self._unmistakable = UnmistakableSettings(read_constant)
+
+    @property
+    def module_scope(self) -> Scope:
+        return self._scopes[0]
 
     # -- structure -------------------------------------------------------------------------
 
@@ -526,13 +537,8 @@ class SqlCollector(cst.CSTVisitor):
     def _recognise_calls(self) -> None:
         for call in self._calls:
             site = self._site(call.node, call.chain, self._in_atomic(call.enclosing), call.functions)
-            for found in registry.recognise(site):
-                if isinstance(found, Connection):
-                    self.connections.append((found, call.functions))
-                    self._consumed.update(_string_node_ids(call.node))
-                    self._unmistakable.judged_by(found, call.chain)
-                else:
-                    self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
+            if not self._recognise(site, call) and self._project is not None:
+                self._recognise_wrapped(site, call)
             for function, kind in registry.hooks_registered(site):
                 self._mark_hook(function, kind)
         for target, value, chain, functions in self._attribute_assignments:
@@ -545,6 +551,44 @@ class SqlCollector(cst.CSTVisitor):
         for definition, decorator, chain in self._decorated:
             for function, kind in registry.hooks_registered(self._site(decorator, chain)):
                 self._mark_hook(function or definition, kind)
+
+    def _recognise(self, site: CallSite, call: _Call, through: str | None = None) -> bool:
+        recognised = False
+        for found in registry.recognise(site):
+            recognised = True
+            if through is not None:  # "`make_pool()` (through `asyncpg.create_pool()`)"
+                found = replace(found, described=f"{through} (through {found.described})")  # type: ignore[type-var]
+            if isinstance(found, Connection):
+                self.connections.append((found, call.functions))
+                self._consumed.update(_string_node_ids(call.node))
+                self._unmistakable.judged_by(found, call.chain)
+            else:
+                self.api_calls.append((found, call.functions))  # type: ignore[arg-type]
+        return recognised
+
+    def _recognise_wrapped(self, site: CallSite, call: _Call) -> None:
+        """A call of a project wrapper, judged as each library call it ends in."""
+        assert self._project is not None
+        func = call.node.func
+        qualified = site.qualified
+        if qualified is not None:
+            wrapper = self._project.wrapper(qualified)
+        elif isinstance(func, cst.Name) and func.value in self._definitions:
+            wrapper = self._project.local_wrapper(func.value)
+        else:
+            wrapper = None
+        if wrapper is None:
+            return
+        unwrapped = unwrap(call.node, wrapper, self._project)
+        self._made.append(unwrapped.kept)
+        self.reported_elsewhere.update(unwrapped.made)
+        for wrapped in unwrapped.calls:
+            inner = replace(
+                site, qualified=registry.canonical(wrapped.callee), method=wrapped.callee.rpartition(".")[2],
+                receiver=None, wrapped=wrapped.arguments,
+            )
+            if self._recognise(inner, call, through=site.described) and not wrapped.judges_absence:
+                self.reported_elsewhere.add(id(call.node))
 
     def _in_atomic(self, enclosing: Enclosing) -> bool:
         for expr, chain in enclosing:
