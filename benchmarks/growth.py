@@ -43,6 +43,26 @@ def _python(head: str, body: Callable[[int], str]) -> Callable[[int], bytes]:
     return lambda n: (head + body(n)).encode()
 
 
+def _lint_in_project(data: bytes, display: str) -> object:
+    """Lint ``data`` as a module of a fresh project with a module `svc` (so its imports are
+    looked up in the project index, and no index of a previous run helps)."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from pinlint.engine import lint_source
+    from pinlint.settings import Settings
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        (top / "pyproject.toml").write_text("[project]\nname = 'svc'\n")
+        (top / "svc.py").write_text("import asyncpg\n\ndef make(dsn, **kw):\n    return asyncpg.connect(dsn, **kw)\n")
+        (top / display).write_bytes(data)
+        return lint_source(data, display, Settings(), path=top / display)
+    finally:
+        shutil.rmtree(top)
+
+
 def _walk_with_gitignore(data: bytes, display: str) -> object:
     """Discovery of a small fresh tree (so no cache of a previous run helps) under ``data`` as
     its `.gitignore`."""
@@ -205,6 +225,11 @@ FAMILIES: list[Family] = [
     Family("python-nested-item-assignments", "many items assigned into one nested settings dict", "a.py",
            _python("import psycopg\nD = {'a': {}}\n",
                    lambda n: "".join(f"D['a']['k{i}'] = '{i}'\n" for i in range(n)) + "psycopg.connect(**D['a'])\n"), 1000),
+    Family("python-imports-on-one-line", "one line of many imports of a project module", "a.py",
+           lambda n: ("x = 1; " + "import svc; " * n + "\n").encode(), 2000, run=_lint_in_project),
+    Family("python-unclosed-imports", "many 'from svc import (' that never close", "a.py",
+           lambda n: ("from svc import (\n" * n + "from svc import make\nmake(DSN)\n").encode(), 2000,
+           run=_lint_in_project),
     Family("python-long-concatenation", "an executed query of one literal per line", "a.py",
            _python("import psycopg2\n", lambda n: "cur.execute(\n" + '    "SELECT 1 "\n' * n + ")\n"), 1000),
     # Config readers.

@@ -10,7 +10,7 @@ import pytest
 
 from pinlint.cache import Cache
 from pinlint.engine import lint_paths
-from pinlint.python.project_index import imported_names, module_file
+from pinlint.python.project_index import module_file, project_imports
 from pinlint.settings import Settings
 
 DB = '''\
@@ -176,7 +176,8 @@ def test_hostile_modules_cost_nothing_and_stop_nothing(tmp_path):
     })
     os.mkfifo(root / "svc" / "pipe.py")
     assert _findings(root, "svc/api.py") == []
-    assert imported_names("from a import (\n" * 20000 + "from b import c\n")[-1] == ("b", [("c", "c")])
+    unclosed = "from svc import (\n" * 20000 + "from svc.a import f\n"
+    assert project_imports(unclosed, root / "svc")[-1] == ("svc.a", root / "svc" / "a.py", [("f", "f")])
 
 
 def test_module_files_are_found_as_python_finds_them(tmp_path):

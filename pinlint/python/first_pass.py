@@ -447,14 +447,21 @@ class _Lines:
         file's lines are asked about."""
         return [*_line_starts(self._text), len(self._text)]
 
+    @cached_property
+    def _bytes_before(self) -> list[int]:
+        """The UTF-8 size of the text before each line (and of all of it): any range of lines is
+        measured without encoding it again, however many nodes share one long line."""
+        starts = self._starts
+        sizes = (len(self._text[a:b].encode("utf-8", "surrogatepass")) for a, b in zip(starts, starts[1:]))
+        return [0, *accumulate(sizes)]
+
     def relevant(self, first: int, last: int) -> bool:
         """Whether code on lines ``first`` to ``last`` can compose a text that may hold SQL."""
         if self._hits and self._hits[last] > self._hits[first - 1]:
             return True
         if not self.large:
             return False
-        start, end = self._starts[first - 1], self._starts[last]
-        return (end - start) * 4 > LIMIT_BYTES and _over_limit(self._text[start:end])  # sliced only if it can be
+        return self._bytes_before[last] - self._bytes_before[first - 1] > LIMIT_BYTES
 
 
 _PINLINT = re.compile("pinlint")  # `may_hold_sql` keeps texts that mention it

@@ -21,7 +21,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,8 +37,10 @@ _LIBRARY_IMPORT = re.compile(
 )
 # `from a.b import (x, y as z)`, `from . import x`, `import a.b as c`: the names a module imports.
 # `[^()]*` stops at the next parenthesis, so an unclosed one costs a scan to the next, not to the end.
-_FROM_IMPORT = re.compile(r"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(?:\(([^()]*)\)|([^\n#;]*))", re.MULTILINE)
-_IMPORT = re.compile(r"^[ \t]*import[ \t]+([^\n#;]*)", re.MULTILINE)
+# Each starts with its keyword, which the regular expression engine finds fast; that only blanks
+# stand before it on its line is checked apart (`_starts_line`).
+_FROM_IMPORT = re.compile(r"from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]*(?:\(([^()]*)\)|([^\n#;]*))")
+_IMPORT = re.compile(r"import[ \t]+([^\n#;]*)")
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg", "setup.py")
 MAX_MODULE_CHARACTERS = 1024 * 1024  # like settings modules: larger ones are not read
 MAX_LEVELS = 3  # wrappers of wrappers followed at most this deep
@@ -108,15 +110,17 @@ class Wrapper:
 @dataclass
 class ModuleFacts:
     wrappers: dict[str, Wrapper] = field(default_factory=dict)
+    # Other project modules whose wrappers these were found through (wrappers of wrappers).
+    depends_on: tuple[Path, ...] = ()
 
 
 class ProjectModules:
     """The project as seen from one linted file (its path and, maybe unsaved, text)."""
 
     def __init__(self, path: Path | None, text: str) -> None:
-        self.path = path.resolve() if path is not None else None
+        self.path = Path(os.path.abspath(path)) if path is not None else None
         self.text = text
-        self.consulted: list[Path] = []  # project modules the verdicts depended on
+        self._consulted: dict[Path, None] = {}
         self._own: ModuleFacts | None = None
 
     def calls_wrapper(self) -> bool:
@@ -124,39 +128,36 @@ class ProjectModules:
         such a file must be analysed however little database code it shows)."""
         if self.path is None:
             return False
-        for module, names in imported_names(self.text):
-            for local, imported in names:
-                for wrapper_name, call in self._imported_wrappers(module, local, imported):
-                    if re.search(rf"\b{re.escape(call)}\s*\(", self.text):
-                        return True
+        for module, found, names in project_imports(self.text, self.path.parent):
+            facts = self._facts_at(found)
+            if facts is None:
+                continue
+            for call in _calls_of_wrappers(self, module, found, facts, names):
+                if re.search(rf"(?<![\w.]){re.escape(call)}\s*\(", self.text):
+                    return True
         return False
-
-    def _imported_wrappers(self, module: str, local: str, imported: str | None):
-        """(wrapper name, how the file calls it) for what `from module import imported as local`
-        (or `import module as local`, ``imported`` None) brings in."""
-        if imported is not None:
-            facts = self.facts_of(module)
-            if facts is not None and imported in facts.wrappers:
-                yield imported, local
-            inner = self.facts_of(f"{module}.{imported}" if not module.endswith(".") else module + imported)
-            if inner is not None:  # `from app import db`, then `db.make_pool()`
-                yield from ((name, f"{local}.{name}") for name in inner.wrappers)
-            return
-        facts = self.facts_of(module)
-        if facts is not None:
-            yield from ((name, f"{local}.{name}") for name in facts.wrappers)
 
     def facts_of(self, module: str) -> ModuleFacts | None:
         """What the project module ``module`` (absolute or relative to the file) defines; None when
         it is no module of the project."""
-        if self.path is None:
-            return None
-        found = module_file(self.path.parent, module)
-        if found is None:
-            return None
-        if found not in self.consulted:
-            self.consulted.append(found)
-        return module_facts(found, *_stamp(found))
+        found = module_file(self.path.parent, module) if self.path is not None else None
+        return None if found is None else self._facts_at(found)
+
+    def _facts_at(self, found: Path) -> ModuleFacts | None:
+        facts = module_facts(found, *_stamp(found))
+        self._consult(found)
+        if facts is not None and facts.depends_on:
+            self._consult(*facts.depends_on)
+        return facts
+
+    def _consult(self, *paths: Path) -> None:
+        for path in paths:
+            self._consulted.setdefault(path)
+
+    @property
+    def consulted(self) -> list[Path]:
+        """The project modules the verdicts about this file depended on."""
+        return list(self._consulted)
 
     def wrapper(self, qualified: str) -> Wrapper | None:
         """The wrapper an imported name (`app.db.make_pool`, `.db.make_pool`) stands for."""
@@ -171,15 +172,20 @@ class ProjectModules:
         found = module_file(self.path.parent, module) if module and self.path is not None else None
         if found is None:
             return None
-        if found not in self.consulted:
-            self.consulted.append(found)
+        self._consult(found)
         scope = _module_scope(found, *_stamp(found))
         return None if scope is None or name not in scope.values else (name, (scope,))
 
     def local_wrapper(self, name: str) -> Wrapper | None:
         """A wrapper defined in the linted file itself."""
         if self._own is None:
-            self._own = _facts(self.text, self.path or Path("<text>"))
+            path = self.path or Path("<text>")
+            library = _LIBRARY_IMPORT.search(self.text)
+            if library or self.path is not None and _imports_wrapper(path, _imports_of(self.text, path), MAX_LEVELS):
+                self._own = _facts(self.text, path, MAX_LEVELS)
+            else:
+                self._own = ModuleFacts()
+            self._consult(*self._own.depends_on)
         return self._own.wrappers.get(name)
 
     def resolve(self, callee: Callee) -> Wrapper | None:
@@ -188,17 +194,39 @@ class ProjectModules:
             return None
         if self.path is not None and callee.module == self.path:
             return self.local_wrapper(callee.name)
-        if callee.module not in self.consulted:
-            self.consulted.append(callee.module)
         facts = module_facts(callee.module, *_stamp(callee.module))
+        self._consult(callee.module, *(facts.depends_on if facts else ()))
         return None if facts is None else facts.wrappers.get(callee.name)
 
 
-def imported_names(text: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
-    """Per import statement of ``text``: the module and its (local name, imported name) pairs;
-    the imported name is None for `import module [as local]`."""
-    found: list[tuple[str, list[tuple[str, str | None]]]] = []
+def _calls_of_wrappers(project: ProjectModules, module: str, found: Path, facts: ModuleFacts, names):
+    """How a file would call each wrapper that `from module import imported as local` (or
+    `import module as local`, ``imported`` None) brings in: `local`, `local.name`."""
+    for local, imported in names:
+        if imported is None:
+            yield from (f"{local}.{name}" for name in facts.wrappers)
+            continue
+        if imported in facts.wrappers:
+            yield local
+        if found.name == "__init__.py" and _holds(found.parent, imported):  # `from app import db`
+            inner = project.facts_of(module + imported if module.endswith(".") else f"{module}.{imported}")
+            yield from (f"{local}.{name}" for name in (inner.wrappers if inner else ()))
+
+
+def project_imports(text: str, directory: Path) -> list[tuple[str, Path, list[tuple[str, str | None]]]]:
+    """Per import statement of ``text`` (a file in ``directory``) that names a project module: the
+    module, its file, and the (local name, imported name) pairs; the imported name is None for
+    `import module [as local]`. Names are only split out for the project's modules: most
+    imports are of libraries."""
+    found: list[tuple[str, Path, list[tuple[str, str | None]]]] = []
+    starts_line = _LineStarts(text)
     for match in _FROM_IMPORT.finditer(text):
+        if not starts_line(match.start()):
+            continue
+        module = match.group(1)
+        path = module_file(directory, module) if module else None
+        if path is None:
+            continue
         names = []
         for part in (match.group(2) or match.group(3) or "").replace("\\\n", " ").split(","):
             words = part.split()
@@ -206,22 +234,57 @@ def imported_names(text: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
                 names.append((words[0], words[0]))
             elif len(words) == 3 and words[1] == "as" and words[0].isidentifier() and words[2].isidentifier():
                 names.append((words[2], words[0]))
-        if names and match.group(1):
-            found.append((match.group(1), names))
+        if names:
+            found.append((module, path, names))
+    starts_line = _LineStarts(text)
     for match in _IMPORT.finditer(text):
+        if not starts_line(match.start()):
+            continue
         for part in match.group(1).split(","):
             words = part.split()
             if len(words) == 3 and words[1] == "as" and words[2].isidentifier():
-                found.append((words[0], [(words[2], None)]))
+                module, local = words[0], words[2]
             elif len(words) == 1:
-                found.append((words[0], [(words[0], None)]))
+                module = local = words[0]
+            else:
+                continue
+            path = module_file(directory, module)
+            if path is not None:
+                found.append((module, path, [(local, None)]))
     return found
+
+
+class _LineStarts:
+    """Whether only blanks stand before a position on its line (so a statement starts there), for
+    positions asked in increasing order: the text is scanned once, however long its lines."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.scanned = 0  # the text before this is scanned
+        self.blank = True  # whether the line holds only blanks up to there
+
+    def __call__(self, position: int) -> bool:
+        newline = self.text.rfind("\n", self.scanned, position)
+        if newline >= 0:
+            self.blank = True
+        read_from = max(self.scanned, newline + 1)
+        self.blank = self.blank and not self.text[read_from:position].strip(" \t\f")
+        self.scanned = position
+        return self.blank
 
 
 def module_file(directory: Path, module: str) -> Path | None:
     """The file Python would load for ``module`` imported from a file in ``directory``: relative
     names from the file's package, absolute ones from the nearest ancestor directory (or its
     `src/`) that holds it, up to the project root. Library names are never project modules."""
+    return _module_file(str(directory), module)
+
+
+@lru_cache(maxsize=65536)
+def _module_file(where: str, module: str) -> Path | None:
+    """Keyed by strings: the files of a directory import the same modules, and hashing paths
+    costs more than finding them once."""
+    directory = Path(where)
     dots = len(module) - len(module.lstrip("."))
     parts = tuple(p for p in module[dots:].split(".") if p)
     if dots:
@@ -231,27 +294,38 @@ def module_file(directory: Path, module: str) -> Path | None:
         return _module_at(base, parts) if parts else _package(base)
     if not parts or parts[0] in LIBRARIES:
         return None
-    return _absolute(directory, parts)
+    for base in _search_bases(directory):
+        if _holds(base, parts[0]):
+            return _module_at(base, parts)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _search_bases(directory: Path) -> tuple[Path, ...]:
+    """Where absolute imports are looked up from a file in ``directory``, nearest first."""
+    bases = []
+    current = directory
+    for _ in range(_MAX_ANCESTORS):
+        bases.append(current)
+        if os.path.isdir(current / "src"):
+            bases.append(current / "src")
+        if any(os.path.exists(current / marker) for marker in _ROOT_MARKERS) or current.parent == current:
+            break
+        current = current.parent
+    return tuple(bases)
 
 
 @lru_cache(maxsize=16384)
-def _absolute(directory: Path, parts: tuple[str, ...]) -> Path | None:
-    current = directory
-    for _ in range(_MAX_ANCESTORS):
-        for base in (current, current / "src"):
-            found = _module_at(base, parts)
-            if found is not None:
-                return found
-        if any(os.path.exists(current / marker) for marker in _ROOT_MARKERS) or current.parent == current:
-            return None
-        current = current.parent
-    return None
+def _holds(base: Path, name: str) -> bool:
+    """Whether ``base`` has a package or module ``name`` (most imports name a few top packages:
+    asked once per directory and name)."""
+    return os.path.isdir(base / name) or os.path.isfile(base / f"{name}.py")
 
 
 @lru_cache(maxsize=16384)
 def _module_at(base: Path, parts: tuple[str, ...]) -> Path | None:
     target = base.joinpath(*parts)
-    if os.path.isfile(target.with_suffix(".py")) if parts else False:
+    if parts and os.path.isfile(target.with_suffix(".py")):
         return target.with_suffix(".py")
     return _package(target)
 
@@ -269,18 +343,63 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_mtime_ns, stat.st_size
 
 
-@lru_cache(maxsize=4096)
-def module_facts(path: Path, mtime: int, size: int) -> ModuleFacts | None:
-    """What a project module defines, remembered by its stamp (an edited module is read again)."""
+def module_facts(path: Path, mtime: int, size: int, levels: int = MAX_LEVELS) -> ModuleFacts | None:
+    """What a project module defines (None when it cannot be read), following wrappers of
+    wrappers in other modules ``levels`` deep. Remembered by the module's stamp: an edited module
+    is read again. The result depends only on the modules' contents, never on which file asked
+    first: cycles end by depth."""
+    return _module_facts(path, mtime, size, levels)
+
+
+@lru_cache(maxsize=8192)
+def _module_facts(path: Path, mtime: int, size: int, levels: int) -> ModuleFacts | None:
+    scanned = _scanned(path, mtime, size)
+    if scanned is None:
+        return None
+    library, imports = scanned
+    if not library and not _imports_wrapper(path, imports, levels):
+        return ModuleFacts()  # most modules: one scan, no parse
+    try:
+        text = _read(path)
+    except OSError:
+        return None
+    return _facts(text, path, levels)
+
+
+@lru_cache(maxsize=8192)
+def _scanned(path: Path, mtime: int, size: int) -> tuple[bool, tuple] | None:
+    """Whether the module imports a database library, and what it imports (its text is not kept)."""
     if size < 0:
         return None
     try:
-        text = read_regular_file(path, MAX_MODULE_CHARACTERS).decode("utf-8", errors="replace")
+        text = _read(path)
     except OSError:
         return None
     if len(text) > MAX_MODULE_CHARACTERS:
-        return ModuleFacts()
-    return _facts(text, path)
+        return False, ()
+    return bool(_LIBRARY_IMPORT.search(text)), _imports_of(text, path)
+
+
+def _imports_of(text: str, path: Path) -> tuple:
+    return tuple((found, tuple(names)) for _, found, names in project_imports(text, path.parent))
+
+
+def _read(path: Path) -> str:
+    return read_regular_file(path, MAX_MODULE_CHARACTERS).decode("utf-8", errors="replace")
+
+
+def _imports_wrapper(path: Path, imports: tuple, levels: int) -> bool:
+    """Whether the module imports a name that is a wrapper in the module it comes from: a wrapper
+    of a wrapper needs no database import of its own."""
+    if levels <= 0:
+        return False
+    for found, names in imports:
+        if found == path:
+            continue
+        facts = module_facts(found, *_stamp(found), levels - 1)
+        if facts is not None and any(imported in facts.wrappers for _, imported in names if imported):
+            return True
+    return False
 
 
 @lru_cache(maxsize=64)
@@ -309,27 +428,23 @@ def _module_scope(path: Path, mtime: int, size: int):
         return None
 
 
-def _facts(text: str, path: Path) -> ModuleFacts:
-    if not _LIBRARY_IMPORT.search(text) and not _imports_project_functions(text):
-        return ModuleFacts()  # most modules: one scan, no parse
+def _facts(text: str, path: Path, levels: int) -> ModuleFacts:
+    if len(text) > MAX_MODULE_CHARACTERS:
+        return ModuleFacts()
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return ModuleFacts()  # the file's own lint reports why
-    return ModuleFacts(wrappers=_Indexer(tree, text, path).wrappers())
-
-
-def _imports_project_functions(text: str) -> bool:
-    """Whether the module imports names from a module that is not a known library: a wrapper of
-    a wrapper imports the inner one."""
-    return any(not module.lstrip(".").split(".")[0] in LIBRARIES for module, _ in imported_names(text))
+    indexer = _Indexer(tree, path, levels)
+    return ModuleFacts(indexer.wrappers(), tuple(indexer.depends_on))
 
 
 class _Indexer:
     """The wrappers among a module's top-level functions."""
 
-    def __init__(self, tree: ast.Module, text: str, path: Path) -> None:
-        self.tree, self.text, self.path = tree, text, path
+    def __init__(self, tree: ast.Module, path: Path, levels: int) -> None:
+        self.tree, self.path, self.levels = tree, path, levels
+        self.depends_on: list[Path] = []
         self.imports: dict[str, str] = {}
         self.functions: set[str] = set()
         for node in tree.body:
@@ -345,15 +460,42 @@ class _Indexer:
                 self.functions.add(node.name)
 
     def wrappers(self) -> dict[str, Wrapper]:
-        found = {}
+        """Functions that forward to a library call, to a wrapper of another module, or to one of
+        this module (worked out until no more are found)."""
+        candidates = {}
         for node in self.tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                wrapper = self._wrapper(node)
-                if wrapper is not None:
-                    found[node.name] = wrapper
+                candidate = self._wrapper(node)
+                if candidate is not None:
+                    candidates[node.name] = candidate
+        found: dict[str, Wrapper] = {}
+        changed = True
+        while changed:
+            changed = False
+            for name, candidate in candidates.items():
+                if name in found:
+                    continue
+                kept = tuple(f for f in candidate.forwardings if self._reaches_library(f.callee, found))
+                if kept:
+                    found[name] = replace(candidate, forwardings=kept)
+                    changed = True
         return found
 
+    def _reaches_library(self, callee: Callee, found: dict[str, Wrapper]) -> bool:
+        if callee.module is None:
+            return True
+        if callee.module == self.path:
+            return callee.name in found
+        if self.levels <= 0:
+            return False
+        facts = module_facts(callee.module, *_stamp(callee.module), self.levels - 1)
+        if facts is None:
+            return False
+        self.depends_on.extend(p for p in (callee.module, *facts.depends_on) if p not in self.depends_on)
+        return callee.name in facts.wrappers
+
     def _wrapper(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> Wrapper | None:
+        """The function with every call that passes a parameter on, whatever that call is."""
         parameters = self._parameters(function.args)
         kinds = {p.name: p.kind for p in parameters}
         kwargs = next((p.name for p in parameters if p.kind == "kwargs"), None)
@@ -448,13 +590,14 @@ class _Indexer:
         return Callee(name, found) if found is not None else None
 
     def _source(self, node: ast.expr | None) -> str | None:
+        """A literal's source (rewritten by Python: the same value), else RUNTIME_VALUE."""
         if node is None:
             return None
         try:
             ast.literal_eval(node)
+            return ast.unparse(node)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             return RUNTIME_VALUE
-        return ast.get_source_segment(self.text, node) or RUNTIME_VALUE
 
 
 _UNKNOWN_CHANGE = KwargsChange("unknown", "", "")
