@@ -11,7 +11,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from pinlint.sql.lexer import NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Statement, Token
+from pinlint.sql.lexer import MYSQL, NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Statement, Token
 
 # Keywords that begin a SQL statement: a string that starts with one of them (in capitals) and
 # lexes cleanly is "unmistakable" SQL even when pinlint cannot see where it is executed.
@@ -269,6 +269,75 @@ def _mysql_assignment(tokens: list[Token]) -> MySqlAssignment | None:
     if not rest or not (rest[0].kind == PUNCT and rest[0].text in ("=", ":=") or rest[0].upper == "TO"):
         return None
     return MySqlAssignment(scope, name, user)
+
+
+_TEMPORARY_OBJECTS = {"TABLE", "VIEW", "SEQUENCE"}
+_CREATE_MODIFIERS = {"OR", "REPLACE", "GLOBAL", "LOCAL", "UNLOGGED", "RECURSIVE"}
+# Clauses that can follow a `SELECT ... INTO` target: in `INTO temp FROM t`, `temp` is the name
+# of a permanent table.
+_CLAUSES = frozenset(
+    "FROM WHERE GROUP HAVING WINDOW UNION INTERSECT EXCEPT ORDER LIMIT OFFSET FETCH FOR".split()
+)
+
+
+def temporary_object(stmt: Statement) -> str | None:
+    """The temporary table, view or sequence a statement creates, as a message names it.
+
+    PostgreSQL's `CREATE [GLOBAL | LOCAL] {TEMP | TEMPORARY} {TABLE | VIEW | SEQUENCE}` (also `AS`),
+    `CREATE TABLE pg_temp.name`, and `SELECT ... INTO [GLOBAL | LOCAL] {TEMP | TEMPORARY} [TABLE]
+    name` or `INTO pg_temp.name`; MySQL's `CREATE TEMPORARY TABLE`.
+    """
+    head = stmt.word(0)
+    if head == "CREATE":
+        index, temporary = 1, False
+        while stmt.word(index) in _CREATE_MODIFIERS or stmt.word(index) in ("TEMP", "TEMPORARY"):
+            temporary = temporary or stmt.word(index) in ("TEMP", "TEMPORARY")
+            index += 1
+        kind = stmt.word(index)
+        if kind not in _TEMPORARY_OBJECTS:
+            return None
+        if temporary:
+            return f"`CREATE TEMP {kind}`"
+        index += 1
+        if stmt.words(index, 3) == ("IF", "NOT", "EXISTS"):
+            index += 3
+        if stmt.dialect != MYSQL and _in_pg_temp(stmt, index):
+            return f"`CREATE {kind} pg_temp.…`"
+        return None
+    if head in ("SELECT", "WITH") and stmt.dialect != MYSQL:
+        for index in range(1, len(stmt.tokens) - 1):
+            if stmt.word(index) == "INTO" and stmt.word(index - 1) not in ("INSERT", "MERGE"):
+                target = _into_target(stmt, index + 1)
+                if target:
+                    return f"`SELECT ... INTO {target}`"
+    return None
+
+
+def _into_target(stmt: Statement, index: int) -> str:
+    """`TEMP` or `pg_temp.…` when the `SELECT ... INTO` target at ``index`` is a temporary table."""
+    if stmt.word(index) in ("GLOBAL", "LOCAL"):
+        index += 1
+        if stmt.word(index) not in ("TEMP", "TEMPORARY"):
+            return ""
+    if stmt.word(index) in ("TEMP", "TEMPORARY"):
+        index += 2 if stmt.word(index + 1) == "TABLE" else 1
+        named = index < len(stmt.tokens) and stmt.tokens[index].kind in (WORD, QIDENT)
+        return "TEMP" if named and stmt.word(index) not in _CLAUSES else ""
+    if stmt.word(index) == "TABLE":
+        index += 1
+    return "pg_temp.…" if _in_pg_temp(stmt, index) else ""
+
+
+def _in_pg_temp(stmt: Statement, index: int) -> bool:
+    """Whether the name at ``index`` is qualified by `pg_temp`, the session's temporary schema."""
+    tokens = stmt.tokens
+    return (
+        index + 2 < len(tokens)
+        and tokens[index].kind in (WORD, QIDENT)
+        and (tokens[index].text if tokens[index].kind == QIDENT else tokens[index].text.lower()) == "pg_temp"
+        and tokens[index + 1].kind == PUNCT
+        and tokens[index + 1].text == "."
+    )
 
 
 def split_top_level(tokens: list[Token]) -> list[list[Token]]:
