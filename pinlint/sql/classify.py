@@ -340,6 +340,34 @@ def _in_pg_temp(stmt: Statement, index: int) -> bool:
     )
 
 
+def mysql_table_lock(stmt: Statement) -> str | None:
+    """The MySQL statement that takes table locks the session holds until `UNLOCK TABLES`.
+
+    `LOCK {TABLE | TABLES} t [[AS] a] {READ [LOCAL] | [LOW_PRIORITY] WRITE} [, ...]`, and
+    `FLUSH [NO_WRITE_TO_BINLOG | LOCAL] {TABLE | TABLES} [t, ...] {WITH READ LOCK | FOR EXPORT}`.
+    PostgreSQL's `LOCK [TABLE] t [IN ... MODE]` names no lock type: it is not one.
+    """
+    if stmt.word(0) == "LOCK" and stmt.word(1) in ("TABLE", "TABLES"):
+        items = split_top_level(stmt.tokens[2:])
+        return "LOCK TABLES" if items and all(_has_lock_type(item) for item in items) else None
+    if stmt.word(0) != "FLUSH":
+        return None
+    index = 2 if stmt.word(1) in ("NO_WRITE_TO_BINLOG", "LOCAL") else 1
+    if stmt.word(index) not in ("TABLE", "TABLES"):
+        return None
+    count = len(stmt.tokens)
+    if stmt.words(count - 3, 3) == ("WITH", "READ", "LOCK") and count - 3 > index:
+        return "FLUSH TABLES WITH READ LOCK"
+    if stmt.words(count - 2, 2) == ("FOR", "EXPORT") and count - 2 > index + 1:  # a table list is required
+        return "FLUSH TABLES ... FOR EXPORT"
+    return None
+
+
+def _has_lock_type(item: list[Token]) -> bool:
+    words = [t.upper for t in item[-2:]]
+    return len(item) >= 2 and (words[-1] in ("READ", "WRITE") or words == ["READ", "LOCAL"])
+
+
 def split_top_level(tokens: list[Token]) -> list[list[Token]]:
     """Split a token run on commas that are not inside parentheses."""
     parts: list[list[Token]] = [[]]
