@@ -97,6 +97,7 @@ PG_SET_ROLE = [
     ("SET LOCAL ROLE admin_role", PGB, []),
     ("SET LOCAL role = admin_role", RDS, ["PIN103"]),
     ("SET LOCAL ROLE NONE", RDS, ["PIN103"]),
+    ("DO $$ BEGIN SET ROLE TO admin_role; END $$", PGB, ["PIN119"]),  # inside a routine body
     # Look-alikes.
     ("ALTER ROLE app SET role = 'reader'", ALL, []),
     ("UPDATE users SET role = 'admin' WHERE id = 1", ALL, []),
@@ -310,6 +311,7 @@ PG_TEMPORARY_OBJECTS = [
     ("INSERT INTO temp VALUES (1)", ALL, []),
     ("WITH w AS (INSERT INTO temp VALUES (1) RETURNING id) SELECT id FROM w", ALL, []),
     ("SELECT temp FROM readings", ALL, []),
+    ("DO $$ DECLARE temp int; BEGIN SELECT count(*) INTO temp FROM readings; END $$", ALL, []),  # a variable
 ]
 
 # https://dev.mysql.com/doc/refman/8.4/en/create-temporary-table.html
