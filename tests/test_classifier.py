@@ -209,7 +209,12 @@ def test_pg_set_reads_scope_kind_and_name():
     assert first("SET LOCAL search_path = a") == PgSet("SET", "LOCAL", "parameter", "search_path")
     assert first("SET SESSION AUTHORIZATION x") == PgSet("SET", "", "authorization", "session_authorization")
     assert first('SET "App".x TO 1') == PgSet("SET", "", "parameter", "App.x")
-    assert first("SET TIME ZONE LOCAL") == PgSet("SET", "", "parameter", "timezone")
+    assert first("SET TIME ZONE LOCAL") == PgSet("SET", "", "parameter", "timezone", "DEFAULT")
+    assert first("SET ROLE TO admin") == PgSet("SET", "", "role", "role")
+    assert first("set local Role = 'none'") == PgSet("SET", "LOCAL", "role", "role", "NONE")
+    assert first("SET LOCAL SESSION AUTHORIZATION DEFAULT") == PgSet("SET", "LOCAL", "authorization", "session_authorization", "DEFAULT")
+    assert first("SET search_path FROM CURRENT") == PgSet("SET", "", "parameter", "search_path", "CURRENT")
+    assert first("RESET TIME ZONE") == PgSet("RESET", "", "parameter", "timezone")
     assert first("SET the flag") is None
 
 

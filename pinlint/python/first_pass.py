@@ -21,7 +21,8 @@ without this pass, and check every file it clears anywhere in the suite under al
    reported).
 2. SQL the rules could judge: a statement keyword they look at (`SET`, `PREPARE`, `CREATE`,
    `LISTEN`, ...) opening a string, a line or a statement after `;` (past whitespace and SQL
-   comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`;
+   comments); their SQL functions (`set_config`, `pg_advisory_lock`, `nextval`, ...); `INTO TEMP`
+   and `INTO pg_temp.`;
    a libpq conninfo with `options`; in a file that names `options`, a libpq option string
    (`-c statement_timeout=5s`, reported under any call by `pinlint.python.unmistakable_settings`;
    its `-c` or `--` written out in one literal); MySQL syntax (`@variables`, `/*! */`,
@@ -131,7 +132,11 @@ _MYSQL_HEADS_AFTER_START = _sql(_AFTER_START + "|".join((*_HEADS, _MYSQL_HEAD)) 
 _MYSQL_HEADS_AFTER_COMMENT = _sql(_AFTER_COMMENT + "|".join((*_HEADS, _MYSQL_HEAD)) + ")")
 _COMMENT_AT_START = re.compile(r"(?<![^;\n])[^\S\n]*/\*")
 _CREATED = _sql("TEMP|FUNCTION|PROCEDURE")
-_SQL_WORDS = _sql(rf"\b(?:{_FUNCTIONS})\b", r"\bINTO\s+TEMP(?:ORARY)?\b")
+_SQL_WORDS = _sql(
+    rf"\b(?:{_FUNCTIONS})\b",
+    r"\bINTO\s+(?:(?:LOCAL|GLOBAL)\s+)?TEMP(?:ORARY)?\b",
+    r"\bINTO\s+(?:TABLE\s+)?PG_TEMP\s*\.",
+)
 # `{` stands for a str.format field, which becomes a name-like placeholder.
 _MYSQL_WORDS = _sql(r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
 _BLANKS = re.compile(r"[\s;]*")
@@ -299,8 +304,10 @@ _SQL_RAW = (
     _StatementKeyword([*_KEYWORDS.lower().split("|"), "create", "do"]),
     *_patterns(
         *_by_prefix(SQL_FUNCTIONS),
-        # INTO TEMP has only whitespace between its words; past a comment, any word may follow.
-        r"into(?:\s|\\[ntr\n]|[\"'+()])*(?:temp|\#|--|/\*)",
+        # INTO [LOCAL] TEMP and INTO [TABLE] pg_temp have only whitespace between their words; past
+        # a comment, any word may follow.
+        r"into(?:\s|\\[ntr\n]|[\"'+()])*(?:(?:local|global|table)(?:\s|\\[ntr\n]|[\"'+()])+)?"
+        r"(?:temp|pg_temp|\#|--|/\*)",
         r"options\s*=",
     ),
 )

@@ -29,6 +29,8 @@ class SessionSet(SqlRule):
         Case("SET SESSION sql_mode = 'STRICT_ALL_TABLES', autocommit = 1", dialect=MYSQL),
         Case("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", dialect=MYSQL),
         Case("SET GLOBAL max_connections = 10", dialect=MYSQL),
+        Case("SET statement_timeout TO DEFAULT", targets=[Target.PGBOUNCER]),
+        Case("SET search_path FROM CURRENT", targets=[Target.PGBOUNCER]),
     ]
     INVALID = [
         Case("SET search_path TO tenant_a, public"),
@@ -38,6 +40,8 @@ class SessionSet(SqlRule):
         Case("SET application_name = 'worker'", targets=[Target.PGBOUNCER_LEGACY]),
         Case("RESET ALL", targets=[Target.RDS_PROXY]),
         Case('SET "app"."tenant" = \'acme\''),
+        Case("SET SCHEMA 'tenant_a'"),
+        Case("SET search_path FROM CURRENT", targets=[Target.RDS_PROXY]),
         Case("SET foreign_key_checks = 0", dialect=MYSQL),
         Case("SET @@session.sql_safe_updates = 1", dialect=MYSQL),
         Case("SET autocommit = 1, session_track_system_variables = '*'", dialect=MYSQL),
@@ -56,18 +60,16 @@ class SessionSet(SqlRule):
             or command.name in PG_TRANSACTION_DEFAULTS
         ):
             return
-        if command.verb == "RESET":
-            # Harmless on PgBouncer by itself (it acts on whichever backend it lands on);
-            # RDS Proxy pins on any reset.
-            what = "RESET ALL" if command.kind == "all" else f"RESET {command.name}"
-            yield Hit(
-                self.code,
-                f"`{what}` changes session settings",
-                {Target.RDS_PROXY: pins()},
-                "Remove the RESET: set defaults per role or database (`ALTER ROLE app SET ...`) so "
-                "there is nothing to undo",
-                stmt.start,
-            )
+        if not command.changes_value:
+            # Harmless on PgBouncer by itself: it leaves the session's own value, on whichever
+            # backend it lands on. RDS Proxy pins on any of them.
+            if command.value == "CURRENT":
+                subject, fix = "is a session-level SET", "Remove it: it keeps the value the setting already has"
+            else:
+                subject = "changes session settings"
+                fix = (f"Remove the {command.verb}: set defaults per role or database (`ALTER ROLE app SET ...`) "
+                       "so there is nothing to undo")
+            yield Hit(self.code, f"`{command.spelled}` {subject}", {Target.RDS_PROXY: pins()}, fix, stmt.start)
             return
         name = command.name if command.name and set(command.name) != {"_"} else ""
         yield Hit(

@@ -25,6 +25,8 @@ class TransactionScopedSet(SqlRule):
     INVALID = [
         Case("SET LOCAL search_path TO tenant_a"),
         Case("SET LOCAL ROLE admin_role"),
+        Case("SET LOCAL role TO admin_role"),
+        Case("SET transaction_isolation = 'serializable'"),
         Case("SELECT set_config('pghistory.context_id', %s, true)"),
         Case("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),
         Case("SET CONSTRAINTS ALL IMMEDIATE"),
@@ -36,10 +38,9 @@ class TransactionScopedSet(SqlRule):
         command = pg_set(stmt)
         if command is not None and command.verb == "SET":
             if command.kind in ("transaction", "constraints") and command.scope != "SESSION":
-                yield self._hit(stmt, f"`SET {command.kind.upper()}`", _FIXES[command.kind])
+                yield self._hit(stmt, f"`SET {command.subject}`", _FIXES[command.kind])
             elif command.is_local:
-                what = "ROLE" if command.kind == "role" else command.name or "..."
-                yield self._hit(stmt, f"`SET LOCAL {what}`", _FIXES["local"])
+                yield self._hit(stmt, f"`SET LOCAL {command.subject}`", _FIXES["local"])
         for call in function_calls(stmt.outer_tokens):
             if call.name == "set_config" and len(call.args) == 3 and bool_constant(call.args[2]) is True:
                 yield Hit(

@@ -25,12 +25,17 @@ class RoleSwitch(SqlRule):
         Case("SET LOCAL ROLE admin_role"),
         Case("ALTER ROLE app SET role = 'reader'"),
         Case("RESET ROLE", targets=[Target.PGBOUNCER]),
+        Case("SET ROLE NONE", targets=[Target.PGBOUNCER]),
+        Case("SET SESSION AUTHORIZATION DEFAULT", targets=[Target.PGBOUNCER]),
         Case("SELECT current_user"),
     ]
     INVALID = [
         Case("SET ROLE admin_role"),
         Case("SET SESSION AUTHORIZATION admin_role"),
         Case("set session role 'admin_role'"),
+        Case("SET ROLE TO admin_role"),
+        Case("SET role = 'admin_role'"),
+        Case("SET ROLE NONE", targets=[Target.RDS_PROXY]),
         Case("RESET ROLE", targets=[Target.RDS_PROXY]),
         Case("SET ROLE reporting", dialect=MYSQL),
     ]
@@ -44,11 +49,11 @@ class RoleSwitch(SqlRule):
         command = pg_set(stmt)
         if command is None or command.kind not in ("role", "authorization") or command.is_local:
             return
-        what = "ROLE" if command.kind == "role" else "SESSION AUTHORIZATION"
-        if command.verb == "RESET":
+        if not command.changes_value:
+            # Back to the login role: nothing leaks on PgBouncer by itself; the earlier switch did.
             yield Hit(
                 self.code,
-                f"`RESET {what}` changes the session's role",
+                f"`{command.spelled}` changes the session's role",
                 {Target.RDS_PROXY: pins()},
                 "Remove it together with the SET it undoes: connect as the role you need",
                 stmt.start,
@@ -56,7 +61,7 @@ class RoleSwitch(SqlRule):
             return
         yield Hit(
             self.code,
-            f"`SET {what}` switches the session's role",
+            f"`SET {command.subject}` switches the session's role",
             {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaks the role's privileges to the next client"))},
             _FIX,
             stmt.start,

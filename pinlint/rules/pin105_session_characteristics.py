@@ -53,7 +53,7 @@ class SessionCharacteristics(SqlRule):
         else:
             return
         consequences = {Target.RDS_PROXY: pins()}
-        if command.verb == "SET":
+        if command.changes_value:
             consequences.update(on_pgbouncers(leaks("leaks the transaction defaults to the next client")))
         yield Hit(
             self.code,

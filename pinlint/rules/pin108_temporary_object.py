@@ -6,11 +6,9 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
-from pinlint.sql.lexer import MYSQL, PUNCT, Statement
+from pinlint.sql.classify import temporary_object
+from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, leaks, on_pgbouncers, pins
-
-_OBJECTS = {"TABLE", "VIEW", "SEQUENCE"}
-_SKIPPABLE = {"OR", "REPLACE", "GLOBAL", "LOCAL", "UNLOGGED", "RECURSIVE"}
 
 
 class TemporaryObject(SqlRule):
@@ -23,6 +21,7 @@ class TemporaryObject(SqlRule):
         Case("WITH scratch AS (SELECT 1 AS id) SELECT id FROM scratch"),
         Case("CREATE TEMP TABLE scratch (id int) ON COMMIT DROP", targets=[Target.PGBOUNCER]),
         Case("SELECT id INTO archive FROM marker"),
+        Case("SELECT id INTO temp FROM marker"),
     ]
     INVALID = [
         Case("CREATE TEMP TABLE scratch (id int)"),
@@ -31,11 +30,13 @@ class TemporaryObject(SqlRule):
         Case("CREATE TEMP TABLE scratch (id int) ON COMMIT DROP", targets=[Target.RDS_PROXY]),
         Case("CREATE TABLE pg_temp.scratch (id int)"),
         Case("SELECT id INTO TEMP scratch FROM marker"),
+        Case("SELECT id INTO LOCAL TEMPORARY TABLE scratch FROM marker"),
+        Case("SELECT id INTO pg_temp.scratch FROM marker"),
         Case("CREATE TEMPORARY TABLE scratch (id INT)", dialect=MYSQL),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
-        what = _temporary_object(stmt)
+        what = temporary_object(stmt)
         if what is None:
             return
         consequences = {Target.RDS_PROXY: pins()}
@@ -53,31 +54,3 @@ class TemporaryObject(SqlRule):
             stmt.start,
         )
 
-
-def _temporary_object(stmt: Statement) -> str | None:
-    head = stmt.word(0)
-    if head == "CREATE":
-        index, temporary = 1, False
-        while stmt.word(index) in _SKIPPABLE or stmt.word(index) in ("TEMP", "TEMPORARY"):
-            temporary = temporary or stmt.word(index) in ("TEMP", "TEMPORARY")
-            index += 1
-        kind = stmt.word(index)
-        if kind not in _OBJECTS:
-            return None
-        if temporary:
-            return f"`CREATE TEMP {kind}`"
-        index += 1
-        if stmt.words(index, 3) == ("IF", "NOT", "EXISTS"):
-            index += 3
-        if stmt.dialect != MYSQL and stmt.word(index) == "PG_TEMP" and _dot(stmt, index + 1):
-            return f"`CREATE {kind} pg_temp.…`"
-        return None
-    if head in ("SELECT", "WITH") and stmt.dialect != MYSQL:
-        for index in range(1, len(stmt.tokens) - 1):
-            if stmt.word(index) == "INTO" and stmt.word(index + 1) in ("TEMP", "TEMPORARY"):
-                return "`SELECT ... INTO TEMP`"
-    return None
-
-
-def _dot(stmt: Statement, index: int) -> bool:
-    return index < len(stmt.tokens) and stmt.tokens[index].kind == PUNCT and stmt.tokens[index].text == "."

@@ -6,6 +6,7 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.sql.classify import mysql_table_lock
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, pins
 
@@ -19,22 +20,22 @@ class TableLock(SqlRule):
         Case("LOCK TABLE marker IN ACCESS EXCLUSIVE MODE"),
         Case("SELECT id FROM marker WHERE id = 1 FOR UPDATE", dialect=MYSQL),
         Case("UNLOCK TABLES", dialect=MYSQL),
+        Case("LOCK TABLE marker IN SHARE MODE", dialect=MYSQL),
     ]
     INVALID = [
         Case("LOCK TABLES marker WRITE", dialect=MYSQL),
         Case("lock table marker read", dialect=MYSQL),
         Case("FLUSH TABLES WITH READ LOCK", dialect=MYSQL),
         Case("FLUSH TABLES marker WITH READ LOCK", dialect=MYSQL),
+        Case("FLUSH LOCAL TABLES WITH READ LOCK", dialect=MYSQL),
+        Case("FLUSH TABLE marker FOR EXPORT", dialect=MYSQL),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if stmt.dialect != MYSQL:
             return
-        if stmt.word(0) == "LOCK" and stmt.word(1) in ("TABLE", "TABLES") and len(stmt.tokens) > 2:
-            what = "LOCK TABLES"
-        elif stmt.starts_with("FLUSH", "TABLES") and stmt.words(len(stmt.tokens) - 3, 3) == ("WITH", "READ", "LOCK"):
-            what = "FLUSH TABLES WITH READ LOCK"
-        else:
+        what = mysql_table_lock(stmt)
+        if what is None:
             return
         yield Hit(
             self.code,

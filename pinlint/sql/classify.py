@@ -11,7 +11,7 @@ import bisect
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from pinlint.sql.lexer import NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Statement, Token
+from pinlint.sql.lexer import MYSQL, NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Statement, Token
 
 # Keywords that begin a SQL statement: a string that starts with one of them (in capitals) and
 # lexes cleanly is "unmistakable" SQL even when pinlint cannot see where it is executed.
@@ -44,18 +44,62 @@ MYSQL_TRACKED = frozenset(
 
 @dataclass(frozen=True)
 class PgSet:
-    """A PostgreSQL `SET` or `RESET` at the head of a statement."""
+    """A PostgreSQL `SET` or `RESET` at the head of a statement, read by PostgreSQL's grammar
+    (`VariableSetStmt` and `VariableResetStmt`): `SET ROLE x`, `SET ROLE TO x` and `SET role = x`
+    are one statement."""
 
     verb: str  # SET | RESET
     scope: str  # SESSION | LOCAL | ""
     kind: str  # parameter | role | authorization | characteristics | transaction | constraints | all
     name: str  # the parameter, lower-cased; "" when it is not a plain name
+    # What a keyword in place of a value means: DEFAULT (`TO DEFAULT`, `SESSION AUTHORIZATION
+    # DEFAULT`, `TIME ZONE LOCAL`, `NAMES` alone), NONE (`ROLE NONE`) or CURRENT (`FROM CURRENT`);
+    # "" when a value is given.
+    value: str = ""
 
     @property
     def is_local(self) -> bool:
         return self.scope == "LOCAL"
 
+    @property
+    def changes_value(self) -> bool:
+        """Whether the statement gives a value of its own. RESET, `TO DEFAULT`, `ROLE NONE` and
+        `TIME ZONE LOCAL` bring the session's default back and `FROM CURRENT` keeps the value, so
+        they leave nothing for the backend's next client."""
+        return self.verb == "SET" and not self.value
 
+    @property
+    def spelled(self) -> str:
+        """The statement as a message shows it: `SET ROLE NONE`, `RESET search_path`, ..."""
+        ending = {"": "", "CURRENT": " FROM CURRENT", "NONE": " NONE"}.get(self.value)
+        if ending is None:  # DEFAULT
+            ending = " DEFAULT" if self.kind == "authorization" else " TO DEFAULT"
+        return f"{self.verb} {self.subject}{ending}"
+
+    @property
+    def subject(self) -> str:
+        """What is set, as a message names it: `ROLE`, `TRANSACTION`, `search_path`, ..."""
+        if self.kind in _SUBJECTS and not (self.kind == "transaction" and self.name):
+            return _SUBJECTS[self.kind]
+        return self.name or "..."
+
+
+_SUBJECTS = {
+    "role": "ROLE",
+    "authorization": "SESSION AUTHORIZATION",
+    "characteristics": "SESSION CHARACTERISTICS",
+    "transaction": "TRANSACTION",
+    "constraints": "CONSTRAINTS",
+    "all": "ALL",
+}
+
+# Parameters that the special forms set: `SET role = x` is `SET ROLE x`.
+_IDENTITY_PARAMETERS = {"role": "role", "session_authorization": "authorization"}
+# Each transaction starts from the `default_transaction_*` values: setting these lasts one
+# transaction, as `SET TRANSACTION` does.
+_TRANSACTION_PARAMETERS = frozenset({"transaction_isolation", "transaction_read_only", "transaction_deferrable"})
+
+# `SET TIME ZONE value`, `SET NAMES value`, ...: special forms that set one parameter.
 _PG_SET_SPECIAL = {
     ("TIME", "ZONE"): "timezone",
     ("NAMES",): "client_encoding",
@@ -70,34 +114,62 @@ def pg_set(stmt: Statement) -> PgSet | None:
         return _pg_reset(stmt)
     if verb != "SET":
         return None
-    if stmt.words(1, 2) == ("SESSION", "CHARACTERISTICS"):
-        return PgSet("SET", "SESSION", "characteristics", "")
     index, scope = 1, ""
-    if stmt.word(1) in ("SESSION", "LOCAL") and stmt.words(1, 2) != ("SESSION", "AUTHORIZATION"):
+    # `SET SESSION AUTHORIZATION` and `SET SESSION CHARACTERISTICS` begin with SESSION, which
+    # is then part of the form, not its scope.
+    form_starts = stmt.words(1, 2) in (("SESSION", "AUTHORIZATION"), ("SESSION", "CHARACTERISTICS"))
+    if stmt.word(1) in ("SESSION", "LOCAL") and not form_starts:
         scope, index = stmt.word(1), 2
+    tokens = stmt.tokens
+    rest = len(tokens) - index  # tokens from the form's first word on
     head = stmt.word(index)
-    if head == "ROLE":
-        return PgSet("SET", scope, "role", "role") if len(stmt.tokens) == index + 2 else None
+    if stmt.words(index, 2) == ("SESSION", "CHARACTERISTICS"):
+        return PgSet("SET", scope, "characteristics", "")
+    if head == "ROLE" and rest == 2:  # `ROLE name`; `ROLE TO name` is the generic form below
+        return PgSet("SET", scope, "role", "role", _role_value(tokens[index + 1]))
     if stmt.words(index, 2) == ("SESSION", "AUTHORIZATION"):
-        if len(stmt.tokens) != index + 3:
+        if rest != 3:
             return None
-        return PgSet("SET", scope, "authorization", "session_authorization")
+        return PgSet("SET", scope, "authorization", "session_authorization", _keyword(tokens[index + 2], "DEFAULT"))
     if head == "TRANSACTION":
         return PgSet("SET", scope, "transaction", "")
     if head == "CONSTRAINTS":
         return PgSet("SET", scope, "constraints", "")
+    if head == "NAMES" and rest <= 2:  # `SET NAMES` alone sets the default encoding
+        value = "DEFAULT" if rest == 1 else _keyword(tokens[index + 1], "DEFAULT")
+        return PgSet("SET", scope, "parameter", "client_encoding", value)
     for words, name in _PG_SET_SPECIAL.items():
-        if stmt.words(index, len(words)) == words and len(stmt.tokens) > index + len(words):
-            return PgSet("SET", scope, "parameter", name)
-    name, after = _dotted_name(stmt.tokens, index)
-    if name is None or after >= len(stmt.tokens):
+        if stmt.words(index, len(words)) == words and rest > len(words):
+            # `TIME ZONE LOCAL` is the server's default, as `TIME ZONE DEFAULT` is.
+            value = "DEFAULT" if name == "timezone" and rest == 3 and _keyword(tokens[-1], "DEFAULT", "LOCAL") else ""
+            return PgSet("SET", scope, "parameter", name, value)
+    name, after = _dotted_name(tokens, index)
+    if name is None or after >= len(tokens):
         return None
-    assign = stmt.tokens[after]
+    lowered = name.lower()
+    kind = _IDENTITY_PARAMETERS.get(lowered) or ("transaction" if lowered in _TRANSACTION_PARAMETERS else "parameter")
+    if stmt.words(after, 2) == ("FROM", "CURRENT") and after + 2 == len(tokens):
+        return PgSet("SET", scope, kind, name, "CURRENT")
+    assign = tokens[after]
     if not (assign.upper == "TO" or assign.kind == PUNCT and assign.text == "="):
         return None
-    if not _is_value_list(stmt.tokens[after + 1 :]):
+    values = tokens[after + 1 :]
+    if not _is_value_list(values):
         return None  # "set the flag to prevent it": prose, not a SET
-    return PgSet("SET", scope, "parameter", name)
+    value = _keyword(values[0], "DEFAULT") if len(values) == 1 else ""
+    if kind == "role" and not value and len(values) == 1:
+        value = _role_value(values[0])
+    return PgSet("SET", scope, kind, name, value)
+
+
+def _keyword(token: Token, *keywords: str) -> str:
+    """The keyword ``token`` is, if it is one of ``keywords``; else "" (a value)."""
+    return token.upper if token.upper in keywords else ""
+
+
+def _role_value(token: Token) -> str:
+    # The role parameter reads `none` (NONE unquoted, or the string 'none') as no role at all.
+    return "NONE" if token.upper == "NONE" or token.kind == STRING and token.text == "none" else ""
 
 
 def _is_value_list(tokens: list[Token]) -> bool:
@@ -114,18 +186,22 @@ def _is_value_list(tokens: list[Token]) -> bool:
 
 
 def _pg_reset(stmt: Statement) -> PgSet | None:
-    if len(stmt.tokens) == 1:
-        return None
-    if stmt.words(1, 2) == ("SESSION", "AUTHORIZATION"):
-        return PgSet("RESET", "", "authorization", "session_authorization")
-    if stmt.word(1) == "ROLE":
-        return PgSet("RESET", "", "role", "role")
-    if stmt.word(1) == "ALL" and len(stmt.tokens) == 2:
-        return PgSet("RESET", "", "all", "")
+    """`RESET name | ALL | TIME ZONE | SESSION AUTHORIZATION | TRANSACTION ISOLATION LEVEL`."""
+    special = _PG_RESET_SPECIAL.get(stmt.words(1, len(stmt.tokens) - 1))
+    if special is not None:
+        return PgSet("RESET", "", *special)
     name, after = _dotted_name(stmt.tokens, 1)
     if name is None or after != len(stmt.tokens):
         return None
-    return PgSet("RESET", "", "parameter", name)
+    return PgSet("RESET", "", _IDENTITY_PARAMETERS.get(name.lower(), "parameter"), name)
+
+
+_PG_RESET_SPECIAL = {
+    ("ALL",): ("all", ""),
+    ("SESSION", "AUTHORIZATION"): ("authorization", "session_authorization"),
+    ("TIME", "ZONE"): ("parameter", "timezone"),
+    ("TRANSACTION", "ISOLATION", "LEVEL"): ("parameter", "transaction_isolation"),
+}
 
 
 def _dotted_name(tokens: list[Token], index: int) -> tuple[str | None, int]:
@@ -193,6 +269,103 @@ def _mysql_assignment(tokens: list[Token]) -> MySqlAssignment | None:
     if not rest or not (rest[0].kind == PUNCT and rest[0].text in ("=", ":=") or rest[0].upper == "TO"):
         return None
     return MySqlAssignment(scope, name, user)
+
+
+_TEMPORARY_OBJECTS = {"TABLE", "VIEW", "SEQUENCE"}
+_CREATE_MODIFIERS = {"OR", "REPLACE", "GLOBAL", "LOCAL", "UNLOGGED", "RECURSIVE"}
+# Clauses that can follow a `SELECT ... INTO` target: in `INTO temp FROM t`, `temp` is the name
+# of a permanent table.
+_CLAUSES = frozenset(
+    "FROM WHERE GROUP HAVING WINDOW UNION INTERSECT EXCEPT ORDER LIMIT OFFSET FETCH FOR".split()
+)
+
+
+def temporary_object(stmt: Statement) -> str | None:
+    """The temporary table, view or sequence a statement creates, as a message names it.
+
+    PostgreSQL's `CREATE [GLOBAL | LOCAL] {TEMP | TEMPORARY} {TABLE | VIEW | SEQUENCE}` (also `AS`),
+    `CREATE TABLE pg_temp.name`, and `SELECT ... INTO [GLOBAL | LOCAL] {TEMP | TEMPORARY} [TABLE]
+    name` or `INTO pg_temp.name`; MySQL's `CREATE TEMPORARY TABLE`.
+    """
+    head = stmt.word(0)
+    if head == "CREATE":
+        index, temporary = 1, False
+        while stmt.word(index) in _CREATE_MODIFIERS or stmt.word(index) in ("TEMP", "TEMPORARY"):
+            temporary = temporary or stmt.word(index) in ("TEMP", "TEMPORARY")
+            index += 1
+        kind = stmt.word(index)
+        if kind not in _TEMPORARY_OBJECTS:
+            return None
+        if temporary:
+            return f"`CREATE TEMP {kind}`"
+        index += 1
+        if stmt.words(index, 3) == ("IF", "NOT", "EXISTS"):
+            index += 3
+        if stmt.dialect != MYSQL and _in_pg_temp(stmt, index):
+            return f"`CREATE {kind} pg_temp.…`"
+        return None
+    if head in ("SELECT", "WITH") and stmt.dialect != MYSQL:
+        for index in range(1, len(stmt.tokens) - 1):
+            if stmt.word(index) == "INTO" and stmt.word(index - 1) not in ("INSERT", "MERGE"):
+                target = _into_target(stmt, index + 1)
+                if target:
+                    return f"`SELECT ... INTO {target}`"
+    return None
+
+
+def _into_target(stmt: Statement, index: int) -> str:
+    """`TEMP` or `pg_temp.…` when the `SELECT ... INTO` target at ``index`` is a temporary table."""
+    if stmt.word(index) in ("GLOBAL", "LOCAL"):
+        index += 1
+        if stmt.word(index) not in ("TEMP", "TEMPORARY"):
+            return ""
+    if stmt.word(index) in ("TEMP", "TEMPORARY"):
+        index += 2 if stmt.word(index + 1) == "TABLE" else 1
+        named = index < len(stmt.tokens) and stmt.tokens[index].kind in (WORD, QIDENT)
+        return "TEMP" if named and stmt.word(index) not in _CLAUSES else ""
+    if stmt.word(index) == "TABLE":
+        index += 1
+    return "pg_temp.…" if _in_pg_temp(stmt, index) else ""
+
+
+def _in_pg_temp(stmt: Statement, index: int) -> bool:
+    """Whether the name at ``index`` is qualified by `pg_temp`, the session's temporary schema."""
+    tokens = stmt.tokens
+    return (
+        index + 2 < len(tokens)
+        and tokens[index].kind in (WORD, QIDENT)
+        and (tokens[index].text if tokens[index].kind == QIDENT else tokens[index].text.lower()) == "pg_temp"
+        and tokens[index + 1].kind == PUNCT
+        and tokens[index + 1].text == "."
+    )
+
+
+def mysql_table_lock(stmt: Statement) -> str | None:
+    """The MySQL statement that takes table locks the session holds until `UNLOCK TABLES`.
+
+    `LOCK {TABLE | TABLES} t [[AS] a] {READ [LOCAL] | [LOW_PRIORITY] WRITE} [, ...]`, and
+    `FLUSH [NO_WRITE_TO_BINLOG | LOCAL] {TABLE | TABLES} [t, ...] {WITH READ LOCK | FOR EXPORT}`.
+    PostgreSQL's `LOCK [TABLE] t [IN ... MODE]` names no lock type: it is not one.
+    """
+    if stmt.word(0) == "LOCK" and stmt.word(1) in ("TABLE", "TABLES"):
+        items = split_top_level(stmt.tokens[2:])
+        return "LOCK TABLES" if items and all(_has_lock_type(item) for item in items) else None
+    if stmt.word(0) != "FLUSH":
+        return None
+    index = 2 if stmt.word(1) in ("NO_WRITE_TO_BINLOG", "LOCAL") else 1
+    if stmt.word(index) not in ("TABLE", "TABLES"):
+        return None
+    count = len(stmt.tokens)
+    if stmt.words(count - 3, 3) == ("WITH", "READ", "LOCK") and count - 3 > index:
+        return "FLUSH TABLES WITH READ LOCK"
+    if stmt.words(count - 2, 2) == ("FOR", "EXPORT") and count - 2 > index + 1:  # a table list is required
+        return "FLUSH TABLES ... FOR EXPORT"
+    return None
+
+
+def _has_lock_type(item: list[Token]) -> bool:
+    words = [t.upper for t in item[-2:]]
+    return len(item) >= 2 and (words[-1] in ("READ", "WRITE") or words == ["READ", "LOCAL"])
 
 
 def split_top_level(tokens: list[Token]) -> list[list[Token]]:
