@@ -188,3 +188,23 @@ def test_module_files_are_found_as_python_finds_them(tmp_path):
     assert module_file(here, "..") == root / "src" / "app" / "__init__.py"
     assert module_file(here, "asyncpg") is None  # a library's name is never the project's module
     assert module_file(here, "missing.mod") is None
+
+
+def test_iterator_under_settings_pinlint_cannot_read_is_a_low_confidence_finding(tmp_path):
+    from pinlint.diagnostics import Confidence
+
+    root = _project(tmp_path, {
+        "manage.py": 'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site.settings")\n',
+        "site/__init__.py": "",
+        "site/settings.py": "from site.loader import load\n\nDATABASES = load('DATABASE_URL')\n",
+        "site/views.py": "def export(Order):\n    return Order.objects.all().iterator()\n",
+    })
+    assert _findings(root) == []  # not shown at the default confidence
+    assert _findings(root, settings=Settings(root=root, min_confidence=Confidence.LOW)) == [
+        "site/views.py:2:12: PIN111 `objects.all(...).iterator()` declares a server-side cursor unless the settings "
+        "set `DISABLE_SERVER_SIDE_CURSORS` (pinlint cannot read the project's `DATABASES`): pins the session on RDS "
+        "Proxy; breaks the cursor on PgBouncer (in autocommit mode Django declares it WITH HOLD: "
+        '`cursor "_django_curs_..." does not exist`)'
+    ]
+    (root / "site" / "settings.py").write_text("DATABASES = load()\nDATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'] = True\n")
+    assert _findings(root, settings=Settings(root=root, min_confidence=Confidence.LOW)) == []

@@ -20,6 +20,8 @@ _DISABLED_BY_ASSIGNMENT = re.compile(r"DISABLE_SERVER_SIDE_CURSORS['\"]\s*\]\s*=
 # Settings modules are short (Django's own template is 3 KiB); one beyond what the engine analyses
 # in a linted file (`MAX_ANALYSED_CHARACTERS`) is not read either.
 MAX_SETTINGS_CHARACTERS = 1024 * 1024
+# The project's settings name `DATABASES`, but not in a way pinlint can read.
+SETTINGS_UNREADABLE = "unreadable"
 
 
 def django_settings_files(directory: Path) -> tuple[Path, ...]:
@@ -27,9 +29,10 @@ def django_settings_files(directory: Path) -> tuple[Path, ...]:
     return _settings_files(directory.resolve())
 
 
-def django_server_side_cursors(files: tuple[Path, ...]) -> bool | None:
-    """Whether these settings keep server-side cursors on a PostgreSQL database; None when
-    none of them has a `DATABASES` literal."""
+def django_server_side_cursors(files: tuple[Path, ...]) -> bool | str | None:
+    """Whether these settings keep server-side cursors on a PostgreSQL database; None when there
+    are no settings, `SETTINGS_UNREADABLE` when they name `DATABASES` but pinlint cannot read it
+    (built by a function of another library, say)."""
     return _verdict(files, tuple(_stamp(path) for path in files))
 
 
@@ -101,7 +104,7 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
         return collector.django_settings
 
     connections = []
-    disabled_elsewhere = False
+    disabled_elsewhere = named = False
     for path in files:
         try:
             text = _read(path)
@@ -111,6 +114,7 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> bool | None:
         except (OSError, SyntaxError, ValueError, cst.ParserSyntaxError, RecursionError, MemoryError):
             continue  # settings pinlint cannot read are no evidence either way
         disabled_elsewhere |= bool(_DISABLED_BY_ASSIGNMENT.search(text))
+        named |= "DATABASES" in text
     if not connections:
-        return None
+        return SETTINGS_UNREADABLE if named and not disabled_elsewhere else None
     return server_side_cursors(connections) and not disabled_elsewhere

@@ -6,12 +6,17 @@ from typing import Iterator
 
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.api import NAMED_CURSOR, ApiCall
+from pinlint.python.project import SETTINGS_UNREADABLE
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, QIDENT, WORD, Statement
 from pinlint.targets import Target, breaks, on_pgbouncers, pins
 
 _MODIFIERS = {"BINARY", "ASENSITIVE", "INSENSITIVE", "NO", "SCROLL"}
 _BREAKS_HOLD = breaks("breaks the cursor", 'later FETCHes land on another backend: `cursor "..." does not exist`')
+_ITERATOR_FIX = (
+    "Set `DISABLE_SERVER_SIDE_CURSORS = True` for the database in DATABASES; behind PgBouncer alone, "
+    "running the iteration inside `transaction.atomic()` also works"
+)
 _FIX = (
     "Page with keyset pagination (`WHERE id > $1 ORDER BY id LIMIT n`); behind PgBouncer "
     "alone, a cursor WITHOUT HOLD used inside one transaction also works"
@@ -92,14 +97,24 @@ class ServerSideCursor(SqlRule):
             yield Hit(self.code, f"{call.described} streams results through a named server-side cursor (psycopg2/psycopg)",
                       {Target.RDS_PROXY: pins()}, "Page with keyset pagination instead of streaming a server-side cursor",
                       confidence=Confidence.MEDIUM, anchor=call.anchor)
-        elif call.api == "django.QuerySet.iterator" and call.facts.get("server_side_cursors"):
-            consequences = {Target.RDS_PROXY: pins()}
-            if not call.facts.get("in_atomic"):
-                consequences.update(on_pgbouncers(breaks(
-                    "breaks the cursor", "in autocommit mode Django declares it WITH HOLD: `cursor \"_django_curs_...\" does not exist`"
-                )))
+        elif call.api == "django.QuerySet.iterator" and call.facts.get("server_side_cursors") == SETTINGS_UNREADABLE:
+            yield Hit(self.code, f"{call.described} declares a server-side cursor unless the settings set "
+                      "`DISABLE_SERVER_SIDE_CURSORS` (pinlint cannot read the project's `DATABASES`)",
+                      _iterator_consequences(call),
+                      _ITERATOR_FIX,
+                      confidence=Confidence.LOW, anchor=call.anchor)
+        elif call.api == "django.QuerySet.iterator" and call.facts.get("server_side_cursors") is True:
+            consequences = _iterator_consequences(call)
             yield Hit(self.code, f"{call.described} declares a server-side cursor (the settings lack "
                       "`DISABLE_SERVER_SIDE_CURSORS`)", consequences,
-                      "Set `DISABLE_SERVER_SIDE_CURSORS = True` for the database in DATABASES; behind PgBouncer alone, "
-                      "running the iteration inside `transaction.atomic()` also works",
+                      _ITERATOR_FIX,
                       confidence=call.confidence, anchor=call.anchor)
+
+
+def _iterator_consequences(call: ApiCall) -> dict:
+    consequences = {Target.RDS_PROXY: pins()}
+    if not call.facts.get("in_atomic"):
+        consequences.update(on_pgbouncers(breaks(
+            "breaks the cursor", "in autocommit mode Django declares it WITH HOLD: `cursor \"_django_curs_...\" does not exist`"
+        )))
+    return consequences
