@@ -208,3 +208,21 @@ def test_iterator_under_settings_pinlint_cannot_read_is_a_low_confidence_finding
     ]
     (root / "site" / "settings.py").write_text("DATABASES = load()\nDATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'] = True\n")
     assert _findings(root, settings=Settings(root=root, min_confidence=Confidence.LOW)) == []
+
+
+def test_a_settings_object_imported_from_another_module(tmp_path):
+    root = _project(tmp_path, {
+        "svc/__init__.py": "",
+        "svc/config.py": (
+            "from pydantic_settings import BaseSettings\n\n"
+            "class Settings(BaseSettings):\n    db_url: str = 'postgresql://app@db/app?options=-c%20search_path%3Dt'\n\n"
+            "settings = Settings()\n"
+        ),
+        "svc/db.py": "import psycopg\nfrom svc.config import settings\n\nconn = psycopg.connect(settings.db_url, prepare_threshold=None)\n",
+    })
+    from pinlint.diagnostics import Confidence
+
+    report = lint_paths([root / "svc" / "db.py"], Settings(root=root, min_confidence=Confidence.LOW), root)
+    assert [(f.path, f.row, f.col, f.code, f.confidence.value) for f in report.findings] == [
+        ("svc/db.py", 4, 24, "PIN201", "medium"),
+    ]

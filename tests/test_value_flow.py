@@ -143,3 +143,38 @@ def test_an_fstring_names_the_setting_it_sends():
             return psycopg.connect(dsn, options=f"-c search_path={schema}", prepare_threshold=None)
         """, targets=(Target.RDS_PROXY,))
     assert found == [(3, 42, "PIN201", "high", "`psycopg.connect()` sends `options=-c search_path=…` as a startup parameter")]
+
+
+def test_a_settings_class_default_reaches_the_call_at_medium_confidence():
+    """A pydantic `BaseSettings` default is what runs when the environment does not replace it."""
+    assert findings("""\
+        import psycopg
+        from pydantic import Field
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            database_url: str = "postgresql://app@db/app"
+            pg_options: str = Field("-c statement_timeout=5s", alias="PG_OPTIONS")
+
+        settings = Settings()
+        conn = psycopg.connect(settings.database_url, options=settings.pg_options, prepare_threshold=None)
+        """) == [(10, 55, "PIN201", "medium", "`psycopg.connect()` sends `options=-c statement_timeout=5s` as a startup parameter")]
+
+
+def test_a_plain_class_attribute_is_what_it_says_and_unknown_owners_are_unknown():
+    assert findings("""\
+        import psycopg
+
+        class Config:
+            OPTIONS = "-c search_path=tenant"
+
+        config = Config()
+        conn = psycopg.connect(DSN, options=config.OPTIONS, prepare_threshold=None)
+        other = psycopg.connect(DSN, options=make().OPTIONS, prepare_threshold=None)
+        again = psycopg.connect(DSN, options=Config().MISSING, prepare_threshold=None)
+        """) == [
+        (7, 37, "PIN201", "high", "`psycopg.connect()` sends `options=-c search_path=tenant` as a startup parameter"),
+        # What pinlint cannot read is an `options` of unknown value, as any other.
+        (8, 38, "PIN201", "medium", "`psycopg.connect()` passes libpq `options`, a startup parameter"),
+        (9, 38, "PIN201", "medium", "`psycopg.connect()` passes libpq `options`, a startup parameter"),
+    ]

@@ -69,6 +69,10 @@ class Setting:
     # MEDIUM for a value only some paths of the code set (under an `if`, in a loop).
     confidence: Confidence = field(default=Confidence.HIGH, compare=False)
 
+    def __post_init__(self) -> None:
+        if isinstance(self.value, Default) and self.confidence is Confidence.HIGH:
+            object.__setattr__(self, "confidence", Confidence.MEDIUM)
+
     @property
     def known(self) -> bool:
         return self.value is not UNKNOWN
@@ -80,6 +84,11 @@ class Composed(str):
     names the setting it sends."""
 
     HOLE = "__"
+
+
+class Default(str):
+    """A settings class's default (a pydantic `BaseSettings` field): the environment usually
+    replaces it in a deployment, so what it says holds at medium confidence."""
 
 
 class Mapping(dict):

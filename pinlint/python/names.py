@@ -52,6 +52,9 @@ class Scope:
     constants: dict[str, object] = field(default_factory=dict)
     # Changes of the dicts bound here (`values.Mutation`), in source order, by name.
     mutations: dict[str, list] = field(default_factory=dict)
+    # Classes defined here: their scopes (class attributes are read there) and resolved bases.
+    classes: dict[str, "Scope"] = field(default_factory=dict)
+    class_bases: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The module scope's: the project's other modules (`project_index.ProjectModules`), whose
     # constants the module's imported names read as.
     project: object = None

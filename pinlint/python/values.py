@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from pinlint.connections.model import UNKNOWN, Composed, Mapping, is_complete
-from pinlint.python.names import Scope, imported_as, read_bound_once, resolve
+from pinlint.connections.model import UNKNOWN, Composed, Default, Mapping, is_complete
+from pinlint.python.names import Scope, assigning_scope, constant_values, imported_as, read_bound_once, resolve
 from pinlint.python.strings import compose
 
 _MAX_DEPTH = 8  # steps into one constant (settings nest dictionaries a few levels deep at most)
@@ -76,6 +76,8 @@ def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int,
         return _read_name(expr.value, chain, hops)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name) and expr.value.value == "self":
         return _read_name(f"self.{expr.attr.value}", chain, hops)
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, (cst.Name, cst.Call)):
+        return _field(expr, chain, depth, hops)
     if isinstance(expr, cst.Dict):
         return _dict(expr, chain, depth, hops)
     if isinstance(expr, cst.Call):
@@ -145,6 +147,42 @@ def _getattr(expr: cst.Call, chain: tuple[Scope, ...], depth: int, hops: int) ->
     if len(args) == 3 and project.facts_of(module) is not None:  # type: ignore[attr-defined]
         return _read(args[2].value, chain, depth + 1, hops)
     return UNKNOWN
+
+
+def _field(expr: cst.Attribute, chain: tuple[Scope, ...], depth: int, hops: int) -> object:
+    """`settings.DATABASE_URL` where `settings = Settings()`, here or in another module of the
+    project: the class attribute's value. A pydantic `BaseSettings` field is a `Default`."""
+    owner, at = expr.value, chain
+    if isinstance(owner, cst.Name):
+        imported = imported_as(owner.value, chain)
+        if imported is not None:  # `from app.config import settings`
+            project = chain[0].project if chain else None
+            found = project.constant(imported) if project is not None else None  # type: ignore[attr-defined]
+            if found is None:
+                return UNKNOWN
+            name, at = found
+        else:
+            name = owner.value
+        values = constant_values(name, at)
+        owner = values[0] if len(values) == 1 else None
+    if not isinstance(owner, cst.Call) or not isinstance(owner.func, cst.Name):
+        return UNKNOWN
+    for index in range(len(at) - 1, -1, -1):
+        scope = at[index]
+        if owner.func.value in scope.classes:
+            class_chain = (*at[: index + 1], scope.classes[owner.func.value])
+            is_settings = any(b.rpartition(".")[2] == "BaseSettings" for b in scope.class_bases[owner.func.value])
+            break
+    else:
+        return UNKNOWN
+    values = constant_values(expr.attr.value, class_chain)
+    if len(values) != 1 or assigning_scope(expr.attr.value, class_chain) is not class_chain[-1]:
+        return UNKNOWN
+    value = values[0]
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) and value.func.value == "Field":
+        value = next((a.value for a in value.args if a.keyword is None or a.keyword.value == "default"), None)
+    found = _read(value, class_chain, depth + 1, hops + 1)
+    return Default(found) if is_settings and type(found) is str else found
 
 
 def _dict(expr: cst.Dict, chain: tuple[Scope, ...], depth: int, hops: int) -> object:

@@ -23,7 +23,7 @@ from typing import Callable
 import libcst as cst
 
 from pinlint.connections.dsn import parse_connection_string, string_connection
-from pinlint.connections.model import Connection, Setting, pgoptions
+from pinlint.connections.model import Connection, Default, Setting, pgoptions
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.django import settings_connections
 from pinlint.drivers.flask_sqlalchemy import CONFIG_KEYS as FLASK_CONFIG_KEYS, config_connections as flask_config_connections
@@ -158,7 +158,11 @@ class SqlCollector(cst.CSTVisitor):
         return True
 
     def _visit_class(self, node: cst.ClassDef) -> bool:
-        self._push_scope(CLASS)
+        outer = self._scopes[-1]
+        outer.classes[node.name.value] = self._push_scope(CLASS)
+        outer.class_bases[node.name.value] = tuple(
+            found for base in node.bases if (found := resolve(base.value, self._chain[:-1])) is not None
+        )
         return True
 
     def _visit_lambda(self, node: cst.Lambda) -> bool:
@@ -558,6 +562,10 @@ class SqlCollector(cst.CSTVisitor):
             recognised = True
             if through is not None:  # "`make_pool()` (through `asyncpg.create_pool()`)"
                 found = replace(found, described=f"{through} (through {found.described})")  # type: ignore[type-var]
+            if isinstance(found, Connection) and found.confidence is Confidence.HIGH and any(
+                isinstance(site.read(a.value), Default) for a in site.arguments
+            ):  # settings a deployment's environment usually replaces
+                found = replace(found, confidence=Confidence.MEDIUM)
             if isinstance(found, Connection):
                 self.connections.append((found, call.functions))
                 self._consumed.update(_string_node_ids(call.node))
