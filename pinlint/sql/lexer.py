@@ -6,11 +6,13 @@ while its tokenizer handles every statement pinlint cares about, including strin
 `$$` bodies and nested comments. Comments never reach a statement: they are recovered from the
 gaps between tokens, with their offsets, for suppressions and MySQL executable comments.
 
-A PostgreSQL script (a `.sql` file) is what psql reads: its meta-commands (`\\set x 1`, `\\c db`)
-run to the end of their line or to a `\\\\` separator outside their quoted arguments, and the data
-after `COPY ... FROM stdin;` or `\\copy ... from stdin` runs to a line `\\.`. Neither is SQL: both
-are blanked out before tokenizing, and psql variables (`:name`, `:'name'`) become holes,
-underscores, so every offset stays the source's. Lines end at `\\n`, `\\r\\n` or a lone `\\r`.
+A `.sql` file is a script: first the template it may be written as (Jinja, Python format fields:
+`pinlint.sql.templates`) is read, then what psql reads. psql's meta-commands (`\\set x 1`,
+`\\c db`) run to the end of their line or to a `\\\\` separator outside their quoted arguments,
+and the data after `COPY ... FROM stdin;` or `\\copy ... from stdin` runs to a line `\\.`. Neither
+is SQL: both are blanked out before tokenizing, and psql variables (`:name`, `:'name'`) become
+holes like template fields, so every offset stays the source's. Lines end at `\\n`, `\\r\\n` or a
+lone `\\r`.
 
 Every scan here is linear in its input: pathological SQL (unclosed comments and quotes, long
 runs of placeholders, thousands of comments on one line) comes from strangers' pull requests.
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+from pinlint.sql.templates import read_template
 
 WORD = "word"
 QIDENT = "qident"
@@ -78,6 +82,8 @@ class SqlText:
     comments: list[Comment]
     complete: bool  # False when the tokenizer stopped early (unterminated quote)
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    # A template's spans that only some of its branches produce, in order (`pinlint.sql.templates`).
+    conditional: tuple[tuple[int, int], ...] = ()
 
     def line_of(self, offset: int) -> int:
         """1-based line of an offset."""
@@ -157,11 +163,17 @@ def line_starts(text: str) -> list[int]:
 def lex(source: str, dialect: str = POSTGRES, script: bool = False) -> SqlText:
     """Tokenize ``source``; never raises on odd SQL, it keeps what it could read.
 
-    ``script``: the text is a file psql runs, whose meta-commands and COPY data are not SQL.
+    ``script``: the text is a `.sql` file: a template, then what psql runs, whose meta-commands
+    and COPY data are not SQL.
     """
     from sqlglot.errors import TokenError
 
-    readable = _blank_psql_lines(source) if script and dialect == POSTGRES else source
+    readable, conditional = source, ()
+    if script:
+        template = read_template(source)
+        readable, conditional = template.text, template.conditional
+        if dialect == POSTGRES:
+            readable = _blank_psql_lines(readable)
     tokenizer = _tokenizer_class(dialect)()
     complete = True
     try:
@@ -173,9 +185,29 @@ def lex(source: str, dialect: str = POSTGRES, script: bool = False) -> SqlText:
         raw = list(getattr(tokenizer, "tokens", []))
         complete = False
     tokens = [piece for token in raw for piece in _convert(readable, token)]
+    if readable is not source:
+        tokens = _without_leading_holes(source, tokens)
     starts = line_starts(source)
     comments = _comments_between(readable, tokens, dialect, complete, starts)
-    return SqlText(source, dialect, tokens, comments, complete, starts)
+    if readable is not source:  # a comment is what its author wrote, template fields and all
+        comments = [replace(c, text=source[c.start : c.end]) for c in comments]
+    return SqlText(source, dialect, tokens, comments, complete, starts, conditional)
+
+
+def _without_leading_holes(source: str, tokens: list[Token]) -> list[Token]:
+    """Drop the holes a script's template puts before a statement's first word: dbt's
+    `{{ config(...) }}` or `{{ sql_header }}` is no part of the `create ...` after it."""
+    kept: list[Token] = []
+    for token in tokens:
+        at_start = not kept or kept[-1].kind == PUNCT and kept[-1].text == ";"
+        if at_start and _is_template_hole(source, token):
+            continue
+        kept.append(token)
+    return kept
+
+
+def _is_template_hole(source: str, token: Token) -> bool:
+    return token.kind == WORD and token.text.strip("_") == "" and source[token.start : token.end] != token.text
 
 
 # What psql's own lexer stops at: quotes, comments, dollar quotes, backslashes, semicolons, and
