@@ -1,6 +1,6 @@
 """`.sql` files as people write them: psql scripts (meta-commands, COPY data, variables), Python
-format templates, Jinja and dbt macros. Every finding keeps its exact row and column in the file
-as written."""
+format templates, Jinja and dbt macros, and the SQL PL/pgSQL bodies run with EXECUTE. Every
+finding keeps its exact row and column in the file as written."""
 
 from __future__ import annotations
 
@@ -173,6 +173,33 @@ def test_comments_keep_the_text_their_author_wrote():
     assert [s.text for s in statements(sql)] == ["SELECT 1"]
 
 
+# --- EXECUTE in PL/pgSQL bodies -----------------------------------------------------------------
+
+ROUTINE = """\
+CREATE FUNCTION switch_tenant(p_schema text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('SELECT set_config(%L, %L, %L)', 'search_path', p_schema, 'false');
+    EXECUTE 'SELECT ''tenant''; LISTEN ' || quote_ident(p_schema);
+    EXECUTE format('CREATE TEMP TABLE %I (id int)', 'seen_' || p_schema) USING p_schema;
+    EXECUTE $q$SET ROLE tenant_admin$q$;
+    EXECUTE format('SET LOCAL search_path = %I', p_schema);
+    EXECUTE format('CREATE TEMP TABLE %I (id int) ON COMMIT DROP', 'scratch');
+    EXECUTE p_statement;
+    EXECUTE format('%s', 'LISTEN hidden');
+END
+$$;
+"""
+
+
+def test_sql_a_routine_runs_with_execute_is_judged_where_it_is_written():
+    assert findings(ROUTINE) == [
+        (3, 28, "PIN119", HIGH), (4, 33, "PIN119", HIGH), (5, 21, "PIN119", HIGH), (6, 16, "PIN119", HIGH),
+        (10, 21, "PIN119", HIGH),
+    ]
+    messages = [f.message for f in lint_source(ROUTINE.encode(), "f.sql", Settings()).findings]
+    assert messages[0].startswith("`set_config(..., false)` changes a session setting inside a routine body")
+
+
 # --- hostile input ------------------------------------------------------------------------------
 
 
@@ -185,6 +212,7 @@ def test_comments_keep_the_text_their_author_wrote():
         ("fields.sql", b"LISTEN a; " + b"{x.y[" * 100_000 + b"\n", 1),
         ("ifs.sql", b"{% if x %}{{ y }}" * 20_000 + b"\nLISTEN a;\n" + b"{% endif %}" * 20_000, 2),
         ("meta-quotes.sql", b"\\set x " + b"'\\\\' " * 100_000 + b"\nLISTEN a;\n", 2),
+        ("execute.sql", b"DO $$ BEGIN EXECUTE " + b"'SET a TO 1' || " * 20_000 + b"'LISTEN a'; END $$;\nLISTEN a;\n", 2),
     ],
 )
 def test_long_runs_of_template_syntax(tmp_path, name, data, first):

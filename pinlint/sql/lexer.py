@@ -353,8 +353,10 @@ def _convert(source: str, token) -> list[Token]:
     if type_name.endswith("STRING"):
         kind = STRING
         if type_name == "HEREDOC_STRING":
-            # The token's span includes `$tag$`; keep the body's own offset for routine bodies.
-            return [Token(STRING, token.text, start, end, source.find("$", start + 1) + 1)]
+            # The token's span includes `$tag$`; keep the body's own offset for routine bodies,
+            # and its text as written: `format('%s', ...)` in a body is no DB-API placeholder.
+            body_start = source.find("$", start + 1) + 1
+            return [Token(STRING, source[body_start : end - (body_start - start)], start, end, body_start)]
     elif type_name == "IDENTIFIER":
         kind = QIDENT
     elif type_name == "NUMBER":
