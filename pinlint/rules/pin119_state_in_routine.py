@@ -15,6 +15,7 @@ from pinlint.rules.pin109_session_advisory_lock import SessionAdvisoryLock
 from pinlint.rules.pin110_listen import Listen
 from pinlint.rules.pin115_user_variable import UserVariable
 from pinlint.sql.classify import mysql_set, routine_bodies, split_top_level
+from pinlint.sql.dynamic import executed_sql
 from pinlint.sql.lexer import PUNCT, QIDENT, WORD, Statement, lex, statements
 from pinlint.targets import Target, leaks, on_pgbouncers
 
@@ -38,6 +39,7 @@ class StateInRoutine(SqlRule):
         Case("CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$ BEGIN UPDATE t SET x = 1; END $$"),
         Case("DO $$ BEGIN PERFORM pg_advisory_xact_lock(1); SET LOCAL search_path = a; END $$"),
         Case("DO $$ BEGIN CREATE TEMP TABLE s (id int) ON COMMIT DROP; RESET search_path; END $$"),
+        Case("DO $$ BEGIN EXECUTE format('CREATE TEMP TABLE %I (id int) ON COMMIT DROP', 's'); EXECUTE sql_text; END $$"),
         Case("CREATE PROCEDURE p(IN m INT) BEGIN DECLARE n INT; SET n = 1; SET m = 2; END", dialect=MYSQL),
     ]
     INVALID = [
@@ -48,6 +50,7 @@ class StateInRoutine(SqlRule):
         Case("DO $$ BEGIN SET search_path = tenant_a; END $$"),
         Case("CREATE PROCEDURE p() LANGUAGE plpgsql AS $body$ BEGIN CREATE TEMP TABLE s (id int); END $body$"),
         Case("DO $$ DECLARE ok boolean; BEGIN ok := pg_try_advisory_lock(7); END $$"),
+        Case("DO $$ BEGIN EXECUTE format('CREATE TEMP TABLE %I (id int)', 'scratch'); END $$"),
         Case("CREATE PROCEDURE p() BEGIN SET foreign_key_checks = 0; END", dialect=MYSQL),
     ]
 
@@ -56,25 +59,29 @@ class StateInRoutine(SqlRule):
         for body in routine_bodies(stmt):
             inner = lex(body.text, stmt.dialect)
             local_names = _local_variables(stmt, statements(inner)) if stmt.dialect == MYSQL else set()
-            for inner_stmt in statements(inner):
-                for hit in _inner_hits(inner_stmt, ctx, local_names):
-                    key = (hit.code, hit.offset)
-                    # Only state that outlives the transaction leaks (not ON COMMIT DROP, not RESET);
-                    # MySQL findings only ever name RDS Proxy.
-                    if key in seen or not (Target.PGBOUNCER in hit.consequences or stmt.dialect == MYSQL):
-                        continue
-                    seen.add(key)
-                    yield Hit(
-                        self.code,
-                        f"{hit.subject} inside a routine body",
-                        {
-                            Target.RDS_PROXY: leaks("leaks the state to other clients", "the proxy cannot see inside routines"),
-                            **on_pgbouncers(leaks("leaks the state to the next client")),
-                        },
-                        "Use the function's own `SET` clause (`CREATE FUNCTION ... SET search_path = ...`), "
-                        "which is scoped to the call; keep session-level effects out of routine bodies",
-                        body.offset + hit.offset,
-                    )
+            found = [(hit, hit.offset) for s in statements(inner) for hit in _inner_hits(s, ctx, local_names)]
+            # The text a body runs with `EXECUTE` is judged as if the body held it.
+            for executed in executed_sql(inner):
+                for s in statements(lex(executed.text, stmt.dialect)):
+                    found.extend((hit, executed.body_offset(hit.offset)) for hit in _inner_hits(s, ctx, set()))
+            for hit, offset in found:
+                key = (hit.code, offset)
+                # Only state that outlives the transaction leaks (not ON COMMIT DROP, not RESET);
+                # MySQL findings only ever name RDS Proxy.
+                if key in seen or not (Target.PGBOUNCER in hit.consequences or stmt.dialect == MYSQL):
+                    continue
+                seen.add(key)
+                yield Hit(
+                    self.code,
+                    f"{hit.subject} inside a routine body",
+                    {
+                        Target.RDS_PROXY: leaks("leaks the state to other clients", "the proxy cannot see inside routines"),
+                        **on_pgbouncers(leaks("leaks the state to the next client")),
+                    },
+                    "Use the function's own `SET` clause (`CREATE FUNCTION ... SET search_path = ...`), "
+                    "which is scoped to the call; keep session-level effects out of routine bodies",
+                    body.offset + offset,
+                )
 
 
 def _inner_hits(stmt: Statement, ctx: SqlContext, local_names: set[str]) -> Iterator[Hit]:

@@ -36,8 +36,9 @@ def analyze_sql(
     """``strict``: the text reaches no known execution call, so it must look unmistakably like SQL.
 
     Every statement must then start with a statement keyword; capitals keep the given
-    confidence, anything else drops to low. ``script``: the text is a `.sql` file that psql
-    runs (see `pinlint.sql.lexer.lex`).
+    confidence, anything else drops to low. ``script``: the text is a `.sql` file, a template
+    that psql runs (see `pinlint.sql.lexer.lex`); a statement only some of the template's
+    branches produce is at most medium confidence.
     """
     sql = lex(text, dialect, script)
     stmts = statements(sql)
@@ -53,10 +54,31 @@ def analyze_sql(
         for stmt in stmts:
             hits.extend(rule.check(stmt, ctx))
     hits = [replace(h, confidence=lowest(h.confidence, confidence)) for h in hits]
+    if sql.conditional:
+        hits = _branch_hits_at_medium(hits, sql, stmts)
     suppressions = _sql_suppressions(sql, stmts)
     covering = Coverage(suppressions)
     kept = [h for h in hits if not covering.covers(h.code, sql.line_of(h.offset))]
     return SqlAnalysis(sql, kept, suppressions)
+
+
+def _branch_hits_at_medium(hits: list[Hit], sql: SqlText, stmts: list[Statement]) -> list[Hit]:
+    """Hits in a statement that overlaps a span of the template's branches: the statement as
+    read is not what every rendering sends."""
+    starts = [s.start for s in stmts]
+    branch_starts = [start for start, _ in sql.conditional]
+    lowered = []
+    for hit in hits:
+        index = bisect.bisect_right(starts, hit.offset) - 1
+        start, end = hit.offset, hit.offset + 1
+        if index >= 0 and hit.offset < stmts[index].end:
+            start, end = stmts[index].start, stmts[index].end
+        # The last span starting before the statement ends is the only one that can overlap it.
+        branch = bisect.bisect_left(branch_starts, end) - 1
+        if branch >= 0 and sql.conditional[branch][1] > start:
+            hit = replace(hit, confidence=lowest(hit.confidence, Confidence.MEDIUM))
+        lowered.append(hit)
+    return lowered
 
 
 def _starts_like_sql(stmt: Statement) -> bool:

@@ -6,10 +6,13 @@ while its tokenizer handles every statement pinlint cares about, including strin
 `$$` bodies and nested comments. Comments never reach a statement: they are recovered from the
 gaps between tokens, with their offsets, for suppressions and MySQL executable comments.
 
-A PostgreSQL script (a `.sql` file) is what psql reads: its meta-commands (`\\set x 1`, `\\c db`)
-run to the end of their line or to a `\\\\` separator, and the data after `COPY ... FROM stdin;`
-runs to a line `\\.`. Neither is SQL: both are blanked out before tokenizing, so every offset
-stays the source's. Lines end at `\\n`, `\\r\\n` or a lone `\\r`.
+A `.sql` file is a script: first the template it may be written as (Jinja, Python format fields:
+`pinlint.sql.templates`) is read, then what psql reads. psql's meta-commands (`\\set x 1`,
+`\\c db`) run to the end of their line or to a `\\\\` separator outside their quoted arguments,
+and the data after `COPY ... FROM stdin;` or `\\copy ... from stdin` runs to a line `\\.`. Neither
+is SQL: both are blanked out before tokenizing, and psql variables (`:name`, `:'name'`) become
+holes like template fields, so every offset stays the source's. Lines end at `\\n`, `\\r\\n` or a
+lone `\\r`.
 
 Every scan here is linear in its input: pathological SQL (unclosed comments and quotes, long
 runs of placeholders, thousands of comments on one line) comes from strangers' pull requests.
@@ -19,8 +22,10 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
+
+from pinlint.sql.templates import read_template
 
 WORD = "word"
 QIDENT = "qident"
@@ -77,6 +82,8 @@ class SqlText:
     comments: list[Comment]
     complete: bool  # False when the tokenizer stopped early (unterminated quote)
     _line_starts: list[int] = field(default_factory=list, repr=False)
+    # A template's spans that only some of its branches produce, in order (`pinlint.sql.templates`).
+    conditional: tuple[tuple[int, int], ...] = ()
 
     def line_of(self, offset: int) -> int:
         """1-based line of an offset."""
@@ -156,29 +163,59 @@ def line_starts(text: str) -> list[int]:
 def lex(source: str, dialect: str = POSTGRES, script: bool = False) -> SqlText:
     """Tokenize ``source``; never raises on odd SQL, it keeps what it could read.
 
-    ``script``: the text is a file psql runs, whose meta-commands and COPY data are not SQL.
+    ``script``: the text is a `.sql` file: a template, then what psql runs, whose meta-commands
+    and COPY data are not SQL.
     """
     from sqlglot.errors import TokenError
 
-    sql_only = _blank_psql_lines(source) if script and dialect == POSTGRES else source
+    readable, conditional = source, ()
+    if script:
+        template = read_template(source)
+        readable, conditional = template.text, template.conditional
+        if dialect == POSTGRES:
+            readable = _blank_psql_lines(readable)
     tokenizer = _tokenizer_class(dialect)()
     complete = True
     try:
-        raw = tokenizer.tokenize(_mask_placeholders(sql_only))
+        raw = tokenizer.tokenize(_mask_placeholders(readable))
     except TokenError:
         raw = list(tokenizer.tokens)
         complete = False
     except Exception:  # sqlglot has raised other errors on pathological input; keep going
         raw = list(getattr(tokenizer, "tokens", []))
         complete = False
-    tokens = [piece for token in raw for piece in _convert(source, token)]
+    tokens = [piece for token in raw for piece in _convert(readable, token)]
+    if readable is not source:
+        tokens = _without_leading_holes(source, tokens)
     starts = line_starts(source)
-    comments = _comments_between(sql_only, tokens, dialect, complete, starts)
-    return SqlText(source, dialect, tokens, comments, complete, starts)
+    comments = _comments_between(readable, tokens, dialect, complete, starts)
+    if readable is not source:  # a comment is what its author wrote, template fields and all
+        comments = [replace(c, text=source[c.start : c.end]) for c in comments]
+    return SqlText(source, dialect, tokens, comments, complete, starts, conditional)
 
 
-# What psql's own lexer stops at: quotes, comments, dollar quotes, backslashes, semicolons.
-_PSQL_SPECIAL = re.compile(r"""[Ee]'|'|"|--|/\*|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;""")
+def _without_leading_holes(source: str, tokens: list[Token]) -> list[Token]:
+    """Drop the holes a script's template puts before a statement's first word: dbt's
+    `{{ config(...) }}` or `{{ sql_header }}` is no part of the `create ...` after it."""
+    kept: list[Token] = []
+    for token in tokens:
+        at_start = not kept or kept[-1].kind == PUNCT and kept[-1].text == ";"
+        if at_start and _is_template_hole(source, token):
+            continue
+        kept.append(token)
+    return kept
+
+
+def _is_template_hole(source: str, token: Token) -> bool:
+    return token.kind == WORD and token.text.strip("_") == "" and source[token.start : token.end] != token.text
+
+
+# What psql's own lexer stops at: quotes, comments, dollar quotes, backslashes, semicolons, and
+# variables (`:name`, `:'name'`, `:"name"`, `:{?name}`; never the second colon of a `::` cast).
+_PSQL_VARIABLE = r"""(?<!:):(?:[\w\x80-\U0010ffff]+|'[\w\x80-\U0010ffff]+'|"[\w\x80-\U0010ffff]+"|\{\?[\w\x80-\U0010ffff]+\})"""
+_PSQL_SPECIAL = re.compile(
+    r"""[Ee]'|'|"|--|/\*|\$(?:[A-Za-z_\x80-\U0010ffff][\w\x80-\U0010ffff]*)?\$|\\|;|""" + _PSQL_VARIABLE
+)
 _IDENTIFIER_CHAR = re.compile(r"[\w$\x80-\U0010ffff]")
 # Meta-commands whose argument is the whole line, a `\\\\` included; `\\g |cmd` and the like too.
 _WHOLE_LINE_COMMANDS = re.compile(
@@ -187,6 +224,10 @@ _WHOLE_LINE_COMMANDS = re.compile(
 # Meta-commands that send the query buffer: they end the statement before them, as `;` does.
 _SENDS_QUERY = re.compile(r"\\(?:g|gx|gset|gexec|gdesc|crosstabview|watch)(?![A-Za-z])")
 _COPY_FROM_STDIN = re.compile(r"\s*copy\s.*\sfrom\s+stdin\b", re.IGNORECASE | re.DOTALL)
+# `\copy ... from stdin` in a script reads its data from the script, as COPY does (`pstdin` does not).
+_META_COPY_FROM_STDIN = re.compile(r"\\copy\s.*\sfrom\s+stdin\b", re.IGNORECASE)
+# Inside a meta-command's arguments: quotes, and the `\\` that hands the rest of the line back to SQL.
+_META_ARGUMENT_SPECIAL = re.compile(r"""['"`]|\\\\""")
 _END_OF_COPY_DATA = re.compile(r"(?:^|(?<=[\r\n]))\\\.[ \t]*(?:\r\n?|\n|$)")
 _NOT_LINE_BREAK = re.compile(r"[^\r\n]")
 
@@ -194,15 +235,18 @@ _NOT_LINE_BREAK = re.compile(r"[^\r\n]")
 def _blank_psql_lines(source: str) -> str:
     """``source`` with psql meta-commands and COPY data turned into spaces (line breaks kept).
 
-    A meta-command that sends the query (`\\g`, `\\gset`, ...) becomes a `;` and spaces.
+    A meta-command that sends the query (`\\g`, `\\gset`, ...) becomes a `;` and spaces; a
+    variable becomes a hole, underscores.
     """
-    blanks: list[tuple[int, int, str]] = []  # start, end, what the first character becomes
+    blanks: list[tuple[int, int, str, str]] = []  # start, end, what the first character and the rest become
     statement: list[str] = []  # the current statement's text outside quotes and comments
     index = 0
     while match := _PSQL_SPECIAL.search(source, index):
         statement.append(source[index : match.start()])
         found, index = match.group(), match.end()
-        if found.endswith("'"):
+        if found.startswith(":"):
+            blanks.append((match.start(), index, "_", "_"))
+        elif found.endswith("'"):
             escapes = found[0] in "Ee" and not (match.start() > 0 and _IDENTIFIER_CHAR.match(source, match.start() - 1))
             index = _quote_end(source, index, "'", escapes)
         elif found == '"':
@@ -218,37 +262,44 @@ def _blank_psql_lines(source: str) -> str:
             close = source.find(found, index)
             index = len(source) if close < 0 else close + len(found)
         elif found == "\\" and source.startswith(";", index):
-            blanks.append((match.start(), index, " "))  # `\\;` puts a plain `;` in the query
+            blanks.append((match.start(), index, " ", " "))  # `\\;` puts a plain `;` in the query
         elif found == "\\":
             sends = _SENDS_QUERY.match(source, match.start())
             index = _meta_command_end(source, match.start())
-            blanks.append((match.start(), index, ";" if sends else " "))
+            blanks.append((match.start(), index, ";" if sends else " ", " "))
             if sends:
                 index = _after_statement(source, index, statement, blanks)
                 statement = []
+            elif _META_COPY_FROM_STDIN.match(source, match.start(), index):
+                index = _after_copy(source, index, blanks)
         else:
             index = _after_statement(source, index, statement, blanks)
             statement = []
     if not blanks:
         return source
     pieces, kept_from = [], 0
-    for start, end, first in blanks:
+    for start, end, first, rest in blanks:
         pieces.append(source[kept_from:start])
-        pieces.append(first + _NOT_LINE_BREAK.sub(" ", source[start + 1 : end]))
+        pieces.append(first + _NOT_LINE_BREAK.sub(rest, source[start + 1 : end]))
         kept_from = end
     pieces.append(source[kept_from:])
     return "".join(pieces)
 
 
-def _after_statement(source: str, index: int, statement: list[str], blanks: list[tuple[int, int, str]]) -> int:
+def _after_statement(source: str, index: int, statement: list[str], blanks: list[tuple[int, int, str, str]]) -> int:
     """Where SQL resumes after a statement that ends at ``index``: past the data of a
-    `COPY ... FROM stdin`, which starts on the next line and ends at a line `\\.` (or the file)."""
+    `COPY ... FROM stdin`."""
     if not _COPY_FROM_STDIN.match(" ".join(statement)):
         return index
+    return _after_copy(source, index, blanks)
+
+
+def _after_copy(source: str, index: int, blanks: list[tuple[int, int, str, str]]) -> int:
+    """Past COPY data, which starts on the line after ``index`` and ends at a line `\\.` (or the file)."""
     data_start = _line_end(source, index, len(source))
     data_end = _END_OF_COPY_DATA.search(source, data_start)
     end = data_end.end() if data_end else len(source)
-    blanks.append((data_start, end, source[data_start : data_start + 1]))
+    blanks.append((data_start, end, source[data_start : data_start + 1], " "))
     return end
 
 
@@ -270,12 +321,29 @@ def _quote_end(source: str, index: int, quote: str, escapes: bool) -> int:
 
 
 def _meta_command_end(source: str, start: int) -> int:
-    """A meta-command runs to the end of its line, or to a `\\\\` that hands the line back to SQL."""
+    """A meta-command runs to the end of its line, or to a `\\\\` outside its quoted arguments
+    (`\\set dir 'C:\\\\tmp'` is one argument) that hands the line back to SQL."""
     end = _line_end(source, start, len(source))
-    if not _WHOLE_LINE_COMMANDS.match(source, start):
-        separator = source.find("\\\\", start + 1, end)
-        if separator >= 0:
-            return separator + 2
+    if _WHOLE_LINE_COMMANDS.match(source, start):
+        return end
+    index = start + 1
+    while match := _META_ARGUMENT_SPECIAL.search(source, index, end):
+        if match.group() == "\\\\":
+            return match.end()
+        index = _meta_quote_end(source, match.end(), end, match.group())
+    return end
+
+
+def _meta_quote_end(source: str, index: int, end: int, quote: str) -> int:
+    """Just past a quoted meta-command argument whose text starts at ``index``; quotes never
+    span lines. In single quotes a backslash escapes the next character; any quote doubles."""
+    while (close := source.find(quote, index, end)) >= 0:
+        if quote == "'" and (close - index - len(source[index:close].rstrip("\\"))) % 2:
+            index = close + 1
+        elif source.startswith(quote, close + 1):
+            index = close + 2
+        else:
+            return close + 1
     return end
 
 
@@ -285,8 +353,10 @@ def _convert(source: str, token) -> list[Token]:
     if type_name.endswith("STRING"):
         kind = STRING
         if type_name == "HEREDOC_STRING":
-            # The token's span includes `$tag$`; keep the body's own offset for routine bodies.
-            return [Token(STRING, token.text, start, end, source.find("$", start + 1) + 1)]
+            # The token's span includes `$tag$`; keep the body's own offset for routine bodies,
+            # and its text as written: `format('%s', ...)` in a body is no DB-API placeholder.
+            body_start = source.find("$", start + 1) + 1
+            return [Token(STRING, source[body_start : end - (body_start - start)], start, end, body_start)]
     elif type_name == "IDENTIFIER":
         kind = QIDENT
     elif type_name == "NUMBER":
