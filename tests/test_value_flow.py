@@ -178,3 +178,22 @@ def test_a_plain_class_attribute_is_what_it_says_and_unknown_owners_are_unknown(
         (8, 38, "PIN201", "medium", "`psycopg.connect()` passes libpq `options`, a startup parameter"),
         (9, 38, "PIN201", "medium", "`psycopg.connect()` passes libpq `options`, a startup parameter"),
     ]
+
+
+def test_connect_args_only_one_driver_takes_name_the_driver_of_an_engine_whose_url_is_unknown():
+    assert findings("""\
+        from sqlalchemy import make_url
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        def engine(settings):
+            connect_args = {}
+            server_settings = {}
+            if settings.search_path is not None:
+                server_settings["search_path"] = settings.search_path
+            connect_args["server_settings"] = server_settings
+            return create_async_engine(make_url(settings.url), connect_args=connect_args)
+        """, targets=(Target.PGBOUNCER,)) == [
+        (8, 42, "PIN201", "medium", "`create_async_engine()` sends `server_settings` `search_path` as startup parameters"),
+        (10, 12, "PIN204", "medium", "`create_async_engine()` with `postgresql+asyncpg` registers JSON codecs on every new "
+         "connection; with asyncpg < 0.31 that introspects types and toggles jit with `set_config('jit', 'off', false)`"),
+    ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.connections.dsn import parse_connection_string
-from pinlint.connections.model import ENGINE, SQLALCHEMY, Connection, Setting, entries, is_complete
+from pinlint.connections.model import ASYNCPG, ENGINE, PSYCOPG, SQLALCHEMY, Connection, Setting, entries, is_complete
 from pinlint.drivers.api import CHECKOUT, NEW_CONNECTION, RESET, ApiCall, HookKind
 from pinlint.drivers.site import CallSite
 from pinlint.diagnostics import Confidence
@@ -80,8 +80,22 @@ def _engine(site: CallSite) -> Connection:
         else:
             params.update(given)
             complete = complete and is_complete(connect_args.value)
-    driver = parsed.driver if parsed is not None else ""
+    driver = parsed.driver if parsed is not None else _driver_by_connect_args(params)
     return Connection(
         driver, ENGINE, _ENGINES[site.qualified or ""], params, site.node, framework=SQLALCHEMY,
         complete=complete, options=options,
+        confidence=Confidence.MEDIUM if parsed is None and driver else Confidence.HIGH,
     )
+
+
+# Connect arguments only one DBAPI driver takes: they name the driver when the URL cannot be read
+# (`create_async_engine(make_url(settings.url), connect_args={"server_settings": ...})`).
+_DRIVER_ONLY_ARGUMENTS = {
+    "server_settings": ASYNCPG, "statement_cache_size": ASYNCPG, "prepared_statement_cache_size": ASYNCPG,
+    "prepared_statement_name_func": ASYNCPG, "command_timeout": ASYNCPG, "prepare_threshold": PSYCOPG,
+}
+
+
+def _driver_by_connect_args(params: dict[str, Setting]) -> str:
+    drivers = {_DRIVER_ONLY_ARGUMENTS[k] for k in params if k in _DRIVER_ONLY_ARGUMENTS}
+    return drivers.pop() if len(drivers) == 1 else ""
