@@ -197,3 +197,19 @@ def test_connect_args_only_one_driver_takes_name_the_driver_of_an_engine_whose_u
         (10, 12, "PIN204", "medium", "`create_async_engine()` with `postgresql+asyncpg` registers JSON codecs on every new "
          "connection; with asyncpg < 0.31 that introspects types and toggles jit with `set_config('jit', 'off', false)`"),
     ]
+
+
+def test_a_url_whose_driver_is_set_names_the_driver():
+    assert findings("""\
+        import sqlalchemy as sa
+
+        def engines(url, host):
+            a = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+            b = sa.create_engine(sa.engine.URL.create(drivername="postgresql+psycopg", host=host))
+            c = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"), connect_args={"prepare_threshold": None})
+            d = sa.create_engine(sa.make_url(url).set(drivername=name))
+            return redis.set(drivername="postgresql+psycopg")
+        """, targets=(Target.PGBOUNCER_LEGACY,)) == [
+        (4, 9, "PIN202", "high", "`create_engine()` leaves `prepare_threshold` at 5"),
+        (5, 9, "PIN202", "high", "`create_engine()` leaves `prepare_threshold` at 5"),
+    ]

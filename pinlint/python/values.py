@@ -85,6 +85,9 @@ def _read(expr: cst.BaseExpression | None, chain: tuple[Scope, ...], depth: int,
             return _dict_call(expr, chain, depth, hops)
         if isinstance(expr.func, cst.Name) and expr.func.value == "getattr":
             return _getattr(expr, chain, depth, hops)
+        drivername = _drivername(expr, chain, depth, hops)
+        if drivername is not None:
+            return drivername
         if resolve(expr.func, chain) in _SETTINGS_FROM_ENVIRONMENT:
             unseen = Mapping()
             unseen.complete = False
@@ -183,6 +186,19 @@ def _field(expr: cst.Attribute, chain: tuple[Scope, ...], depth: int, hops: int)
         value = next((a.value for a in value.args if a.keyword is None or a.keyword.value == "default"), None)
     found = _read(value, class_chain, depth + 1, hops + 1)
     return Default(found) if is_settings and type(found) is str else found
+
+
+def _drivername(expr: cst.Call, chain: tuple[Scope, ...], depth: int, hops: int) -> Composed | None:
+    """SQLAlchemy's `url.set(drivername="postgresql+psycopg")` and `URL.create(drivername=...)`:
+    a URL whose driver is known though the rest is not."""
+    if not isinstance(expr.func, cst.Attribute) or expr.func.attr.value not in ("set", "create"):
+        return None
+    for arg in expr.args:
+        if arg.keyword is not None and arg.keyword.value == "drivername":
+            name = _read(arg.value, chain, depth + 1, hops)
+            if type(name) is str and name.startswith(("postgres", "mysql", "mariadb")):
+                return Composed(f"{name}://{Composed.HOLE}")
+    return None
 
 
 def _dict(expr: cst.Dict, chain: tuple[Scope, ...], depth: int, hops: int) -> object:
