@@ -209,3 +209,18 @@ def test_server_settings_are_mappings_of_setting_names_to_strings():
     assert not is_server_settings({"wal_level": "hot_standby"})  # a test cluster's configuration
     assert not is_server_settings({})
     assert not is_server_settings("jit=off")
+
+
+def test_an_option_string_assigned_to_an_options_key_of_any_dict():
+    """Flask-SQLAlchemy's `apply_driver_hacks(self, app, info, options)` override fills the engine
+    options it is handed: no call in the module receives them."""
+    assert summary(lint("""\
+        from flask_sqlalchemy import SQLAlchemy as _SQLAlchemy
+
+        class SQLAlchemy(_SQLAlchemy):
+            def apply_driver_hacks(self, app, info, options):
+                super().apply_driver_hacks(app, info, options)
+                options['connect_args']['options'] = '-c statement_timeout={}'.format(app.config['TIMEOUT'])
+                options['connect_args']['application_name'] = 'api'
+                options['options'] = '--headless=new'
+        """)) == [(6, 46, "PIN201", "medium")]

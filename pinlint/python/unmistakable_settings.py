@@ -3,7 +3,8 @@
 Settings often reach the driver through calls pinlint cannot follow: test helpers, decorators,
 wrappers from other packages, framework config. Two values are findings anyway, at medium
 confidence: a libpq option string under a key or keyword named `options`
-(`make_conn(options="-c search_path=a")`, `{"options": "-c statement_timeout=5s"}`), and a
+(`make_conn(options="-c search_path=a")`, `{"options": "-c statement_timeout=5s"}`,
+`args["options"] = "-c ..."`), and a
 `server_settings` mapping of settings a client sends. What counts as either is decided by
 `pinlint.connections.pg_settings`; look-alikes stay silent: `{"options": "-c pytest.ini"}`,
 `options="--headless=new"`, `["-c", "x=y"]`, options that are dicts, lists or numbers, and a
@@ -57,6 +58,11 @@ class UnmistakableSettings:
         key = element.key
         if isinstance(key, cst.SimpleString) and key.raw_value in _LOOKS_RIGHT:
             self._candidates.append(_Candidate(key.raw_value, element.value, tuple(scopes), tuple(functions)))
+
+    def item(self, key: str, value: cst.BaseExpression, scopes: list[Scope], functions: list[cst.CSTNode]) -> None:
+        """`options["connect_args"]["options"] = "-c ..."`: a key assigned to."""
+        if key in _LOOKS_RIGHT:
+            self._candidates.append(_Candidate(key, value, tuple(scopes), tuple(functions)))
 
     def argument(self, arg: cst.Arg, scopes: list[Scope], functions: list[cst.CSTNode]) -> None:
         if arg.keyword is not None and arg.keyword.value in _LOOKS_RIGHT:

@@ -328,6 +328,7 @@ class SqlCollector(cst.CSTVisitor):
             key = _string_key(target)
             if key is not None:
                 self._mutation(target.value, "item", value, key)
+                self._unmistakable.item(key, value, self._scopes, self._functions)
             if key in FLASK_CONFIG_KEYS:  # `app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {...}`
                 self._flask_config(key, value, value)
 
