@@ -213,3 +213,14 @@ def test_a_url_whose_driver_is_set_names_the_driver():
         (4, 9, "PIN202", "high", "`create_engine()` leaves `prepare_threshold` at 5"),
         (5, 9, "PIN202", "high", "`create_engine()` leaves `prepare_threshold` at 5"),
     ]
+
+
+def test_items_assigned_to_a_dict_of_unknown_origin_still_reach_the_call():
+    assert findings("""\
+        import psycopg
+
+        def connect(settings, dsn):
+            kwargs = settings.model_dump()
+            kwargs["options"] = "-c search_path=tenant"
+            return psycopg.connect(dsn, **kwargs)
+        """) == [(5, 25, "PIN201", "high", "`psycopg.connect()` sends `options=-c search_path=tenant` as a startup parameter")]

@@ -103,6 +103,9 @@ def _read_name(name: str, chain: tuple[Scope, ...], hops: int) -> object:
     def bound(value: cst.BaseExpression, at: tuple[Scope, ...], hops: int, scope: Scope) -> object:
         found = _read(value, at, 0, hops)
         mutations = scope.mutations.get(name)
+        if mutations and found is UNKNOWN and any(m.key is not None and not m.path for m in mutations):
+            found = Mapping()  # `kwargs = settings.model_dump(); kwargs["connect_args"] = ...`: a dict
+            found.complete = False  # of keys pinlint cannot see, and of these
         if mutations and isinstance(found, dict):
             found = _mutated(found, mutations, hops)
         return found
