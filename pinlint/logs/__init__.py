@@ -1,0 +1,2 @@
+"""`pinlint logs`: from production evidence (RDS Proxy, PostgreSQL and PgBouncer logs) to the line
+of code that caused it."""
