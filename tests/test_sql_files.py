@@ -218,3 +218,28 @@ def test_sql_a_routine_runs_with_execute_is_judged_where_it_is_written():
 def test_long_runs_of_template_syntax(tmp_path, name, data, first):
     code, lines = run_cli(tmp_path, name, data)
     assert code == 1 and f"{name}:{first}:1: {LISTEN_MESSAGE}" in lines
+
+
+def test_a_routine_that_saves_a_setting_before_changing_it_is_low_confidence():
+    from pinlint.diagnostics import Confidence
+    from pinlint.engine import lint_text
+    from pinlint.settings import Settings
+
+    sql = (
+        "CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$\n"
+        "DECLARE v_old text;\n"
+        "BEGIN\n"
+        "  v_old := current_setting('search_path');\n"
+        "  EXECUTE format('SELECT set_config(%L, %L, %L)', 'search_path', 'partman,public', 'false');\n"
+        "  PERFORM set_config('statement_timeout', '5s', false);\n"
+        "  EXECUTE format('SELECT set_config(%L, %L, %L)', 'search_path', v_old, 'false');\n"
+        "END $$;\n"
+    )
+    found = lint_text(sql, "f.sql", Settings(min_confidence=Confidence.LOW), is_python=False).findings
+    assert [(f.row, f.code, f.confidence.value, f.message.split(":")[0]) for f in found] == [
+        (5, "PIN119", "low", "`set_config(..., false)` changes a session setting inside a routine body (the routine "
+         "reads `current_setting('search_path')` first"),
+        (6, "PIN119", "high", "`set_config(..., false)` changes a session setting inside a routine body"),
+        (7, "PIN119", "low", "`set_config(..., false)` changes a session setting inside a routine body (the routine "
+         "reads `current_setting('search_path')` first"),
+    ]

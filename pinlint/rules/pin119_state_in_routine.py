@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pinlint.diagnostics import Hit
+from pinlint.diagnostics import Confidence, Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.lexer import MYSQL
 from pinlint.rules.pin101_session_set import SessionSet
@@ -14,9 +14,9 @@ from pinlint.rules.pin108_temporary_object import TemporaryObject
 from pinlint.rules.pin109_session_advisory_lock import SessionAdvisoryLock
 from pinlint.rules.pin110_listen import Listen
 from pinlint.rules.pin115_user_variable import UserVariable
-from pinlint.sql.classify import mysql_set, routine_bodies, split_top_level
+from pinlint.sql.classify import function_calls, mysql_set, pg_set, routine_bodies, split_top_level
 from pinlint.sql.dynamic import executed_sql
-from pinlint.sql.lexer import PUNCT, QIDENT, WORD, Statement, lex, statements
+from pinlint.sql.lexer import PUNCT, QIDENT, STRING, WORD, Statement, Token, lex, statements
 from pinlint.targets import Target, leaks, on_pgbouncers
 
 _INNER_RULES = (
@@ -52,6 +52,9 @@ class StateInRoutine(SqlRule):
         Case("DO $$ DECLARE ok boolean; BEGIN ok := pg_try_advisory_lock(7); END $$"),
         Case("DO $$ BEGIN EXECUTE format('CREATE TEMP TABLE %I (id int)', 'scratch'); END $$"),
         Case("CREATE PROCEDURE p() BEGIN SET foreign_key_checks = 0; END", dialect=MYSQL),
+        # Saved first and put back: low confidence (an error between the two still leaks it).
+        Case("DO $$ DECLARE old text; BEGIN old := current_setting('search_path'); "
+             "PERFORM set_config('search_path', 'partman', false); PERFORM set_config('search_path', old, false); END $$"),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
@@ -59,21 +62,25 @@ class StateInRoutine(SqlRule):
         for body in routine_bodies(stmt):
             inner = lex(body.text, stmt.dialect)
             local_names = _local_variables(stmt, statements(inner)) if stmt.dialect == MYSQL else set()
-            found = [(hit, hit.offset) for s in statements(inner) for hit in _inner_hits(s, ctx, local_names)]
+            found = [(hit, hit.offset, name) for s in statements(inner) for hit, name in _inner_hits(s, ctx, local_names)]
             # The text a body runs with `EXECUTE` is judged as if the body held it.
             for executed in executed_sql(inner):
                 for s in statements(lex(executed.text, stmt.dialect)):
-                    found.extend((hit, executed.body_offset(hit.offset)) for hit in _inner_hits(s, ctx, set()))
-            for hit, offset in found:
+                    found.extend((hit, executed.body_offset(hit.offset), name) for hit, name in _inner_hits(s, ctx, set()))
+            saved = _saved_settings(inner.tokens)
+            for hit, offset, name in found:
                 key = (hit.code, offset)
                 # Only state that outlives the transaction leaks (not ON COMMIT DROP, not RESET);
                 # MySQL findings only ever name RDS Proxy.
                 if key in seen or not (Target.PGBOUNCER in hit.consequences or stmt.dialect == MYSQL):
                     continue
                 seen.add(key)
+                restores = name is not None and name in saved
                 yield Hit(
                     self.code,
-                    f"{hit.subject} inside a routine body",
+                    f"{hit.subject} inside a routine body" + (
+                        f" (the routine reads `current_setting('{name}')` first: it probably puts it back)" if restores else ""
+                    ),
                     {
                         Target.RDS_PROXY: leaks("leaks the state to other clients", "the proxy cannot see inside routines"),
                         **on_pgbouncers(leaks("leaks the state to the next client")),
@@ -81,10 +88,12 @@ class StateInRoutine(SqlRule):
                     "Use the function's own `SET` clause (`CREATE FUNCTION ... SET search_path = ...`), "
                     "which is scoped to the call; keep session-level effects out of routine bodies",
                     body.offset + offset,
+                    Confidence.LOW if restores else Confidence.HIGH,
                 )
 
 
-def _inner_hits(stmt: Statement, ctx: SqlContext, local_names: set[str]) -> Iterator[Hit]:
+def _inner_hits(stmt: Statement, ctx: SqlContext, local_names: set[str]) -> Iterator[tuple[Hit, str | None]]:
+    """The inner rules' hits on each statement nested in a body, with the setting it changes."""
     for start in range(len(stmt.tokens)):
         token = stmt.tokens[start]
         previous = stmt.tokens[start - 1] if start else None
@@ -97,8 +106,30 @@ def _inner_hits(stmt: Statement, ctx: SqlContext, local_names: set[str]) -> Iter
             not a.user_variable and not a.scope and a.name in local_names for a in command.assignments
         ):
             continue  # `SET n = 1` assigns the routine's own variable
+        name = _setting_changed(nested)
         for rule in _INNER_RULES:
-            yield from rule.check(nested, ctx)
+            yield from ((hit, name) for hit in rule.check(nested, ctx))
+
+
+def _setting_changed(stmt: Statement) -> str | None:
+    """The setting `SET name ...` or a `set_config('name', ...)` in the statement changes."""
+    found = pg_set(stmt)
+    if found is not None:
+        return found.name or None
+    for call in function_calls(list(stmt.tokens)):
+        if call.name == "set_config" and call.args and len(call.args[0]) == 1 and call.args[0][0].kind == STRING:
+            return call.args[0][0].text.lower()
+    return None
+
+
+def _saved_settings(tokens: list[Token]) -> set[str]:
+    """Settings a body reads with `current_setting('name')`: the idiom that saves one to restore it
+    (`old := current_setting('search_path'); ...; PERFORM set_config('search_path', old, false)`)."""
+    return {
+        call.args[0][0].text.lower()
+        for call in function_calls(tokens)
+        if call.name == "current_setting" and call.args and len(call.args[0]) == 1 and call.args[0][0].kind == STRING
+    }
 
 
 def _local_variables(routine: Statement, body: list[Statement]) -> set[str]:
