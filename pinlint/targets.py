@@ -25,8 +25,10 @@ _DISPLAY = {
 DEFAULT_TARGETS = (Target.RDS_PROXY, Target.PGBOUNCER)
 PGBOUNCERS = (Target.PGBOUNCER, Target.PGBOUNCER_LEGACY)
 
-# The words of RULES.md. "pins" costs multiplexing; the others cost correctness.
+# The words of RULES.md. "pins" costs multiplexing; "ignored" is a statement that has no effect
+# in the client's own session; the others cost correctness across clients.
 PINS = "pins"
+IGNORED = "ignored"
 REJECTS = "rejects"
 LEAKS = "leaks"
 BREAKS = "breaks"
@@ -45,11 +47,15 @@ class Consequence:
 
     @property
     def is_error(self) -> bool:
-        return self.word != PINS
+        return self.word not in (PINS, IGNORED)
 
 
 def pins(detail: str = "") -> Consequence:
     return Consequence(PINS, "pins the session", detail)
+
+
+def ignored(detail: str = "") -> Consequence:
+    return Consequence(IGNORED, "does nothing", detail)
 
 
 def leaks(phrase: str, detail: str = "") -> Consequence:

@@ -15,6 +15,7 @@ from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.positions import positions as node_positions
 from pinlint.python.project_index import ProjectModules
 from pinlint.python.strings import opening_quote_offset
+from pinlint.python.transactions import Transactions
 from pinlint.python.visitor import SqlCollector
 from pinlint.python.walk import walk
 from pinlint.rules.base import Rule
@@ -60,11 +61,15 @@ def analyze_python(
         return PythonAnalysis([], [], "")
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
+    transactions = Transactions(collector, module)
     for candidate in collector.candidates:
         if not may_hold_sql(candidate.text, file_dialect):
             continue  # most strings of a module are not SQL: spare them the tokenizer
         hook = collector.hook_of(candidate.functions)
-        analysis = analyze_sql(candidate.text, file_dialect, rules, candidate.confidence, candidate.strict, hook)
+        analysis = analyze_sql(
+            candidate.text, file_dialect, rules, candidate.confidence, candidate.strict, hook,
+            no_transaction=transactions.outside(candidate.text, candidate.anchor),
+        )
         found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in _most_specific(analysis.hits))
         suppressions.extend((s, candidate.anchor) for s in analysis.suppressions)
     enabled = {rule.code for rule in rules}

@@ -140,6 +140,11 @@ class SqlCollector(cst.CSTVisitor):
     def module_scope(self) -> Scope:
         return self._scopes[0]
 
+    @property
+    def calls(self) -> list[_Call]:
+        """Every call of the module, with the scopes, functions and `with` items around it."""
+        return self._calls
+
     # -- structure -------------------------------------------------------------------------
 
     # Dispatch on the exact node type: an isinstance() chain over every node of every module is

@@ -9,7 +9,7 @@ from typing import Iterator, Sequence
 
 from pinlint import REPOSITORY_URL
 from pinlint.connections.model import Connection
-from pinlint.diagnostics import Hit
+from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.api import ApiCall, HookKind
 from pinlint.sql.lexer import POSTGRES, SqlText, Statement
 from pinlint.targets import DEFAULT_TARGETS, Target
@@ -34,12 +34,26 @@ class PythonCase:
 
 
 @dataclass(frozen=True)
+class NoTransaction:
+    """What pinlint saw that shows no transaction is open where some SQL runs (PIN120)."""
+
+    why: str  # "`conn` is in autocommit mode"
+    fix: str  # how to open the transaction there
+    confidence: Confidence = Confidence.HIGH
+    # Why each statement of one text runs on its own, when it does (Django splits a RunSQL
+    # string); "" when a multi-statement text runs as one implicit transaction.
+    one_by_one: str = ""
+
+
+@dataclass(frozen=True)
 class SqlContext:
     dialect: str
     # True when the SQL reaches no known execution call: only unmistakable forms count there.
     strict: bool = False
     # The per-connection hook the SQL runs in, if any.
     hook: HookKind | None = None
+    # Set when pinlint can see that no transaction is open where the SQL runs.
+    no_transaction: NoTransaction | None = None
 
 
 class Rule:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
@@ -33,32 +34,52 @@ class TransactionScopedSet(SqlRule):
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
-        if stmt.dialect != POSTGRES:
-            return
-        command = pg_set(stmt)
-        if command is not None and command.verb == "SET":
-            if command.kind in ("transaction", "constraints") and command.scope != "SESSION":
-                yield self._hit(stmt, f"`SET {command.subject}`", _FIXES[command.kind])
-            elif command.is_local:
-                yield self._hit(stmt, f"`SET LOCAL {command.subject}`", _FIXES["local"])
-        for call in function_calls(stmt.outer_tokens):
-            if call.name == "set_config" and len(call.args) == 3 and bool_constant(call.args[2]) is True:
+        for form in transaction_scoped_forms(stmt):
+            if form.kind == "set_config":
                 yield Hit(
                     self.code,
-                    "`set_config(..., true)` changes a transaction-scoped setting",
+                    f"{form.spelled} changes a transaction-scoped setting",
                     {Target.RDS_PROXY: pins("observed in the field")},
                     _FIXES["local"],
-                    call.token.start,
+                    form.offset,
+                )
+            else:
+                yield Hit(
+                    self.code,
+                    f"{form.spelled} is transaction-scoped",
+                    {Target.RDS_PROXY: pins("RDS Proxy documents no exemption for it")},
+                    _FIXES[form.kind],
+                    form.offset,
                 )
 
-    def _hit(self, stmt: Statement, what: str, fix: str) -> Hit:
-        return Hit(
-            self.code,
-            f"{what} is transaction-scoped",
-            {Target.RDS_PROXY: pins("RDS Proxy documents no exemption for it")},
-            fix,
-            stmt.start,
-        )
+
+@dataclass(frozen=True)
+class ScopedForm:
+    """A PostgreSQL statement (or call in one) whose effect ends with the transaction."""
+
+    kind: str  # local | transaction | constraints | set_config
+    spelled: str  # as a message shows it: "`SET LOCAL search_path`"
+    offset: int
+    # How PostgreSQL's warning outside a transaction block names the statement ("SET LOCAL");
+    # "" for the forms it runs without a warning.
+    statement_type: str = ""
+
+
+def transaction_scoped_forms(stmt: Statement) -> Iterator[ScopedForm]:
+    """`SET LOCAL ...`, `SET TRANSACTION ...` (and the `transaction_*` parameters), `SET
+    CONSTRAINTS ...` and `set_config(..., true)` in one statement."""
+    if stmt.dialect != POSTGRES:
+        return
+    command = pg_set(stmt)
+    if command is not None and command.verb == "SET":
+        if command.kind in ("transaction", "constraints") and command.scope != "SESSION":
+            statement_type = "SET LOCAL" if command.is_local else f"SET {command.subject}" if not command.name else ""
+            yield ScopedForm(command.kind, f"`SET {command.subject}`", stmt.start, statement_type)
+        elif command.is_local:
+            yield ScopedForm("local", f"`SET LOCAL {command.subject}`", stmt.start, "SET LOCAL")
+    for call in function_calls(stmt.outer_tokens):
+        if call.name == "set_config" and len(call.args) == 3 and bool_constant(call.args[2]) is True:
+            yield ScopedForm("set_config", "`set_config(..., true)`", call.token.start)
 
 
 _FIXES = {

@@ -9,7 +9,7 @@ from typing import Sequence
 
 from pinlint.diagnostics import Confidence, Hit, lowest
 from pinlint.drivers.api import HookKind
-from pinlint.rules.base import Rule, SqlContext
+from pinlint.rules.base import NoTransaction, Rule, SqlContext
 from pinlint.sql.classify import STATEMENT_KEYWORDS
 from pinlint.sql.lexer import WORD, Comment, SqlText, Statement, lex, statements
 from pinlint.suppression import Coverage, Suppression, directive_in
@@ -32,13 +32,15 @@ def analyze_sql(
     strict: bool = False,
     hook: HookKind | None = None,
     script: bool = False,
+    no_transaction: NoTransaction | None = None,
 ) -> SqlAnalysis:
     """``strict``: the text reaches no known execution call, so it must look unmistakably like SQL.
 
     Every statement must then start with a statement keyword; capitals keep the given
     confidence, anything else drops to low. ``script``: the text is a `.sql` file, a template
     that psql runs (see `pinlint.sql.lexer.lex`); a statement only some of the template's
-    branches produce is at most medium confidence.
+    branches produce is at most medium confidence. ``no_transaction``: what shows that the text
+    runs where no transaction is open, when pinlint can see it.
     """
     sql = lex(text, dialect, script)
     stmts = statements(sql)
@@ -47,7 +49,7 @@ def analyze_sql(
             return SqlAnalysis(sql, [], [])
         if not all(s.tokens[0].text.isupper() for s in stmts):
             confidence = Confidence.LOW
-    ctx = SqlContext(dialect, strict, hook)
+    ctx = SqlContext(dialect, strict, hook, no_transaction)
     hits: list[Hit] = []
     for rule in rules:
         hits.extend(rule.check_text(sql, ctx))
