@@ -22,6 +22,7 @@ from pinlint.rules.pin116_executable_comment import ExecutableComment
 from pinlint.rules.pin117_found_rows import FoundRows
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
 from pinlint.rules.pin119_state_in_routine import StateInRoutine
+from pinlint.rules.pin120_local_set_outside_transaction import LocalSetOutsideTransaction
 from pinlint.rules.pin201_rejected_startup_parameter import RejectedStartupParameter
 from pinlint.rules.pin202_driver_prepared_statements import DriverPreparedStatements
 from pinlint.rules.pin203_pool_reset_query import PoolResetQuery
@@ -49,6 +50,7 @@ SQL_RULES: tuple[SqlRule, ...] = (
     FoundRows(),
     OversizedStatement(),
     StateInRoutine(),
+    LocalSetOutsideTransaction(),
 )
 DRIVER_RULES: tuple[DriverRule, ...] = (
     RejectedStartupParameter(),
