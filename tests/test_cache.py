@@ -51,7 +51,7 @@ def test_a_warm_run_reports_the_same_without_linting_anything(tmp_path, linted):
         "app.py:1:13: PIN101 `SET search_path` changes a session setting: pins the session on RDS Proxy; leaks "
         "search_path to the next client on PgBouncer. Fix: Set it per role or database instead (`ALTER ROLE app SET "
         "search_path = ...`), or schema-qualify table names (SQLAlchemy `schema_translate_map`); behind PgBouncer "
-        "alone, `SET LOCAL search_path ...` inside a transaction also works",
+        "alone, `SET LOCAL search_path ...` inside a transaction also works (outside one it silently does nothing)",
         "schema.sql:1:1: PIN110 `LISTEN` subscribes the backend, not the client: pins the session on RDS Proxy; "
         "loses the notifications on PgBouncer (they go to a backend the client no longer holds). Fix: Listen on a "
         "dedicated direct (unpooled) connection, or poll",

@@ -55,7 +55,7 @@ def test_github_annotations(project, capsys):
         "`SET search_path` changes a session setting: pins the session on RDS Proxy; leaks search_path to the next "
         "client on PgBouncer%0AFix: Set it per role or database instead (`ALTER ROLE app SET search_path = ...`), or "
         "schema-qualify table names (SQLAlchemy `schema_translate_map`); behind PgBouncer alone, `SET LOCAL "
-        "search_path ...` inside a transaction also works",
+        "search_path ...` inside a transaction also works (outside one it silently does nothing)",
         # `,` and `:` escaped in the file property, `%` in the message.
         "::error file=odd%2Cname%3A1.py,line=2,endLine=2,col=24,endColumn=78,title=pinlint PIN201 "
         "(rejected-startup-parameter)::`psycopg.connect()` sends `options=-c search_path=50%25` as a startup "
@@ -92,7 +92,7 @@ def test_more_than_ten_of_a_level_adds_a_notice_and_the_summary_lists_all(projec
         "| `many.sql:1:1` | [PIN101](https://github.com/pinlint/pinlint/blob/main/pinlint/rules/pin101_session_set.md) "
         "`session-set` | warning | `SET work_mem` changes a session setting: pins the session on RDS Proxy | Set it "
         "per role or database instead (`ALTER ROLE app SET work_mem = ...`); behind PgBouncer alone, `SET LOCAL "
-        "work_mem ...` inside a transaction also works |"
+        "work_mem ...` inside a transaction also works (outside one it silently does nothing) |"
     )
 
 

@@ -64,7 +64,8 @@ def test_concise_output_is_flake8_style(project, capsys):
         "app/bad.py:2:17: PIN101 `SET search_path` changes a session setting: pins the session on RDS Proxy; "
         "leaks search_path to the next client on PgBouncer. Fix: Set it per role or database instead "
         "(`ALTER ROLE app SET search_path = ...`), or schema-qualify table names (SQLAlchemy `schema_translate_map`); "
-        "behind PgBouncer alone, `SET LOCAL search_path ...` inside a transaction also works\n"
+        "behind PgBouncer alone, `SET LOCAL search_path ...` inside a transaction also works (outside one it "
+        "silently does nothing)\n"
     )
     assert err == "Found 1 finding (1 error, 0 warnings) in 1 file.\n"
 
@@ -81,7 +82,7 @@ def test_full_output_shows_source_caret_and_help(project, capsys):
         "  |\n"
         "  = help: Set it per role or database instead (`ALTER ROLE app SET search_path = ...`), or schema-qualify "
         "table names (SQLAlchemy `schema_translate_map`); behind PgBouncer alone, `SET LOCAL search_path ...` "
-        "inside a transaction also works\n\n"
+        "inside a transaction also works (outside one it silently does nothing)\n\n"
     )
 
 

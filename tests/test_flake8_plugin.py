@@ -162,7 +162,7 @@ def test_flake8_lines_carry_the_message_and_the_fix(project):
         "app/db.py:2:17: PIN101 `SET search_path` changes a session setting: leaks search_path to the next client "
         "on PgBouncer. Fix: Set it per role or database instead (`ALTER ROLE app SET search_path = ...`), or "
         "schema-qualify table names (SQLAlchemy `schema_translate_map`); behind PgBouncer alone, "
-        "`SET LOCAL search_path ...` inside a transaction also works"
+        "`SET LOCAL search_path ...` inside a transaction also works (outside one it silently does nothing)"
     )
 
 

@@ -40,7 +40,7 @@ INJECTED = 'SET "x\n::error file=README.md,line=1::injected" TO 1;\n'
 INJECTED_SHOWN = "x\\n::error file=README.md,line=1::injected"
 SET_FIX = (
     "Set it per role or database instead (`ALTER ROLE app SET {0} = ...`); behind PgBouncer alone, "
-    "`SET LOCAL {0} ...` inside a transaction also works"
+    "`SET LOCAL {0} ...` inside a transaction also works (outside one it silently does nothing)"
 )
 SET_A_CONCISE = f"PIN101 `SET a` changes a session setting: pins the session on RDS Proxy. Fix: {SET_FIX.format('a')}\n"
 
@@ -148,7 +148,7 @@ def test_a_long_line_is_framed_as_a_window_around_each_span(tmp_path):
     (tmp_path / "a.sql").write_text("SELECT 1; " * 60 + "SET a TO 1; " * 1000 + "\n", encoding="utf-8")
     out = pinlint(tmp_path, "a.sql").stdout.decode()
     assert out.count("PIN101") == 1000
-    assert len(out) < 1000 * 500  # each finding's text is bounded, whatever the line's length
+    assert len(out) < 1000 * 600  # each finding's text is bounded, whatever the line's length
     first, last = out.split("\n\n")[0], out.split("\n\n")[999]
     assert first.split("\n")[1:4] == [
         "  |",

@@ -25,7 +25,7 @@ SET_LINE = 'cur.execute("SET a TO 1")\n'
 SET_FINDING = (
     "PIN101 `SET a` changes a session setting: pins the session on RDS Proxy; leaks a to the next client on "
     "PgBouncer. Fix: Set it per role or database instead (`ALTER ROLE app SET a = ...`); behind PgBouncer "
-    "alone, `SET LOCAL a ...` inside a transaction also works"
+    "alone, `SET LOCAL a ...` inside a transaction also works (outside one it silently does nothing)"
 )
 # libcst's native parser overflowed the main thread's C stack on this many terms (SIGSEGV).
 DEEP_CHAIN = "x = " + " and ".join(["a"] * 12_000) + "\n"

@@ -29,7 +29,7 @@ COMMENTS = "/**/" * 40
 SET_FINDING = (
     "PIN101 `SET a` changes a session setting: pins the session on RDS Proxy; leaks a to the next client on PgBouncer."
     " Fix: Set it per role or database instead (`ALTER ROLE app SET a = ...`); behind PgBouncer alone,"
-    " `SET LOCAL a ...` inside a transaction also works"
+    " `SET LOCAL a ...` inside a transaction also works (outside one it silently does nothing)"
 )
 
 

@@ -113,4 +113,7 @@ def _pg_fix(name: str) -> str:
     fix = f"Set it per role or database instead (`ALTER ROLE app SET {shown} = ...`)"
     if name == "search_path":
         fix += ", or schema-qualify table names (SQLAlchemy `schema_translate_map`)"
-    return fix + f"; behind PgBouncer alone, `SET LOCAL {shown} ...` inside a transaction also works"
+    return fix + (
+        f"; behind PgBouncer alone, `SET LOCAL {shown} ...` inside a transaction also works (outside one it "
+        "silently does nothing)"
+    )

@@ -48,7 +48,7 @@ class SessionSetConfig(SqlRule):
                 self.code,
                 subject,
                 {Target.RDS_PROXY: pins(), **leaks_unless_tracked(name)},
-                "Use `set_config(..., true)` inside a transaction (PgBouncer), or set the value per "
-                f"role or database (`ALTER ROLE app SET {name or 'the_parameter'} = ...`)",
+                "Use `set_config(..., true)` inside a transaction (PgBouncer; outside one it silently does "
+                f"nothing), or set the value per role or database (`ALTER ROLE app SET {name or 'the_parameter'} = ...`)",
                 call.token.start,
             )

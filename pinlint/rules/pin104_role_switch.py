@@ -12,7 +12,7 @@ from pinlint.targets import Target, leaks, on_pgbouncers, pins
 
 _FIX = (
     "Connect as that role (a pool per role); behind PgBouncer alone, `SET LOCAL ROLE ...` inside a "
-    "transaction; on RDS Proxy, put it in the proxy's initialization query"
+    "transaction (outside one it silently does nothing); on RDS Proxy, put it in the proxy's initialization query"
 )
 
 
