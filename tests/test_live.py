@@ -367,6 +367,45 @@ def test_pin119_function_body_set_config_leaks_search_path(live):
     assert run(b, "SHOW search_path") == [('"$user", public',)]
 
 
+def test_pin120_set_local_outside_a_transaction_does_nothing(live):
+    docs = DocExamples("PIN120")
+    bad, fix = docs.example("python")[0], docs.fix("python")[0]
+    assert "PIN120" in codes(bad, "example.py") and "PIN120" not in codes(fix, "example.py")
+    warned = ("WARNING", "SET LOCAL can only be used in transaction blocks")
+
+    def run_example(source: str) -> tuple[dict, list[tuple[str, str]]]:
+        """The example's names after it ran, and the notices its connection received."""
+        notices: list[tuple[str, str]] = []
+        connect = psycopg.connect
+
+        def connect_and_listen(*args, **kwargs):
+            conn = connect(*args, **kwargs)
+            conn.add_notice_handler(lambda d: notices.append((d.severity_nonlocalized, d.message_primary)))
+            return conn
+
+        namespace: dict = {}
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(psycopg, "connect", connect_and_listen)
+            exec(source, namespace)
+        return namespace, notices
+
+    direct = bad.replace("host=db dbname=app", live.direct_conninfo())
+    for source in (at_live_endpoint(bad, live), direct):  # through PgBouncer, and without a pooler
+        namespace, notices = run_example(source)
+        with namespace["conn"] as conn:
+            assert namespace["timeout"] == "0"  # the SET LOCAL changed nothing
+            assert notices == [warned]
+            assert run(conn, "SHOW statement_timeout") == [("0",)]
+
+    live.reset()
+    namespace, notices = run_example(at_live_endpoint(fix, live))
+    with namespace["conn"] as conn:
+        assert namespace["timeout"] == "5s"  # in force inside the transaction
+        assert notices == []
+        assert run(conn, "SHOW statement_timeout") == [("0",)]  # and gone with it
+    assert run(live.client(), "SHOW statement_timeout") == [("0",)]
+
+
 def test_pin201_startup_options_are_refused(live):
     docs = DocExamples("PIN201")
     psycopg_bad, asyncpg_bad = docs.example("python")
