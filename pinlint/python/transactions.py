@@ -66,7 +66,7 @@ _SQLALCHEMY_FIX = (
     "`with engine.begin() as conn:`"
 )
 _DJANGO_FIX = "Wrap it and the statements it is for in `with transaction.atomic():`"
-_NO_TRANSACTION_FIX = (
+_MIGRATION_FIX = (
     "Keep it in a transaction with the statements it is for (an atomic migration); for statements "
     "that cannot run in one (`CREATE INDEX CONCURRENTLY`), use a session-level `SET` and `RESET` it "
     "afterwards, on a direct connection rather than through the pooler"
@@ -159,7 +159,7 @@ class Transactions:
             if meaning == _OPENS:
                 return None
             if meaning == _AUTOCOMMIT_BLOCK:
-                return NoTransaction("Alembic's `autocommit_block()` runs it in autocommit mode", _NO_TRANSACTION_FIX)
+                return NoTransaction("Alembic's `autocommit_block()` runs it in autocommit mode", _MIGRATION_FIX)
             non_atomic_view = non_atomic_view or meaning == _NON_ATOMIC_VIEW
         facts = self._function_facts(sender.functions)
         if facts.by_hand:
@@ -223,8 +223,8 @@ def _read_function(scope: cst.CSTNode) -> _FunctionFacts:
     facts = _FunctionFacts()
     # `with` items and decorators (the function's own too): transactions around a block.
     managers = {id(d.decorator) for d in scope.decorators} if isinstance(scope, cst.FunctionDef) else set()
-    body = scope.body if isinstance(scope, (cst.FunctionDef, cst.Lambda)) else scope
-    stack: list[tuple[cst.CSTNode, bool]] = [(node, False) for node in reversed(children(body))]
+    roots = [scope.body] if isinstance(scope, (cst.FunctionDef, cst.Lambda)) else children(scope)
+    stack: list[tuple[cst.CSTNode, bool]] = [(node, False) for node in reversed(roots)]
     position = 0
     while stack:  # in source order; `nested`: inside a function or class defined in this one
         node, nested = stack.pop()
@@ -386,7 +386,7 @@ def _non_atomic_migration(sender: _Sent, anchor: cst.CSTNode) -> NoTransaction |
     )
     return NoTransaction(
         "the migration sets `atomic = False`, so Django runs it in autocommit mode",
-        _NO_TRANSACTION_FIX,
+        _MIGRATION_FIX,
         one_by_one="" if in_list else "each statement of a RunSQL string is sent on its own",
     )
 
