@@ -182,7 +182,7 @@ def _bracket(text: str, index: int) -> tuple[_Bracket, int]:
         if index + 1 < len(text) and text[index] == "-" and text[index + 1] != "]":
             high, index = _bracket_character(text, index + 1)
             if high < character:
-                raise PatternError(f"bad character range {character}-{high}")
+                raise PatternError(f"bad character range {f'{character}-{high}'!r}")  # quoted: any character may be there
             ranges.append((character, high))
         else:
             characters.add(character)
