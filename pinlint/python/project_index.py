@@ -14,6 +14,12 @@ the file's directory upwards; it is parsed (with Python's own parser, not libcst
 imports a database library or imports a wrapper itself, so most modules of a project cost one
 regular-expression scan. What a module defines is remembered per process by its size and time
 stamp; `consulted` lists the files a linted file depended on, for the cache.
+
+The index also records *SQL forwarders* (`pinlint.python.sql_forwarders`): top-level functions
+that pass a parameter on as the SQL of an execution call, so `run_sql(cur, "SET ...")` in
+another module is SQL sent. They are looked for only when a linted file passes a string to a
+name imported from the module, and the module is parsed only when a scan finds an execution call
+in it: a forwarder of another module's forwarder counts when its module sends SQL itself too.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from pinlint.python.sql_forwarders import SENDS_SQL, SqlForwarder, find_forwarders
 from pinlint.reading import read_regular_file
 
 # Libraries whose calls a wrapper may forward to (the ones `pinlint.drivers` recognise).
@@ -114,6 +121,12 @@ class ModuleFacts:
     depends_on: tuple[Path, ...] = ()
 
 
+@dataclass
+class ModuleForwarders:
+    found: dict[str, SqlForwarder] = field(default_factory=dict)
+    depends_on: tuple[Path, ...] = ()  # the other project modules whose forwarders these call
+
+
 class ProjectModules:
     """The project as seen from one linted file (its path and, maybe unsaved, text)."""
 
@@ -122,6 +135,7 @@ class ProjectModules:
         self.text = text
         self._consulted: dict[Path, None] = {}
         self._own: ModuleFacts | None = None
+        self._forwarders: dict[str, ModuleForwarders] = {}  # by module name, as the file imports it
 
     def calls_wrapper(self) -> bool:
         """Whether the file calls a wrapper imported from a project module (the first pass asks:
@@ -175,6 +189,20 @@ class ProjectModules:
         self._consult(found)
         scope = _module_scope(found, *_stamp(found))
         return None if scope is None or name not in scope.values else (name, (scope,))
+
+    def sql_forwarder(self, qualified: str) -> SqlForwarder | None:
+        """The SQL forwarder an imported name (`app.db.run_sql`, `.db.run_sql`) stands for."""
+        module, _, name = qualified.rpartition(".")
+        forwarders = self._forwarders.get(module)
+        if forwarders is None:  # a file calls many functions of the same few modules
+            found = module_file(self.path.parent, module) if module and self.path is not None else None
+            if found is None or found == self.path:
+                forwarders = ModuleForwarders()  # the linted module's own are followed as it is walked
+            else:
+                forwarders = _module_forwarders(found, *_stamp(found), MAX_LEVELS)
+                self._consult(found, *forwarders.depends_on)
+            self._forwarders[module] = forwarders
+        return forwarders.found.get(name)
 
     def local_wrapper(self, name: str) -> Wrapper | None:
         """A wrapper defined in the linted file itself."""
@@ -601,6 +629,42 @@ class _Indexer:
 
 
 _UNKNOWN_CHANGE = KwargsChange("unknown", "", "")
+
+
+@lru_cache(maxsize=8192)
+def _module_forwarders(path: Path, mtime: int, size: int, levels: int) -> ModuleForwarders:
+    """A project module's SQL forwarders, following forwarders of other modules ``levels`` deep;
+    remembered by the module's stamp, like its wrappers."""
+    if size < 0:
+        return ModuleForwarders()
+    try:
+        text = _read(path)
+    except OSError:
+        return ModuleForwarders()
+    if len(text) > MAX_MODULE_CHARACTERS or not SENDS_SQL.search(text):
+        return ModuleForwarders()  # most modules: one scan, no parse
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return ModuleForwarders()
+    indexer = _Indexer(tree, path, levels)
+    libraries = set(indexer.imports.values())
+    depends_on: list[Path] = []
+
+    def imported(library: str) -> bool:
+        return any(m == library or m.startswith(library + ".") for m in libraries)
+
+    def forwarder_of(func: ast.expr) -> SqlForwarder | None:
+        callee = indexer._callee(func)
+        if callee is None or callee.module is None or callee.module == path or levels <= 0:
+            return None
+        inner = _module_forwarders(callee.module, *_stamp(callee.module), levels - 1)
+        forwarder = inner.found.get(callee.name)
+        if forwarder is not None:
+            depends_on.extend(p for p in (callee.module, *inner.depends_on) if p not in depends_on)
+        return forwarder
+
+    return ModuleForwarders(find_forwarders(tree, imported, forwarder_of), tuple(depends_on))
 
 
 def _subscript_of(node: ast.expr, name: str) -> bool:
