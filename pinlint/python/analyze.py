@@ -15,6 +15,7 @@ from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.positions import positions as node_positions
 from pinlint.python.project_index import ProjectModules
 from pinlint.python.strings import opening_quote_offset
+from pinlint.python.test_data import is_test_module
 from pinlint.python.transactions import Transactions
 from pinlint.python.visitor import SqlCollector
 from pinlint.python.walk import walk
@@ -53,7 +54,7 @@ def analyze_python(
 ) -> PythonAnalysis:
     """``dialect`` None: infer it from the module's location, imports and URLs; ``project``: the
     project's modules as seen from this file, when it is one (calls of their wrappers are judged)."""
-    collector = SqlCollector(OversizedStatement().check_batch_helper, project)
+    collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)
     file_dialect = dialect or collector.evidence.dialect()

@@ -29,8 +29,9 @@ without this pass, and check every file it clears anywhere in the suite under al
    `LOCK TABLES`, ...) when the dialect can be MySQL. Superset patterns over the raw text
    decide whether to look at all, and which lines; the verdict comes from the texts the
    visitor would compose from the strings on those lines, where it takes SQL from: not
-   docstrings, asserts, comparisons, exceptions, log and gettext calls, or `help=`-style
-   arguments.
+   docstrings, asserts, comparisons, exceptions, log, gettext and assertion-helper calls,
+   `help=`-style arguments or mock return values; in test modules, not the strings of scenario
+   tables (`pinlint.python.test_data`), which only count as possible option strings.
 3. PIN118's 16 KB statements: only when one of those texts is that long.
 
 Keywords written with Python escapes (`"\\x53ET"`) are not recognised.
@@ -51,7 +52,8 @@ from typing import Callable
 from pinlint.connections.dsn import parse_conninfo
 from pinlint.connections.pg_settings import is_option_string
 from pinlint.python.logical_lines import logical_lines
-from pinlint.python.sql_calls import BATCH_HELPERS, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
+from pinlint.python.sql_calls import BATCH_HELPERS, MOCK_ATTRIBUTES, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
+from pinlint.python.test_data import CODE, DATA, call_context, collection_context, is_test_module
 from pinlint.rules.pin118_oversized_statement import LIMIT_BYTES
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
@@ -347,7 +349,8 @@ def needs_full_analysis(
     lines = _Lines(text, lowered, raw + _OPTION_STRING_RAW if options_named else raw)
     if not lines.sql_like and not lines.large:
         return False
-    texts = _texts_of_logical_lines(text, lines)
+    test_module = is_test_module(path)
+    texts = _texts_of_logical_lines(text, lines, test_module)
     if texts is None:
         if tree is None:
             try:
@@ -357,13 +360,18 @@ def needs_full_analysis(
         else:
             parsed = tree()
         try:
-            texts = _sql_texts(parsed, lines)
+            texts = _sql_texts(parsed, lines, test_module=test_module)
         except RecursionError:
             return True
     dialect_of_file = MYSQL if mysql else POSTGRES
     return any(
-        may_hold_sql(text, dialect_of_file) or _passes_startup_options(text, options_named) for text in texts
+        type(text) is not DataText and may_hold_sql(text, dialect_of_file) or _passes_startup_options(text, options_named)
+        for text in texts
     )
+
+
+class DataText(str):
+    """The text of a string in a test module's scenario table: never SQL, but a setting still."""
 
 
 def _passes_startup_options(text: str, options_named: bool) -> bool:
@@ -481,7 +489,7 @@ def _line_starts(text: str) -> list[int]:
     return [0, *map(add, accumulate(map(len, text.split("\n")[:-1])), count(1))]
 
 
-def _texts_of_logical_lines(text: str, lines: _Lines) -> list[str] | None:
+def _texts_of_logical_lines(text: str, lines: _Lines, test_module: bool = False) -> list[str] | None:
     """`_sql_texts` of only the logical lines that hold a line that matters, each parsed on its
     own: the same texts, as every expression lies within one logical line and what excludes one
     (a docstring, an assert, a sink's call) lies within it too. None when the source cannot be
@@ -500,7 +508,7 @@ def _texts_of_logical_lines(text: str, lines: _Lines) -> list[str] | None:
     texts: list[str] = []
     for index in sorted(chosen):
         try:
-            texts.extend(_sql_texts(_parse_logical_line(cut[index]), lines, firsts[index] - 1))
+            texts.extend(_sql_texts(_parse_logical_line(cut[index]), lines, firsts[index] - 1, test_module))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
     return texts
@@ -528,15 +536,16 @@ def _parse_logical_line(line: str) -> ast.Module:
 _DECORATED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
-def _sql_texts(tree: ast.Module, lines: _Lines, offset: int = 0) -> list[str]:
+def _sql_texts(tree: ast.Module, lines: _Lines, offset: int = 0, test_module: bool = False) -> list[str]:
     """Every text the visitor could take as SQL on the ``lines`` that matter: each string, and
     each expression built from strings (`+`, `%`, `.format()`, f-strings) composed as
     `pinlint.python.strings` composes it. Its str.format fields stay as written: whatever they
-    could match, the text here matches too."""
+    could match, the text here matches too. In a test module, the texts of scenario tables are
+    `DataText`s."""
     texts: list[str] = []
-    stack: list[ast.AST] = [tree]
+    stack: list[tuple[ast.AST, str]] = [(tree, CODE)]
     while stack:
-        node = stack.pop()
+        node, context = stack.pop()
         kind = type(node)
         first = getattr(node, "lineno", None)
         if kind in _DECORATED and node.decorator_list:  # type: ignore[attr-defined]
@@ -546,16 +555,30 @@ def _sql_texts(tree: ast.Module, lines: _Lines, offset: int = 0) -> list[str]:
         if kind is ast.Constant or kind is ast.JoinedStr:
             text = _compose(node)  # what is inside an f-string's fields is never taken as SQL
             if text is not None:
-                texts.append(text)
+                texts.append(DataText(text) if context == DATA else text)
             continue
         if _never_sql(node, kind):
             continue
         if kind is ast.BinOp or kind is ast.Call:
             text = _compose(node)
             if text is not None:
-                texts.append(text)
-        stack.extend(ast.iter_child_nodes(node))
+                texts.append(DataText(text) if context == DATA else text)
+        if test_module:
+            context = _context_of(node, kind, context)
+        stack.extend((child, context) for child in ast.iter_child_nodes(node))
     return texts
+
+
+def _context_of(node: ast.AST, kind: type, around: str) -> str:
+    """What the strings under a node of a test module are, as the visitor judges them."""
+    if kind is ast.List or kind is ast.Tuple or kind is ast.Set or kind is ast.Dict:
+        return collection_context(around)
+    if kind is ast.Call:
+        func = node.func  # type: ignore[attr-defined]
+        if type(func) is ast.Attribute:
+            return call_context(around, func.attr, True)
+        return call_context(around, func.id if type(func) is ast.Name else "", False)
+    return around
 
 
 def _compose(node: ast.AST) -> str | None:
@@ -590,7 +613,9 @@ def _never_sql(node: ast.AST, kind: type) -> bool:
     if kind is ast.Assert or kind is ast.Raise or kind is ast.Compare:
         return True
     if kind is ast.keyword:
-        return node.arg in PROSE_KEYWORDS  # type: ignore[attr-defined]
+        return node.arg in PROSE_KEYWORDS or node.arg in MOCK_ATTRIBUTES  # type: ignore[attr-defined]
+    if kind is ast.Assign:  # `cursor.fetchone.return_value = (...)`
+        return any(type(t) is ast.Attribute and t.attr in MOCK_ATTRIBUTES for t in node.targets)  # type: ignore[attr-defined]
     if kind is ast.Call:
         func = node.func  # type: ignore[attr-defined]
         if type(func) is ast.Name:

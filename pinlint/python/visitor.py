@@ -1,12 +1,21 @@
 """Walk a Python module once and collect every piece of SQL it can send, with how sure we are.
 
 * SQL passed to an execution call (on any receiver) or a SQL constructor: high confidence when
-  written out in full, medium when composed (f-string, `%`, `.format()`, `+`).
+  written out in full, medium when composed (f-string, `%`, `.format()`, `+`). A method name
+  common outside databases (`query`, `run`) counts only on its library's objects: high when the
+  receiver is known to come from the library, medium when it is a plain name in a module that
+  imports it.
+* SQL passed to a project function at a parameter that reaches an execution call (`_execute(cur,
+  "SET ...")`, `self._execute(...)` of the same class, or a function of another module that the
+  project index knows): as if passed to that call.
 * A module or function constant that flows into an execution call: medium, reported at the
   constant's literal.
-* Any other string that is unmistakably SQL: medium (low when not in capitals). Docstrings,
-  bare string statements, log and exception messages, asserts, comparisons and mock
-  expectations are never SQL.
+* Any other string that is unmistakably SQL: medium (low when not in capitals, and in test
+  modules). Docstrings, bare string statements, log and exception messages, asserts,
+  comparisons, mock expectations and mock return values are never SQL; nor, in test modules, are
+  scenario tables (collections written as data, `pytest.mark.parametrize` cases). A string
+  bound to a name is expected SQL when that name is compared or asserted; a string that is only
+  an argument of the call whose result the name holds is not.
 * SQLAlchemy `func.<name>(...)` for the SQL functions the rules know.
 
 Alongside, every call is resolved through the module's imports and assignments and handed to
@@ -18,13 +27,13 @@ Connection strings written as literals anywhere are read too.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Sequence
 
 import libcst as cst
 
 from pinlint.connections.dsn import parse_connection_string, string_connection
 from pinlint.connections.model import Connection, Default, Setting, pgoptions
-from pinlint.diagnostics import Confidence, Hit
+from pinlint.diagnostics import Confidence, Hit, lowest
 from pinlint.drivers.django import settings_connections
 from pinlint.drivers.flask_sqlalchemy import CONFIG_KEYS as FLASK_CONFIG_KEYS, config_connections as flask_config_connections
 from pinlint.drivers import registry
@@ -41,12 +50,15 @@ from pinlint.python.names import (
     assigning_scope,
     constant_values,
     dotted,
+    imported_as,
     record_import,
     resolve,
 )
 from pinlint.python.sql_calls import (
     BATCH_HELPERS,
     EXECUTION_METHODS,
+    LIBRARY_METHODS,
+    MOCK_ATTRIBUTES,
     PROSE_KEYWORDS,
     SQL_CONSTRUCTORS,
     SQL_FUNCTIONS,
@@ -54,6 +66,7 @@ from pinlint.python.sql_calls import (
     is_text_sink,
 )
 from pinlint.python.strings import HOLE, STRING_NODES, SqlString, compose, fill_format_fields
+from pinlint.python.test_data import CODE, DATA, call_context, collection_context
 from pinlint.python.unmistakable_settings import UnmistakableSettings
 from pinlint.python.values import Mutation, read as read_constant
 from pinlint.python.walk import children
@@ -95,9 +108,10 @@ class _Call:
 
 
 class SqlCollector(cst.CSTVisitor):
-    def __init__(self, batch_helper_hit, project: ProjectModules | None = None) -> None:
+    def __init__(self, batch_helper_hit, project: ProjectModules | None = None, test_module: bool = False) -> None:
         super().__init__()
         self._project = project
+        self._test_module = test_module
         # Nodes whose findings another module reports: values a project wrapper writes itself,
         # and calls of a wrapper whose own module already judged what the wrapped call lacks.
         self.reported_elsewhere: set[int] = set()
@@ -111,7 +125,6 @@ class SqlCollector(cst.CSTVisitor):
         self.hooks: dict[int, HookKind] = {}  # id of a function definition -> when it runs
         self._batch_helper_hit = batch_helper_hit
         self._scopes: list[Scope] = [Scope(MODULE, project=project)]
-        self._every_scope: list[Scope] = list(self._scopes)
         self._functions: list[cst.CSTNode] = []
         self._definitions: dict[str, list[cst.CSTNode]] = {}
         self._decorated: list[tuple[cst.FunctionDef, cst.Call, tuple[Scope, ...]]] = []
@@ -126,9 +139,19 @@ class SqlCollector(cst.CSTVisitor):
         self._settings_to_read: list[Callable[[], None]] = []
         self._modules: set[str] = set()
         self._pending: list[tuple[str, tuple[Scope, ...], Functions]] = []
-        self._free: list[tuple[cst.CSTNode, Functions]] = []
+        self._free: list[tuple[cst.CSTNode, Functions, bool]] = []  # and whether it is test data
         self._consumed: set[int] = set()
-        self._asserted_names: set[str] = set()
+        self._asserted_names: list[tuple[str, tuple[Scope, ...]]] = []
+        # Calls of common method names that send SQL only on some libraries' objects: judged after
+        # the walk, once the module's imports and bindings are known.
+        self._library_sinks: list[tuple[_Call, tuple[str, ...]]] = []
+        # Project functions whose parameter reaches an execution call: (function, parameter).
+        self._parameter_sinks: list[tuple[cst.FunctionDef, str]] = []
+        self._methods_of: dict[int, cst.ClassDef] = {}  # id of a method's definition -> its class
+        self._classes: list[cst.ClassDef] = []
+        # In a test module, what the strings of the nodes being visited are (`test_data`); the
+        # strings of scenario tables are never SQL.
+        self._context: list[str] = [CODE]
         self._sqlalchemy_aliases: set[str] = set()
         self._func_aliases: set[str] = set()
         # Per function (and the module): how many `if`/loop/`try` blocks the walk is inside, so a
@@ -168,6 +191,7 @@ class SqlCollector(cst.CSTVisitor):
         outer.class_bases[node.name.value] = tuple(
             found for base in node.bases if (found := resolve(base.value, self._chain[:-1])) is not None
         )
+        self._classes.append(node)
         return True
 
     def _visit_lambda(self, node: cst.Lambda) -> bool:
@@ -181,7 +205,8 @@ class SqlCollector(cst.CSTVisitor):
     def _visit_assign(self, node: cst.Assign) -> bool:
         for target in node.targets:
             self._assign(target.target, node.value)
-        return True
+        # `cursor.fetchone.return_value = ("SET",)`: what a mock gives back is never SQL sent.
+        return not any(_is_mock_attribute(target.target) for target in node.targets)
 
     def _visit_ann_assign(self, node: cst.AnnAssign) -> bool:
         self._assign(node.target, node.value, node.annotation.annotation)
@@ -218,7 +243,20 @@ class SqlCollector(cst.CSTVisitor):
 
     def _visit_arg(self, node: cst.Arg) -> bool:
         self._unmistakable.argument(node, self._scopes, self._functions)
-        return node.keyword is None or node.keyword.value not in PROSE_KEYWORDS
+        return node.keyword is None or node.keyword.value not in PROSE_KEYWORDS and node.keyword.value not in MOCK_ATTRIBUTES
+
+    def _visit_collection(self, node: cst.CSTNode) -> bool:
+        if self._test_module:
+            self._context.append(collection_context(self._context[-1]))
+        return True
+
+    def _leave_collection(self, node: cst.CSTNode) -> None:
+        if self._test_module:
+            self._context.pop()
+
+    def _leave_call(self, node: cst.Call) -> None:
+        if self._test_module:
+            self._context.pop()
 
     def _visit_string(self, node: cst.CSTNode) -> bool:
         self._string(node)
@@ -232,6 +270,7 @@ class SqlCollector(cst.CSTVisitor):
 
     def _leave_class(self, node: cst.ClassDef) -> None:
         self._scopes.pop()
+        self._classes.pop()
 
     def _leave_lambda(self, node: cst.Lambda) -> None:
         self._functions.pop()
@@ -242,6 +281,8 @@ class SqlCollector(cst.CSTVisitor):
     def _leave_module(self, node: cst.Module) -> None:
         for read in self._settings_to_read:
             read()
+        self._judge_library_sinks()
+        self._follow_forwarders()
         self._resolve_names()
         self._recognise_calls()
         for connection, functions in self._unmistakable.connections(self._consumed):
@@ -256,7 +297,6 @@ class SqlCollector(cst.CSTVisitor):
     def _push_scope(self, kind: str) -> Scope:
         scope = Scope(kind)
         self._scopes.append(scope)
-        self._every_scope.append(scope)
         return scope
 
     def _enter_function(self, node: cst.FunctionDef) -> None:
@@ -265,6 +305,8 @@ class SqlCollector(cst.CSTVisitor):
             if isinstance(decorator.decorator, cst.Call):
                 self._decorated.append((node, decorator.decorator, self._chain))
         self._enclosing.extend((d.decorator, self._chain) for d in node.decorators)
+        if self._scopes[-1].kind == CLASS:
+            self._methods_of[id(node)] = self._classes[-1]
         scope = self._push_scope(FUNCTION)
         chain = self._chain
         params = node.params
@@ -396,22 +438,34 @@ class SqlCollector(cst.CSTVisitor):
         self._settings_to_read.append(read)
 
     def _remember_asserted(self, node: cst.CSTNode) -> None:
-        """Names compared or asserted on hold expected SQL of a test, not SQL to run."""
+        """Names compared or asserted on (`name`, `self.name`) hold expected SQL of a test, not SQL
+        to run; which binding each means is decided after the walk."""
+        chain = self._chain
         stack = [node]
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Name):
-                self._asserted_names.add(current.value)
-            stack.extend(children(current))
+                self._asserted_names.append((current.value, chain))
+            elif isinstance(current, cst.Attribute):
+                if isinstance(current.value, cst.Name) and current.value.value == "self":
+                    self._asserted_names.append((f"self.{current.attr.value}", chain))
+                else:
+                    stack.append(current.value)  # `cur.query`: `query` names no value of the module
+            else:
+                stack.extend(children(current))
 
     # -- calls ----------------------------------------------------------------------------
 
     def _call(self, node: cst.Call) -> bool:
         receiver, name = _call_name(node.func)
+        is_method = isinstance(node.func, cst.Attribute)
+        if self._test_module:
+            self._context.append(call_context(self._context[-1], name, is_method))
         if is_text_sink(receiver, name):
             self._remember_asserted(node)
             return False
-        self._calls.append(_Call(node, self._chain, tuple(self._functions), tuple(self._enclosing)))
+        call = _Call(node, self._chain, tuple(self._functions), tuple(self._enclosing))
+        self._calls.append(call)
         if name in ("setdefault", "putenv") and node.args and _is_string(node.args[0].value, "PGOPTIONS"):
             if len(node.args) > 1:
                 self._pgoptions(node.args[1].value)
@@ -420,7 +474,6 @@ class SqlCollector(cst.CSTVisitor):
         ):
             if isinstance(node.func, cst.Attribute) and dotted(node.func.value):
                 self._autocommit.add(self._local(dotted(node.func.value)))
-        is_method = isinstance(node.func, cst.Attribute)
         if is_method and name == "update" and node.args:
             self._mutation(node.func.value, "update", node, None)  # type: ignore[attr-defined]
         elif is_method and name == "setdefault" and len(node.args) == 2:
@@ -429,7 +482,9 @@ class SqlCollector(cst.CSTVisitor):
                 self._mutation(node.func.value, "setdefault", node, key.evaluated_value)  # type: ignore[attr-defined]
         if name in SQL_CONSTRUCTORS or (name in EXECUTION_METHODS and is_method) or name in BATCH_HELPERS:
             for argument in _sql_arguments(node, name):
-                self._sql_argument(argument)
+                self._sql_argument(argument, self._chain, tuple(self._functions))
+        elif is_method and name in LIBRARY_METHODS:
+            self._library_sinks.append((call, LIBRARY_METHODS[name]))
         if name in BATCH_HELPERS:
             self.api_findings.append(ApiFinding(self._batch_helper_hit(name), node, tuple(self._functions)))
         if is_method and name in SQL_FUNCTIONS:
@@ -449,7 +504,11 @@ class SqlCollector(cst.CSTVisitor):
             return Confidence.HIGH if isinstance(base, cst.Name) and base.value in self._sqlalchemy_aliases else Confidence.MEDIUM
         return None
 
-    def _sql_argument(self, expr: cst.BaseExpression) -> None:
+    def _sql_argument(
+        self, expr: cst.BaseExpression, chain: tuple[Scope, ...], functions: Functions, most: Confidence = Confidence.HIGH
+    ) -> None:
+        """SQL sent as ``expr`` by an execution call written in ``functions`` (at most ``most``
+        sure that the call sends SQL)."""
         template = expr
         while True:  # `QUERY % args` and `QUERY.format(...)` execute the constant QUERY
             if isinstance(template, cst.BinaryOperation) and isinstance(template.operator, cst.Modulo):
@@ -459,11 +518,15 @@ class SqlCollector(cst.CSTVisitor):
             else:
                 break
         if isinstance(template, cst.Name):
-            self._pending.append((template.value, self._chain, tuple(self._functions)))
+            self._pending.append((template.value, chain, functions))
+            function = functions[-1] if functions else None
+            if isinstance(function, cst.FunctionDef) and template.value in _parameter_names(function):
+                self._parameter_sinks.append((function, template.value))
             return
         string = compose(expr)
         if string is not None:
-            self._add(string, Confidence.HIGH if string.literal else Confidence.MEDIUM, functions=tuple(self._functions))
+            confidence = Confidence.HIGH if string.literal else Confidence.MEDIUM
+            self._add(string, lowest(confidence, most), functions=functions)
 
     def _add(self, string: SqlString, confidence: Confidence, strict: bool = False, functions: Functions = ()) -> None:
         if id(string.anchor) in self._consumed:
@@ -473,13 +536,97 @@ class SqlCollector(cst.CSTVisitor):
         text = fill_format_fields(string).text
         self.candidates.append(SqlCandidate(text, string.anchor, string.span, confidence, strict, functions))
 
+    def _judge_library_sinks(self) -> None:
+        for call, libraries in self._library_sinks:
+            most = self._library_object(call.node.func.value, call.chain, libraries)  # type: ignore[attr-defined]
+            if most is not None:
+                for argument in _sql_arguments(call.node, ""):
+                    self._sql_argument(argument, call.chain, call.functions, most)
+
+    def _library_object(self, receiver: cst.BaseExpression, chain: tuple[Scope, ...], libraries: tuple[str, ...]) -> Confidence | None:
+        """How sure it is that ``receiver`` is an object of one of ``libraries``: high when it is
+        known to come from one, medium when it is a plain name (not `self`: `self.run()` is the
+        class's own method) in a module that imports one."""
+        origin = resolve(receiver, chain) or _made_by(receiver, chain)
+        if origin is not None:
+            return Confidence.HIGH if any(origin == lib or origin.startswith(lib + ".") for lib in libraries) else None
+        if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
+            return None
+        while isinstance(receiver, cst.Attribute):
+            receiver = receiver.value
+        if isinstance(receiver, cst.Name) and any(self._imported(lib) for lib in libraries):
+            return Confidence.MEDIUM
+        return None
+
+    # -- project functions that send SQL they are given -------------------------------------
+
+    def _follow_forwarders(self) -> None:
+        """SQL passed to a project function at a parameter that reaches an execution call: the
+        module's own functions and methods (worked out until none is added), and the functions
+        of other modules that the project index knows."""
+        self._imported_forwarders()
+        if not self._parameter_sinks:
+            return
+        callers: dict[str, list[_Call]] = {}
+        for call in self._calls:
+            callee = _local_callee(call.node.func)
+            if callee is not None:
+                callers.setdefault(callee, []).append(call)
+        followed: set[tuple[int, str]] = set()
+        while self._parameter_sinks:
+            function, parameter = self._parameter_sinks.pop()
+            if (id(function), parameter) in followed:
+                continue
+            followed.add((id(function), parameter))
+            positional = _positional_parameters(function, id(function) in self._methods_of)
+            for call in callers.get(function.name.value, ()):
+                if self._calls_function(call, function):
+                    argument = _argument_for(call.node.args, positional, parameter)
+                    if argument is not None:
+                        self._sql_argument(argument, call.chain, call.functions)
+
+    def _calls_function(self, call: _Call, function: cst.FunctionDef) -> bool:
+        """Whether ``call`` calls ``function``: a plain call of a function, or `self.name(...)`
+        of a method of the caller's class (or of another class, when the caller's defines none
+        of that name: a base class's helper)."""
+        owner = self._methods_of.get(id(function))
+        if isinstance(call.node.func, cst.Name):
+            return owner is None
+        if owner is None:
+            return False
+        caller = next((self._methods_of[id(f)] for f in reversed(call.functions) if id(f) in self._methods_of), None)
+        if caller is None or caller is owner:
+            return caller is owner
+        name = function.name.value
+        return not any(self._methods_of.get(id(d)) is caller for d in self._definitions.get(name, ()))
+
+    def _imported_forwarders(self) -> None:
+        if self._project is None:
+            return
+        for call in self._calls:
+            head = call.node.func
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if not isinstance(head, cst.Name) or imported_as(head.value, call.chain) is None:
+                continue  # only a name imported from a project module can be one of its functions
+            if not any(_may_be_sql(arg.value, call) for arg in call.node.args):
+                continue  # most calls pass no string: their callee is not looked up
+            qualified = resolve(call.node.func, call.chain)
+            forwarder = self._project.sql_forwarder(qualified) if qualified else None
+            if forwarder is None:
+                continue
+            for parameter in forwarder.reaching:
+                argument = _argument_for(call.node.args, forwarder.positional, parameter)
+                if argument is not None:
+                    self._sql_argument(argument, call.chain, call.functions)
+
     # -- strings that reach no known call ---------------------------------------------------
 
     def _string(self, node: cst.CSTNode) -> None:
         string = compose(node)  # type: ignore[arg-type]
         if string is not None:
             self.evidence.saw_string(string.text)
-            self._free.append((node, tuple(self._functions)))
+            self._free.append((node, tuple(self._functions), self._context[-1] == DATA))
 
     def _resolve_names(self) -> None:
         composed: set[tuple[int, str]] = set()
@@ -493,17 +640,27 @@ class SqlCollector(cst.CSTVisitor):
                 if string is not None:
                     self._add(string, Confidence.MEDIUM, functions=functions)
 
+    def _expected_strings(self) -> set[int]:
+        """The strings that make up the values of the names compared or asserted on, each name
+        taken in the scope that binds it where it is compared. SQL that reaches an execution
+        call was taken before, whatever else is done with its name."""
+        expected: set[int] = set()
+        judged: set[tuple[int, str]] = set()
+        for name, chain in self._asserted_names:
+            scope = assigning_scope(name, chain)
+            if scope is None or (id(scope), name) in judged:
+                continue
+            judged.add((id(scope), name))
+            for binding in scope.values[name]:
+                if binding.value is not None:
+                    expected.update(id(node) for node in _value_strings(binding.value))
+        return expected
+
     def _collect_free_strings(self) -> None:
-        expected = {
-            id(node)
-            for scope in self._every_scope
-            for name, bindings in scope.values.items()
-            if name in self._asserted_names
-            for binding in bindings
-            if binding.value is not None
-            for node in _string_nodes(binding.value)
-        }
-        for node, functions in self._free:
+        expected = self._expected_strings() if self._asserted_names else set()
+        # In test modules, expected statements and fixtures outnumber the statements sent.
+        confidence = Confidence.LOW if self._test_module else Confidence.MEDIUM
+        for node, functions, data in self._free:
             if id(node) in self._consumed or id(node) in expected:
                 continue
             string = compose(node)  # type: ignore[arg-type]
@@ -511,7 +668,8 @@ class SqlCollector(cst.CSTVisitor):
                 continue
             if string.literal and self._connection_string(string.text, node, functions):
                 continue
-            self._add(string, Confidence.MEDIUM, strict=True, functions=functions)
+            if not data:  # a scenario table's statements are about SQL, not sent
+                self._add(string, confidence, strict=True, functions=functions)
 
     def _connection_string(self, text: str, node: cst.CSTNode, functions: Functions) -> bool:
         """A URL or conninfo written anywhere: what it says about the connection is checked."""
@@ -632,6 +790,7 @@ class SqlCollector(cst.CSTVisitor):
 
 # Blocks whose body runs on some paths only.
 _BRANCHES = (cst.If, cst.For, cst.While, cst.Try, cst.TryStar, cst.Match)
+_COLLECTIONS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
 _VISITORS = {
     cst.FunctionDef: SqlCollector._visit_function,
     cst.ClassDef: SqlCollector._visit_class,
@@ -650,6 +809,7 @@ _VISITORS = {
     cst.Comparison: SqlCollector._visit_asserted,
     cst.Arg: SqlCollector._visit_arg,
     cst.Call: SqlCollector._call,
+    **{collection: SqlCollector._visit_collection for collection in _COLLECTIONS},
     **{string: SqlCollector._visit_string for string in STRING_NODES},
 }
 _LEAVERS = {
@@ -657,6 +817,8 @@ _LEAVERS = {
     cst.ClassDef: SqlCollector._leave_class,
     cst.Lambda: SqlCollector._leave_lambda,
     cst.With: SqlCollector._leave_with,
+    cst.Call: SqlCollector._leave_call,
+    **{collection: SqlCollector._leave_collection for collection in _COLLECTIONS},
     **{branch: SqlCollector._leave_branch for branch in _BRANCHES},
     cst.Module: SqlCollector._leave_module,
 }
@@ -682,6 +844,82 @@ def _sql_arguments(node: cst.Call, name: str) -> list[cst.BaseExpression]:
     if len(positional) > index:
         return [positional[index]]
     return [keywords[k] for k in SQL_KEYWORDS if k in keywords][:1]
+
+
+def _parameter_names(function: cst.FunctionDef) -> set[str]:
+    params = function.params
+    return {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+
+
+def _positional_parameters(function: cst.FunctionDef, method: bool) -> list[str]:
+    """The parameters a call's positional arguments fill: a method's first one is its receiver."""
+    names = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+    static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod" for d in function.decorators)
+    return names[1:] if method and not static else names
+
+
+def _argument_for(args: Sequence[cst.Arg], positional: Sequence[str], parameter: str) -> cst.BaseExpression | None:
+    """The argument a call passes at ``parameter``; None when it passes none or its position is
+    unknown (after a `*args`)."""
+    index = positional.index(parameter) if parameter in positional else -1
+    position = 0
+    for arg in args:
+        if arg.keyword is not None:
+            if arg.keyword.value == parameter:
+                return arg.value
+        elif arg.star:
+            index = -1
+        elif position == index:
+            return arg.value
+        else:
+            position += 1
+    return None
+
+
+def _may_be_sql(expr: cst.BaseExpression, call: _Call) -> bool:
+    """Whether an argument can be SQL text: a string, one composed, a name bound to one, or a
+    parameter of the function around the call (which may be given one)."""
+    while isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Modulo):
+        expr = expr.left
+    if not isinstance(expr, cst.Name):
+        return compose(expr) is not None
+    function = call.functions[-1] if call.functions else None
+    if isinstance(function, cst.FunctionDef) and expr.value in _parameter_names(function):
+        return True
+    return any(compose(value) is not None for value in constant_values(expr.value, call.chain))
+
+
+def _local_callee(func: cst.BaseExpression) -> str | None:
+    """The name of the module's function or method a call may call: `name(...)`, `self.name(...)`."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    return None
+
+
+def _made_by(receiver: cst.BaseExpression, chain: tuple[Scope, ...]) -> str | None:
+    """What made the object an expression stands for, when it is (or a name is bound to) a call:
+    `conn = pymysql.connect()` holds what `pymysql.connect` makes, whatever the library tables
+    say it returns."""
+    if isinstance(receiver, cst.Call):
+        return resolve(receiver.func, chain)
+    if isinstance(receiver, cst.Name):
+        name = receiver.value
+    elif isinstance(receiver, cst.Attribute) and isinstance(receiver.value, cst.Name) and receiver.value.value == "self":
+        name = f"self.{receiver.attr.value}"
+    else:
+        return None
+    scope = assigning_scope(name, chain)
+    for binding in scope.values[name] if scope is not None else ():
+        value = binding.value
+        while isinstance(value, cst.Await):
+            value = value.expression
+        if isinstance(value, cst.Call):
+            made = resolve(value.func, binding.chain)
+            if made is not None:
+                return made
+    return None
 
 
 def _sequence_items(value: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -719,12 +957,40 @@ def _string_nodes(node: cst.CSTNode) -> list[cst.CSTNode]:
     return found
 
 
+# Calls whose result is made of their arguments' text: `dedent("...")` is still the expected SQL.
+_TEXT_TRANSFORMS = frozenset({
+    "dedent", "format", "join", "strip", "lstrip", "rstrip", "replace", "lower", "upper", "encode", "decode",
+    "str", "bytes", "list", "tuple", "set", "frozenset", "dict", "sorted",
+})
+
+
+def _value_strings(value: cst.CSTNode) -> list[cst.CSTNode]:
+    """The strings a value is made of; not those given to a call whose result it is
+    (`status = self._execute(cur, "SET ...")` holds a status, not the statement)."""
+    found, stack = [], [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, STRING_NODES):
+            found.append(current)
+            continue
+        if isinstance(current, cst.Call) and _call_name(current.func)[1] not in _TEXT_TRANSFORMS:
+            continue
+        if isinstance(current, cst.Lambda):
+            continue
+        stack.extend(children(current))
+    return found
+
+
 def _string_node_ids(node: cst.CSTNode) -> set[int]:
     return {id(n) for n in _string_nodes(node)}
 
 
 def _is_string(node: cst.BaseExpression | None, value: str) -> bool:
     return isinstance(node, cst.SimpleString) and node.raw_value == value
+
+
+def _is_mock_attribute(target: cst.BaseExpression) -> bool:
+    return isinstance(target, cst.Attribute) and target.attr.value in MOCK_ATTRIBUTES
 
 
 def _is_true(node: cst.BaseExpression | None) -> bool:
