@@ -1,7 +1,8 @@
 """Reports of unchanged files, kept between runs so that re-linting a tree costs a read and a hash.
 
 An entry is one file's report, under the path it is shown as, valid while the file's bytes hash
-the same (and, for findings that read a Django project's settings, while those files do too).
+the same (and, for findings that read a Django project's settings, the project modules whose
+wrappers were followed or the Python versions a project declares, while those files do too).
 Entries live in one JSON file per pinlint build and effective configuration, so an upgrade, an
 edited rule or a changed setting starts afresh instead of serving stale findings.
 
@@ -27,6 +28,7 @@ from pathlib import Path
 import pinlint
 from pinlint.diagnostics import Confidence, Finding, Severity
 from pinlint.engine import Report
+from pinlint.project_python import declaration_files
 from pinlint.python.project import django_settings_files
 from pinlint.reading import read_regular_file
 from pinlint.rules import BY_CODE
@@ -104,7 +106,8 @@ class Cache:
             not _well_formed(entry, display)
             or entry["sha256"] != digest
             or not hmac.compare_digest(entry["check"], self._check(display, entry))
-            or not _settings_unchanged(entry["django_settings"])
+            or not _unchanged(entry["django_settings"], django_settings_files)
+            or not _unchanged(entry["project_python"], declaration_files)
             or any(self._module_digest(Path(path)) != digest for path, digest in entry["project_modules"])
         ):
             return None
@@ -117,7 +120,8 @@ class Cache:
             "sha256": digest,
             "findings": [asdict(finding) for finding in report.findings],
             "lines": report.sources.get(display),
-            "django_settings": [_settings_state(d) for d in dict.fromkeys(report.django_settings_of)],
+            "django_settings": [_state(d, django_settings_files) for d in dict.fromkeys(report.django_settings_of)],
+            "project_python": [_state(d, declaration_files) for d in dict.fromkeys(report.project_python_of)],
             "project_modules": [[str(p), self._module_digest(p)] for p in dict.fromkeys(report.project_modules_of)],
         }
         entry["check"] = self._check(display, entry)
@@ -126,7 +130,8 @@ class Cache:
 
     def _check(self, display: str, entry: dict) -> str:
         fields = [
-            display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"], entry["project_modules"]
+            display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"],
+            entry["project_modules"], entry["project_python"],
         ]
         return hmac.new(self._key, json.dumps(fields, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
 
@@ -209,13 +214,14 @@ def _code_fingerprint() -> list:
     return [[name, stat.st_size, stat.st_mtime_ns] for name, stat in stats]
 
 
-def _settings_state(directory: Path) -> list:
-    files = django_settings_files(directory)
-    return [str(directory), [[str(f), _file_digest(f)] for f in files]]
+def _state(directory: Path, files_of) -> list:
+    """The files ``files_of(directory)`` finds (a Django project's settings, the files that declare
+    a project's Python) with their digests: an entry depends on them."""
+    return [str(directory), [[str(f), _file_digest(f)] for f in files_of(directory)]]
 
 
-def _settings_unchanged(states: list) -> bool:
-    return all(_settings_state(Path(directory)) == [directory, files] for directory, files in states)
+def _unchanged(states: list, files_of) -> bool:
+    return all(_state(Path(directory), files_of) == [directory, files] for directory, files in states)
 
 
 def _file_digest(path: Path) -> str | None:
@@ -232,7 +238,7 @@ def _finding(item: dict) -> Finding:
 
 
 # The shape of an entry, checked field by field before anything in it is used.
-_ENTRY_KEYS = {"sha256", "findings", "lines", "django_settings", "project_modules", "check"}
+_ENTRY_KEYS = {"sha256", "findings", "lines", "django_settings", "project_modules", "project_python", "check"}
 _FINDING_TYPES = {
     "path": str, "row": int, "col": int, "code": str, "message": str, "end_row": int, "end_col": int,
     "name": str, "fix": str, "severity": str, "confidence": str, "consequences": dict,
@@ -245,15 +251,14 @@ _TARGETS = {t.value for t in Target}
 def _well_formed(entry: object, display: str) -> bool:
     if not isinstance(entry, dict) or entry.keys() != _ENTRY_KEYS:
         return False
-    lines, states = entry["lines"], entry["django_settings"]
+    lines = entry["lines"]
     return (
         _is_hex(entry["sha256"], _HEX_DIGEST)
         and _is_hex(entry["check"], _HEX_DIGEST)
         and isinstance(entry["findings"], list)
         and all(_well_formed_finding(item, display) for item in entry["findings"])
         and (lines is None or isinstance(lines, list) and all(isinstance(line, str) for line in lines))
-        and isinstance(states, list)
-        and all(_well_formed_state(state) for state in states)
+        and all(_well_formed_states(entry[key]) for key in ("django_settings", "project_python"))
         and _well_formed_pairs(entry["project_modules"])
     )
 
@@ -275,8 +280,12 @@ def _well_formed_finding(item: object, display: str) -> bool:
     )
 
 
+def _well_formed_states(states: object) -> bool:
+    return isinstance(states, list) and all(_well_formed_state(state) for state in states)
+
+
 def _well_formed_state(state: object) -> bool:
-    """``[directory, [[settings file, digest or None], ...]]``, as `_settings_state` writes it."""
+    """``[directory, [[file, digest or None], ...]]``, as `_state` writes it."""
     if not (isinstance(state, list) and len(state) == 2 and isinstance(state[0], str) and isinstance(state[1], list)):
         return False
     return _well_formed_pairs(state[1])

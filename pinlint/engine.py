@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 
 from pinlint.diagnostics import Confidence, Finding, Hit, Severity
@@ -50,6 +50,8 @@ class Report:
     django_settings_of: list[Path] = field(default_factory=list)
     # Project modules whose wrappers the file's calls were judged by (so are the cache entries).
     project_modules_of: list[Path] = field(default_factory=list)
+    # Directories whose project's declared Python judged syntax Python refused (so are the entries).
+    project_python_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
 
 
@@ -209,8 +211,7 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     if is_python:
         placed, suppressions, error = _python(text, rules, settings, display, path, report)
         if error is not None:
-            row, col, message = error
-            _report_unparsable(report, display, message, settings, row, col)
+            _report_unparsable(report, display, error.message, settings, error.row, error.col, error.uncertain)
             report.sources[display] = source_lines(text)
             return report
     elif config is not None:
@@ -279,8 +280,22 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
 
     parsed: list[ast.Module] = []
 
+    def refused(error: SyntaxError):
+        from pinlint.python.newer_syntax import judge
+
+        return judge(text, error, project_python)
+
+    def project_python():
+        from pinlint.project_python import ProjectPython, project_python
+
+        if path is None:
+            return ProjectPython()
+        if path.parent not in report.project_python_of:
+            report.project_python_of.append(path.parent)
+        return project_python(path.parent)
+
     def tree() -> ast.Module:
-        parsed.append(_judged(parse_python, text))
+        parsed.append(_judged(parse_python, text, refused))
         return parsed[0]
 
     def project() -> bool | None:
@@ -293,24 +308,29 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             django_settings_of.append(path.parent)
         return django_server_side_cursors(django_settings_files(path.parent))
 
+    newer = None  # libcst's tree of syntax newer than the running Python, which Python cannot parse
     try:
         try:
             full = not settings.first_pass or needs_full_analysis(
                 text, display, settings.dialect, tree, project, modules.calls_wrapper
             )
+        except _NewerSyntax as readable:
+            full, newer = True, readable.module  # its strings cannot be looked at in Python's tree
         finally:
             report.project_modules_of.extend(modules.consulted)
         if full and len(text) > MAX_ANALYSED_CHARACTERS:
             # Before Python's check too, which takes about as much time and memory as libcst.
             size, limit = len(text) / 2**20, MAX_ANALYSED_CHARACTERS // 2**20
             message = f"the file is too large to analyse ({size:.1f} MiB; database code in Python files is analysed up to {limit} MiB)"
-            return [], [], (1, 1, message)
-        if not parsed:
-            _judged(check_python, text)
+            return [], [], _Unparsable(1, 1, message)
+        if not parsed and newer is None:
+            _judged(check_python, text, refused)
     except _Rejected as rejected:
-        # Reported wherever Python refuses the source; libcst's native parser can overflow the C
-        # stack on some of it.
-        return [], [], rejected.args
+        # Reported wherever Python refuses the source, unless it is only older than the source
+        # (libcst's native parser can overflow the C stack on some of what Python refuses).
+        return [], [], _Unparsable(*rejected.args)
+    except _NewerSyntax as readable:
+        newer = readable.module
     if not full:
         return [], [], None
     import libcst as cst
@@ -320,15 +340,16 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
 
     dialect = None if settings.dialect == "auto" else settings.dialect
 
-    def analysed(source: str):
+    def analysed(source: str | cst.Module):
         try:
-            return analyze_python(cst.parse_module(source), rules, dialect, display, project, modules)
+            module = source if isinstance(source, cst.Module) else cst.parse_module(source)
+            return analyze_python(module, rules, dialect, display, project, modules)
         finally:
             report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
 
     try:
         try:
-            analysis = on_large_stack(analysed, text)
+            analysis = on_large_stack(analysed, text if newer is None else newer)
         except cst.ParserSyntaxError:
             split = split_long_concatenations(text)
             if split == text:
@@ -342,16 +363,37 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
 
 
-_TOO_DEEP = (1, 1, "the file is nested too deeply to parse")  # for Python's parser or libcst's
+class _Unparsable(NamedTuple):
+    """Why a Python file was not analysed, and where. ``uncertain``: whether the file is broken
+    cannot be told (its syntax is newer than any pinlint reads)."""
+
+    row: int
+    col: int
+    message: str
+    uncertain: bool = False
+
+
+_TOO_DEEP = _Unparsable(1, 1, "the file is nested too deeply to parse")  # for Python's parser or libcst's
 
 
 class _Rejected(Exception):
-    """Python refuses the source: the row, column and message to report."""
+    """The source is not analysed: the fields of its `_Unparsable`."""
 
 
-def _judged(parse, text: str):
+class _NewerSyntax(Exception):
+    """Python refuses the source only because it is older than the source, and the project
+    supports a Python that reads it: ``module`` is libcst's tree of it."""
+
+    def __init__(self, module) -> None:
+        super().__init__()
+        self.module = module
+
+
+def _judged(parse, text: str, refused):
     """``parse(text)``, with Python's refusal of the source (and only that) as `_Rejected`, and
-    a source Python would take too long to parse rejected before it tries."""
+    a source Python would take too long to parse rejected before it tries. ``refused`` judges
+    a `SyntaxError` by the project's Python (`pinlint.python.newer_syntax.judge`); a source only
+    newer than the running Python is `_NewerSyntax`."""
     from pinlint.python.fstrings import crowded_fstring
 
     if (crowded := crowded_fstring(text)) is not None:
@@ -362,16 +404,34 @@ def _judged(parse, text: str):
     try:
         return parse(text)
     except SyntaxError as error:
-        raise _Rejected(error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}") from error
+        from pinlint.python.newer_syntax import Readable, Uncheckable, Unsupported  # libcst: only when needed
+
+        row, col, message = error.lineno or 1, error.offset or 1, f"syntax error: {error.msg}"
+        verdict = refused(error)
+        if isinstance(verdict, Readable):
+            raise _NewerSyntax(verdict.module) from error
+        if isinstance(verdict, Unsupported):
+            message += f" (this syntax needs Python ≥ {_version(verdict.needs)}, and the project requires Python {verdict.declared})"
+        elif isinstance(verdict, Uncheckable):
+            message = (
+                f"needs Python ≥ {_version(verdict.needs)} to check: the project requires Python {verdict.declared}, "
+                f"and pinlint reads Python up to {_version(verdict.newest)}"
+            )
+            raise _Rejected(row, col, message, True) from error
+        raise _Rejected(row, col, message) from error
     except ValueError as error:  # source code strings cannot contain null bytes
         raise _Rejected(1, 1, f"syntax error: {error}") from error
     except (RecursionError, MemoryError) as error:
         raise _Rejected(*_TOO_DEEP) from error
 
 
-def _syntax_error(error) -> tuple[int, int, str]:
+def _version(version: tuple[int, int]) -> str:
+    return ".".join(map(str, version))
+
+
+def _syntax_error(error) -> _Unparsable:
     """Syntax Python accepts but libcst does not (yet)."""
-    return error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}"
+    return _Unparsable(error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}")
 
 
 def _sql(text: str, rules, settings: Settings):
@@ -436,18 +496,24 @@ def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | Non
     )
 
 
-def _report_unparsable(report: Report, display: str, message: str, settings: Settings, row: int = 1, col: int = 1) -> None:
+def _report_unparsable(
+    report: Report, display: str, message: str, settings: Settings, row: int = 1, col: int = 1, uncertain: bool = False
+) -> None:
     if UNPARSABLE_FILE.code in _enabled_for(display, settings):
-        report.findings.append(_unparsable(display, message, row, col))
+        report.findings.append(_unparsable(display, message, row, col, uncertain))
         report.sources.setdefault(display, [])
 
 
-def _unparsable(display: str, message: str, row: int = 1, col: int = 1) -> Finding:
+def _unparsable(display: str, message: str, row: int = 1, col: int = 1, uncertain: bool = False) -> Finding:
+    if uncertain:  # the file may well be fine: only pinlint's Python and libcst are too old for it
+        fix, severity, confidence = "Run pinlint on that Python, or with a libcst that reads it", Severity.WARNING, Confidence.LOW
+    else:
+        fix = "Make the file readable by Python or PostgreSQL, or exclude it from linting"
+        severity, confidence = Severity.ERROR, Confidence.HIGH
     return Finding(
         path=display, row=row, col=col, code=UNPARSABLE_FILE.code, message=message,
         end_row=row, end_col=col, name=UNPARSABLE_FILE.name,
-        fix="Make the file readable by Python or PostgreSQL, or exclude it from linting",
-        severity=Severity.ERROR, confidence=Confidence.HIGH, consequences={},
+        fix=fix, severity=severity, confidence=confidence, consequences={},
     )
 
 
