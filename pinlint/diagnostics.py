@@ -87,6 +87,7 @@ class Finding:
     severity: Severity = field(compare=False)
     confidence: Confidence = field(compare=False)
     consequences: dict[str, str] = field(compare=False, hash=False)
+    dialect: DialectReading | None = field(default=None, compare=False, hash=False)  # findings about SQL
 
     @property
     def line_text(self) -> str:
