@@ -234,8 +234,15 @@ def test_a_django_app_is_read_as_its_settings_engine(tmp_path):
         ("setup.py", 'setup(install_requires=["aiomysql>=0.2"])\n', MYSQL),
         # A library for either engine declares both: the project says nothing, the default decides.
         ("pyproject.toml", '[project.optional-dependencies]\nmysql = ["mysqlclient"]\npg = ["psycopg[binary]"]\n', POSTGRES),
+        ("pyproject.toml", '[tool.poetry.group.db.dependencies]\nPyMySQL = "^1.1"\n', MYSQL),
+        ("pyproject.toml", '[dependency-groups]\ntest = ["pytest", "psycopg2-binary>=2.9"]\n', POSTGRES),
+        ("Pipfile", '[packages]\nmysql-connector-python = "*"\n', MYSQL),
+        ("setup.cfg", "[options]\ninstall_requires =\n    requests\n    asyncmy>=0.2\n", MYSQL),
+        ("setup.py", 'setup(name="app", extras_require={"db": ["databases[mysql]"]})\n', MYSQL),
         # Names that only mention a driver are not declarations.
         ("pyproject.toml", '[tool.mypy]\nmodule = ["pymysql.*"]\nkeywords = ["mysql", "postgresql"]\n', POSTGRES),
+        ("setup.py", 'setup(name="django-mysql", description="Django-MySQL extends Django")\n', POSTGRES),
+        ("pyproject.toml", '[project]\nname = "aiomysql"\nurls.Home = "https://github.com/aio-libs/aiomysql"\n', POSTGRES),
     ],
 )
 def test_project_files_name_the_engine(tmp_path, name, text, dialect):

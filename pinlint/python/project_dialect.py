@@ -22,6 +22,7 @@ from pathlib import Path
 
 from pinlint.diagnostics import Evidence
 from pinlint.python.project import MAX_SETTINGS_CHARACTERS, django_settings_files
+from pinlint.python.requirements import declared_requirements
 from pinlint.reading import read_regular_file
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
@@ -37,8 +38,6 @@ _ENGINE = re.compile(
 )
 _ENGINES = {"mysql": MYSQL, "postgis": POSTGRES, "sqlite3": "sqlite", "spatialite": "sqlite", "oracle": "other"}
 _URL = re.compile(r"\b(postgres(?:ql)?|mysql|mariadb)(?:\+\w+)?://", re.IGNORECASE)
-# Requirement names as PEP 503 compares them (`-`, `_` and `.` alike), where a name ends.
-_SEPARATOR = "[-_.]"
 _DRIVERS = {
     POSTGRES: ("psycopg2-binary", "psycopg2", "psycopg-binary", "psycopg-pool", "psycopg", "asyncpg", "pg8000", "aiopg"),
     MYSQL: (
@@ -46,16 +45,10 @@ _DRIVERS = {
         "django-mysql",
     ),
 }
-_DRIVER = re.compile(
-    r"(?<![\w.-])("
-    + "|".join(name.replace("-", _SEPARATOR) for names in _DRIVERS.values() for name in names)
-    + r")(?![\w.-])",
-    re.IGNORECASE,
-)
+# Names as PEP 503 compares them: `-`, `_` and `.` alike, any case.
 _DRIVER_ENGINES = {name.replace("-", ""): engine for engine, names in _DRIVERS.items() for name in names}
 # An extra that installs a driver: `sqlalchemy[postgresql_asyncpg]`, `databases[mysql]`.
-_EXTRA = re.compile(r"(?<=[\w.-])\[([^\]\n]*)\]")
-_EXTRA_ENGINE = re.compile(r"\b(postgres\w*|asyncpg|psycopg\w*|mysql\w*|aiomysql|pymysql|asyncmy|mariadb\w*)\b", re.IGNORECASE)
+_EXTRA_ENGINE = re.compile(r"(postgres|asyncpg|psycopg)|(mysql|aiomysql|pymysql|asyncmy|mariadb)", re.IGNORECASE)
 
 
 def project_dialect_files(directory: Path) -> tuple[Path, ...]:
@@ -117,13 +110,16 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> tuple[str | None, tuple[
                 engine = MYSQL if match.group(1).lower() in ("mysql", "mariadb") else POSTGRES
                 urls.setdefault(engine, Evidence("project", engine, f"names a `{match.group(1).lower()}:` database URL", str(path)))
             continue
-        for match in _DRIVER.finditer(text):
-            engine = _DRIVER_ENGINES[re.sub(_SEPARATOR, "", match.group(1).lower())]
-            drivers.setdefault(engine, Evidence("project", engine, f"declares `{match.group(1)}`", str(path)))
-        for extras in _EXTRA.finditer(text):
-            for match in _EXTRA_ENGINE.finditer(extras.group(1)):
-                engine = MYSQL if match.group(1).lower().startswith(("mysql", "aiomysql", "pymysql", "asyncmy", "mariadb")) else POSTGRES
-                drivers.setdefault(engine, Evidence("project", engine, f"declares the extra `[{match.group(1)}]`", str(path)))
+        for requirement in declared_requirements(path, text):
+            engine = _DRIVER_ENGINES.get(re.sub(r"[-_.]", "", requirement.name.lower()))
+            if engine is not None:
+                drivers.setdefault(engine, Evidence("project", engine, f"declares `{requirement.name}`", str(path)))
+            for extra in requirement.extras:
+                match = _EXTRA_ENGINE.match(extra)
+                if match:
+                    engine = POSTGRES if match.group(1) else MYSQL
+                    reason = f"declares `{requirement.name}[{extra}]`"
+                    drivers.setdefault(engine, Evidence("project", engine, reason, str(path)))
     dialect = None
     for source in (engines, urls, drivers):
         named = source.keys() & {POSTGRES, MYSQL}
