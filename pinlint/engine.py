@@ -402,7 +402,7 @@ def _syntax_error(error) -> tuple[int, int, str]:
 
 
 def _sql(text: str, rules, settings: Settings, project_dialect):
-    """``project_dialect``: what the project around the file says its engine is (see `_project_dialect`)."""
+    """``project_dialect``: what the project around the file says its engine is (`_project_dialect`)."""
     from bisect import bisect_right
 
     from pinlint.python.dialect import DialectEvidence, FileDialect
@@ -420,9 +420,8 @@ def _sql(text: str, rules, settings: Settings, project_dialect):
         # A finding ends where its statement ends; statements are in order and never overlap.
         index = bisect_right(starts, hit.offset) - 1
         end = stmts[index].end if index >= 0 and hit.offset < stmts[index].end else hit.offset + 1
-        placed.append(_Placed(
-            replace(hit, dialect=reading.with_evidence(hit.dialect)), sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end)
-        ))
+        hit = replace(hit, dialect=reading.with_evidence(hit.dialect))
+        placed.append(_Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end)))
     return placed, analysis.suppressions
 
 

@@ -56,10 +56,10 @@ def analyze_python(
     project: ProjectModules | None = None,
     project_dialect: ProjectDialect = lambda: (None, ()),
 ) -> PythonAnalysis:
-    """``dialect``: the configured one, else None: infer it from each SQL text's syntax, the project (``project_dialect``,
-    asked only when there is SQL to read) and the module's location, imports and URLs (see
-    `pinlint.python.dialect`); ``project``: the project's modules as seen from this file, when it
-    is one (calls of their wrappers are judged)."""
+    """``dialect``: the configured one; None: from each SQL text's syntax, the project
+    (``project_dialect``, asked only once there is SQL to read) and the module's location,
+    imports and URLs (`pinlint.python.dialect`). ``project``: the project's modules as seen from
+    this file, when it is one (calls of their wrappers are judged)."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)

@@ -1,10 +1,10 @@
-"""Which SQL dialect a Python file's SQL is read in.
+"""Which SQL dialect a file's SQL is read in.
 
-Evidence, strongest first: the SQL's own syntax (`pinlint.sql.dialect`: `SET @x` is MySQL in
-any file), the configured `dialect`, the project around the file (`pinlint.python.project_dialect`:
-Django's `ENGINE`, database URLs, declared drivers), and the file itself: its location (ORM
-backends use relative imports), the drivers it imports and the URLs it holds. With none of these,
-PostgreSQL.
+A configured `dialect` decides alone. Otherwise the evidence, strongest first: the SQL's own
+syntax (`pinlint.sql.dialect`: `SET @x` is MySQL in any file), the project around the file
+(`pinlint.python.project_dialect`: Django's `ENGINE`, database URLs, declared drivers), and the
+file itself: its location (ORM backends use relative imports), the drivers it imports and the
+URLs it holds. With none of these, PostgreSQL.
 
 A file that talks to SQLite still has its other SQL judged: only what SQLite itself runs
 (`CREATE TEMP TABLE`, a long `INSERT`) is left alone there, unless its syntax names an engine.

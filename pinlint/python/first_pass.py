@@ -326,11 +326,11 @@ _SQL_RAW = (
 _MYSQL_RAW = _patterns(
     *_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter"
 )
-# In any other file, what only MySQL judges and only MySQL's syntax can name (its functions are
-# among `_SQL_RAW`'s, `SET @x` starts with a keyword of theirs): rarer words than `_MYSQL_RAW`'s,
-# whose `lock` and `@` are in every other module.
+# In any other file, what only MySQL judges and only MySQL's syntax can name, by rarer words than
+# `_MYSQL_RAW`'s, whose `lock` and `@` are in every other module. The rest is `_SQL_RAW`'s: MySQL's
+# functions, `SQL_CALC_FOUND_ROWS` (its `found_rows`), `INTO @x`, `SET @x` (a statement keyword).
+# Each pattern is one more scan of every file: they start with a literal, and are kept few.
 _RAW_SEPARATOR = r"(?:\s|\\[ntr\n]|[\"'+()])+"
-# (`INTO @x` is `_SQL_RAW`'s `INTO` pattern's, `SQL_CALC_FOUND_ROWS` its `found_rows`'s.)
 _MYSQL_ONLY_RAW = _patterns(
     rf"lock{_RAW_SEPARATOR}tables?\b",
     rf"flush{_RAW_SEPARATOR}(?:no_write_to_binlog|local|tables?)\b",

@@ -30,9 +30,12 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from itertools import chain
 
 from pinlint.sql.classify import function_calls, mysql_table_lock
-from pinlint.sql.lexer import MYSQL, NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Comment, SqlText, Statement, Token
+from pinlint.sql.lexer import (
+    MYSQL, NUMBER, PARAM, POSTGRES, PUNCT, QIDENT, STRING, WORD, Comment, SqlText, Statement, Token,
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def _statement_sign(stmt: Statement, comment: SyntaxSign | None, talks_to_sqlite
     """The statement's first sign; None when it has none, or signs of both engines."""
     sqlite_may_run = talks_to_sqlite and sqlite_runs(stmt)
     found: dict[str, SyntaxSign] = {}
-    for sign in (_statement_form(stmt), comment, *_token_signs(stmt)):
+    for sign in chain((_statement_form(stmt), comment), _token_signs(stmt)):  # lazily: two signs end it
         if sign is None or sign.dialect in found or sign.sqlite_too and sqlite_may_run:
             continue
         found[sign.dialect] = sign
@@ -162,19 +165,23 @@ def _token_signs(stmt: Statement):
     for index, token in enumerate(tokens):
         kind, text = token.kind, token.text
         following = tokens[index + 1] if index + 1 < len(tokens) else None
+        name = following.text if following is not None else ""
         if kind in (PARAM, PUNCT) and text == "@@" and _adjacent_name(token, following):
             if index == 0 or _may_precede_prefix(tokens[index - 1]):
-                yield SyntaxSign(MYSQL, f"`@@{following.text}` is a MySQL system variable", token.start)  # type: ignore[union-attr]
+                yield SyntaxSign(MYSQL, f"`@@{name}` is a MySQL system variable", token.start)
         elif kind == PARAM and text == "@" and _adjacent_name(token, following):
             if not (index > 0 and tokens[index - 1].text == "<"):
-                yield SyntaxSign(MYSQL, f"`@{following.text}` is a MySQL user variable", token.start, sqlite_too=True)  # type: ignore[union-attr]
+                yield SyntaxSign(MYSQL, f"`@{name}` is a MySQL user variable", token.start, sqlite_too=True)
         elif source.startswith("`", token.start):
-            name = text if kind == QIDENT else (following.text if following is not None else "")
-            yield SyntaxSign(MYSQL, f"the backquoted name `{name}` is MySQL's quoting", token.start, sqlite_too=True)
+            quoted = text if kind == QIDENT else name  # PostgreSQL's tokenizer: a backquote, then the name
+            yield SyntaxSign(MYSQL, f"the backquoted name `{quoted}` is MySQL's quoting", token.start, sqlite_too=True)
         elif kind == PUNCT and text == "::":
             yield SyntaxSign(POSTGRES, "a `::` cast is PostgreSQL's", token.start)
-        elif _POSITIONAL_PARAMETER.match(source, token.start) and (kind == PUNCT or kind == PARAM and following is not None and following.kind == NUMBER):
-            yield SyntaxSign(POSTGRES, f"the `{source[token.start:token.start + 2]}` parameter is PostgreSQL's", token.start, sqlite_too=True)
+        elif _POSITIONAL_PARAMETER.match(source, token.start) and (
+            kind == PUNCT or kind == PARAM and following is not None and following.kind == NUMBER
+        ):
+            parameter = source[token.start : token.start + 2]
+            yield SyntaxSign(POSTGRES, f"the `{parameter}` parameter is PostgreSQL's", token.start, sqlite_too=True)
         elif kind == STRING and token.body_start >= 0 or kind == PUNCT and _DOLLAR_QUOTE.match(text):
             yield SyntaxSign(POSTGRES, "a dollar-quoted body is PostgreSQL's", token.start)
         elif kind == WORD:

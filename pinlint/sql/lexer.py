@@ -215,7 +215,10 @@ def lex_span(sql: SqlText, start: int, end: int, dialect: str) -> SqlText:
     engine's syntax claims. Offsets stay the whole source's, so the piece's findings are placed
     in it as the rest are."""
     piece = lex(sql.source[start:end], dialect)
-    tokens = [Token(t.kind, t.text, t.start + start, t.end + start, t.body_start + start if t.body_start >= 0 else -1) for t in piece.tokens]
+    tokens = [
+        Token(t.kind, t.text, t.start + start, t.end + start, t.body_start + start if t.body_start >= 0 else -1)
+        for t in piece.tokens
+    ]
     comments = [Comment(c.text, c.start + start, c.end + start, c.own_line) for c in piece.comments]
     return SqlText(sql.source, dialect, tokens, comments, piece.complete, sql._line_starts or line_starts(sql.source))
 
