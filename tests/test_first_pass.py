@@ -106,7 +106,10 @@ def test_sources_without_database_code_are_cleared(source):
 
 def test_mysql_syntax_counts_in_any_file_and_decorators_emails_and_matrices_never_do():
     # MySQL's own syntax makes SQL MySQL's whatever the file says.
-    for sql in ("SELECT @total := 1", "SELECT COUNT(*) INTO @n FROM t", "LOCK TABLES t WRITE", "FLUSH TABLES t FOR EXPORT"):
+    for sql in (
+        "SELECT @total := 1", "SELECT COUNT(*) INTO @n FROM t", "LOCK TABLES t WRITE", "FLUSH TABLES t FOR EXPORT",
+        "DROP PREPARE stmt", "/*!40101 SET NAMES utf8 */",
+    ):
         for path, dialect in (("app.py", "auto"), ("app.py", "mysql"), ("backends/mysql/ops.py", "auto")):
             assert needs_full_analysis(f'run("{sql}")\n', path, dialect), (sql, path, dialect)
     # Elsewhere `_MYSQL_ONLY_RAW`'s rarer patterns stand for MySQL's: an `@` and a `lock` are in most modules.

@@ -261,7 +261,8 @@ class _Statements:
 # then a start: a quote, a line break, `;` or a `\\n` or `\\r` escape (a comment before the
 # keyword ends at one of those too). Past a `*/`, a start is found when a `/*` stands after one.
 _RAW_BLANKS_REVERSED = r"(?:[^\S\n]|[t\n]\\|[+()])*"
-_RAW_START_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}(?:[\"';\n]|[nr]\\)")
+# MySQL's `DROP PREPARE` is its `DEALLOCATE PREPARE`: that keyword stands after a `DROP` at a start.
+_RAW_START_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}(?:pord{_RAW_BLANKS_REVERSED})?(?:[\"';\n]|[nr]\\)")
 _RAW_COMMENT_END_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}/\*")
 
 
@@ -326,15 +327,14 @@ _SQL_RAW = (
 _MYSQL_RAW = _patterns(
     *_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter"
 )
+_RAW_SEPARATOR = r"(?:\s|\\[ntr\n]|[\"'+()])+"
 # In any other file, what only MySQL judges and only MySQL's syntax can name, by rarer words than
 # `_MYSQL_RAW`'s, whose `lock` and `@` are in every other module. The rest is `_SQL_RAW`'s: MySQL's
-# functions, `SQL_CALC_FOUND_ROWS` (its `found_rows`), `INTO @x`, `SET @x` (a statement keyword).
-# Each pattern is one more scan of every file: they start with a literal, and are kept few.
-_RAW_SEPARATOR = r"(?:\s|\\[ntr\n]|[\"'+()])+"
+# functions, `SQL_CALC_FOUND_ROWS` (its `found_rows`), `INTO @x`, `SET @x` and `DROP PREPARE`
+# (statement keywords). Each is one more scan of every file: they start with a literal, and are few.
 _MYSQL_ONLY_RAW = _patterns(
     rf"lock{_RAW_SEPARATOR}tables?\b",
     rf"flush{_RAW_SEPARATOR}(?:no_write_to_binlog|local|tables?)\b",
-    rf"drop{_RAW_SEPARATOR}prepare\b",
     r"@[\w{][\w{}]*[ \t]*:=",
     r"/\*m?!",
 )
