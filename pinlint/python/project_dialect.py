@@ -16,6 +16,7 @@ nearest directory holding `.git`, `pyproject.toml`, `setup.py` or `setup.cfg`, e
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -28,10 +29,11 @@ from pinlint.sql.lexer import MYSQL, POSTGRES
 
 _ROOTS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
 _WEAK_ROOTS = ("manage.py", "Pipfile", "requirements.txt")
-_DECLARING = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")
-_DECLARING_GLOBS = ("requirements*.txt", "requirements/*.txt")
-_CONFIGURING = ("alembic.ini", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml")
-_CONFIGURING_GLOBS = (".env", ".env.*")
+_DECLARING = ("pyproject.toml", "setup.cfg", "setup.py", "Pipfile")  # and requirements files
+_TELLING = frozenset(
+    (*_DECLARING, "alembic.ini", "docker-compose.yml", "docker-compose.yaml", "compose.yml", "compose.yaml", ".env")
+)
+_TELLING_NAMES = re.compile(r"requirements.*\.txt|\.env\..+")
 
 _ENGINE = re.compile(
     r"""["']((?:[\w.]*\.)?backends\.(postgresql\w*|postgis|mysql|sqlite3|spatialite|oracle)|mysql\.connector\.django)["']"""
@@ -81,14 +83,32 @@ def _files(directory: Path) -> tuple[Path, ...]:
         return ()
     found = list(django_settings_files(directory))
     for level in levels[: root + 1]:
-        names = [level / name for name in (*_DECLARING, *_CONFIGURING)]
-        names.extend(path for pattern in (*_DECLARING_GLOBS, *_CONFIGURING_GLOBS) for path in sorted(level.glob(pattern)))
-        found.extend(path for path in names if path.is_file() and path not in found)
+        found.extend(path for path in _telling_files(level) if path not in found)
     return tuple(found)
 
 
 def _nearest(levels: tuple[Path, ...], markers: tuple[str, ...]) -> int | None:
-    return next((i for i, level in enumerate(levels) if any((level / m).exists() for m in markers)), None)
+    return next((i for i, level in enumerate(levels) if not _names(level).isdisjoint(markers)), None)
+
+
+# Directories are shared by many linted files' walks up: each is listed once.
+@lru_cache(maxsize=1024)
+def _names(directory: Path) -> frozenset[str]:
+    try:
+        return frozenset(os.listdir(directory))
+    except OSError:
+        return frozenset()
+
+
+@lru_cache(maxsize=1024)
+def _telling_files(directory: Path) -> tuple[Path, ...]:
+    """The files in ``directory`` (and its `requirements/`) that may tell the project's engine."""
+    names = _names(directory)
+    chosen = [directory / name for name in sorted(names) if name in _TELLING or _TELLING_NAMES.fullmatch(name)]
+    if "requirements" in names:
+        requirements = directory / "requirements"
+        chosen.extend(requirements / name for name in sorted(_names(requirements)) if name.endswith(".txt"))
+    return tuple(path for path in chosen if path.is_file())
 
 
 @lru_cache(maxsize=256)
