@@ -2,7 +2,8 @@
 
 An entry is one file's report, under the path it is shown as, valid while the file's bytes hash
 the same (and, for findings that read a Django project's settings, the project modules whose
-wrappers were followed or the Python versions a project declares, while those files do too).
+wrappers were followed, the Python versions a project declares or the files that tell its
+database engine, while those files do too).
 Entries live in one JSON file per pinlint build and effective configuration, so an upgrade, an
 edited rule or a changed setting starts afresh instead of serving stale findings.
 
@@ -26,10 +27,11 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pinlint
-from pinlint.diagnostics import Confidence, Finding, Severity
+from pinlint.diagnostics import Confidence, DialectReading, Evidence, Finding, Severity
 from pinlint.engine import Report
 from pinlint.project_python import declaration_files
 from pinlint.python.project import django_settings_files
+from pinlint.python.project_dialect import project_dialect_files
 from pinlint.reading import read_regular_file
 from pinlint.rules import BY_CODE
 from pinlint.settings import Settings
@@ -108,6 +110,7 @@ class Cache:
             or not hmac.compare_digest(entry["check"], self._check(display, entry))
             or not _unchanged(entry["django_settings"], django_settings_files)
             or not _unchanged(entry["project_python"], declaration_files)
+            or not _unchanged(entry["dialect_project"], project_dialect_files)
             or any(self._module_digest(Path(path)) != digest for path, digest in entry["project_modules"])
         ):
             return None
@@ -123,6 +126,7 @@ class Cache:
             "django_settings": [_state(d, django_settings_files) for d in dict.fromkeys(report.django_settings_of)],
             "project_python": [_state(d, declaration_files) for d in dict.fromkeys(report.project_python_of)],
             "project_modules": [[str(p), self._module_digest(p)] for p in dict.fromkeys(report.project_modules_of)],
+            "dialect_project": [_state(d, project_dialect_files) for d in dict.fromkeys(report.dialect_project_of)],
         }
         entry["check"] = self._check(display, entry)
         self._entries[display] = entry
@@ -131,7 +135,7 @@ class Cache:
     def _check(self, display: str, entry: dict) -> str:
         fields = [
             display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"],
-            entry["project_modules"], entry["project_python"],
+            entry["project_modules"], entry["project_python"], entry["dialect_project"],
         ]
         return hmac.new(self._key, json.dumps(fields, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
 
@@ -216,7 +220,7 @@ def _code_fingerprint() -> list:
 
 def _state(directory: Path, files_of) -> list:
     """The files ``files_of(directory)`` finds (a Django project's settings, the files that declare
-    a project's Python) with their digests: an entry depends on them."""
+    a project's Python, the files that tell its database engine) with their digests: an entry depends on them."""
     return [str(directory), [[str(f), _file_digest(f)] for f in files_of(directory)]]
 
 
@@ -234,15 +238,23 @@ def _file_digest(path: Path) -> str | None:
 
 
 def _finding(item: dict) -> Finding:
-    return Finding(**{**item, "severity": Severity(item["severity"]), "confidence": Confidence(item["confidence"])})
+    reading = item["dialect"]
+    if reading is not None:
+        reading = DialectReading(reading["name"], tuple(Evidence(**e) for e in reading["evidence"]))
+    return Finding(**{
+        **item, "severity": Severity(item["severity"]), "confidence": Confidence(item["confidence"]), "dialect": reading,
+    })
 
 
 # The shape of an entry, checked field by field before anything in it is used.
-_ENTRY_KEYS = {"sha256", "findings", "lines", "django_settings", "project_modules", "project_python", "check"}
+_ENTRY_KEYS = {
+    "sha256", "findings", "lines", "django_settings", "project_modules", "project_python", "dialect_project", "check",
+}
 _FINDING_TYPES = {
     "path": str, "row": int, "col": int, "code": str, "message": str, "end_row": int, "end_col": int,
-    "name": str, "fix": str, "severity": str, "confidence": str, "consequences": dict,
+    "name": str, "fix": str, "severity": str, "confidence": str, "consequences": dict, "dialect": (dict, type(None)),
 }
+_EVIDENCE_TYPES = {"source": str, "dialect": str, "reason": str, "path": (str, type(None))}
 _SEVERITIES = {s.value for s in Severity}
 _CONFIDENCES = {c.value for c in Confidence}
 _TARGETS = {t.value for t in Target}
@@ -258,7 +270,7 @@ def _well_formed(entry: object, display: str) -> bool:
         and isinstance(entry["findings"], list)
         and all(_well_formed_finding(item, display) for item in entry["findings"])
         and (lines is None or isinstance(lines, list) and all(isinstance(line, str) for line in lines))
-        and all(_well_formed_states(entry[key]) for key in ("django_settings", "project_python"))
+        and all(_well_formed_states(entry[key]) for key in ("django_settings", "project_python", "dialect_project"))
         and _well_formed_pairs(entry["project_modules"])
     )
 
@@ -266,7 +278,8 @@ def _well_formed(entry: object, display: str) -> bool:
 def _well_formed_finding(item: object, display: str) -> bool:
     if not isinstance(item, dict) or item.keys() != _FINDING_TYPES.keys():
         return False
-    if not all(type(item[key]) is kind for key, kind in _FINDING_TYPES.items()):  # `type`: True is no row
+    # `type`, not `isinstance`: True is no row.
+    if not all(type(item[key]) in (kind if isinstance(kind, tuple) else (kind,)) for key, kind in _FINDING_TYPES.items()):
         return False
     rule = BY_CODE.get(item["code"])
     return (
@@ -277,6 +290,22 @@ def _well_formed_finding(item: object, display: str) -> bool:
         and item["severity"] in _SEVERITIES
         and item["confidence"] in _CONFIDENCES
         and all(target in _TARGETS and isinstance(word, str) for target, word in item["consequences"].items())
+        and (item["dialect"] is None or _well_formed_reading(item["dialect"]))
+    )
+
+
+def _well_formed_reading(reading: dict) -> bool:
+    """``{"name": ..., "evidence": [{"source", "dialect", "reason", "path"}, ...]}``, as `asdict` writes a `DialectReading`."""
+    evidence = reading.get("evidence")
+    return (
+        reading.keys() == {"name", "evidence"}
+        and isinstance(reading["name"], str)
+        and isinstance(evidence, list)
+        and all(
+            isinstance(e, dict) and e.keys() == _EVIDENCE_TYPES.keys()
+            and all(isinstance(e[key], kind) for key, kind in _EVIDENCE_TYPES.items())
+            for e in evidence
+        )
     )
 
 

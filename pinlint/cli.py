@@ -55,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="pooler(s) the project runs behind, repeatable: rds-proxy, pgbouncer, pgbouncer-legacy "
         "(default: rds-proxy and pgbouncer)",
     )
-    context.add_argument("--dialect", choices=DIALECT_CHOICES, help="SQL dialect (default: auto, from each file's imports)")
+    context.add_argument(
+        "--dialect", choices=DIALECT_CHOICES,
+        help="SQL dialect (default: auto, from each statement's syntax, the project and the file)",
+    )
     context.add_argument(
         "--min-confidence", choices=["high", "medium", "low"], help="report findings at least this certain (default: medium)"
     )

@@ -31,6 +31,24 @@ def lowest(*levels: Confidence) -> Confidence:
 
 
 @dataclass(frozen=True)
+class Evidence:
+    """One reason a piece of SQL was read in a dialect."""
+
+    source: str  # statement | configuration | project | file | default, strongest first
+    dialect: str  # what it points to: postgres | mysql | sqlite | other
+    reason: str  # what was seen: "imports `pymysql`"
+    path: str | None = None  # the project file it was read in, shown as findings' paths are
+
+
+@dataclass(frozen=True)
+class DialectReading:
+    """The dialect a piece of SQL was read in, and why: the evidence, strongest first."""
+
+    name: str  # postgres | mysql
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
 class Hit:
     """A rule's verdict on one piece of SQL or code, before it is placed in a file.
 
@@ -51,6 +69,8 @@ class Hit:
     # Where a hit about Python code or a config file is placed (a CST node, a config position);
     # None for SQL hits, which are placed by ``offset``.
     anchor: object = field(default=None, compare=False)
+    # For SQL hits: the dialect the SQL was read in, and why.
+    dialect: DialectReading | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, order=True)
@@ -67,6 +87,7 @@ class Finding:
     severity: Severity = field(compare=False)
     confidence: Confidence = field(compare=False)
     consequences: dict[str, str] = field(compare=False, hash=False)
+    dialect: DialectReading | None = field(default=None, compare=False, hash=False)  # findings about SQL
 
     @property
     def line_text(self) -> str:

@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 
-from pinlint.diagnostics import Confidence, Finding, Hit, Severity
+from pinlint.diagnostics import Confidence, Evidence, Finding, Hit, Severity
 from pinlint.discovery import PYTHON_SUFFIXES, Discovery
 from pinlint.globs import GitIgnore
 from pinlint.reading import read_regular_file, source_lines
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
 from pinlint.settings import Settings, select_codes
-from pinlint.sql.lexer import POSTGRES
 from pinlint.connections.files import config_format
 from pinlint.suppression import Coverage, Suppression, config_suppressions, python_suppressions
 from pinlint.targets import Consequence, Target
@@ -52,6 +51,8 @@ class Report:
     project_modules_of: list[Path] = field(default_factory=list)
     # Directories whose project's declared Python judged syntax Python refused (so are the entries).
     project_python_of: list[Path] = field(default_factory=list)
+    # Directories whose project files told the dialect of the file's SQL (so do the cache entries).
+    dialect_project_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
 
 
@@ -217,7 +218,7 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     elif config is not None:
         placed, suppressions = _config(text, config, rules), config_suppressions(text)
     else:
-        placed, suppressions = _sql(text, rules, settings)
+        placed, suppressions = _sql(text, rules, settings, lambda: _project_dialect(path, display, report))
     # Line suppressions first, so a file-level one is only marked used for what they left.
     line_level = Coverage([s for s in suppressions if not s.file_level])
     kept = [p for p in placed if not line_level.covers(p.hit.code, p.row)]
@@ -343,7 +344,9 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     def analysed(source: str | cst.Module):
         try:
             module = source if isinstance(source, cst.Module) else cst.parse_module(source)
-            return analyze_python(module, rules, dialect, display, project, modules)
+            return analyze_python(
+                module, rules, dialect, display, project, modules, lambda: _project_dialect(path, display, report),
+            )
         finally:
             report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
 
@@ -361,6 +364,29 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
         return [], [], _TOO_DEEP
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
+
+
+def _project_dialect(path: Path | None, display: str, report: Report) -> tuple[str | None, tuple[Evidence, ...]]:
+    """The dialect the project around the file names (None: undecided), with its evidence."""
+    if path is None:
+        return None, ()
+    from pinlint.python.project_dialect import project_dialect, project_dialect_files
+
+    report.dialect_project_of.append(path.parent)
+    dialect, evidence = project_dialect(project_dialect_files(path.parent))
+    return dialect, tuple(replace(e, path=_shown_beside(e.path, path, display)) for e in evidence)
+
+
+def _shown_beside(other: str | None, path: Path, display: str) -> str | None:
+    """``other``, a file of the project, as a path beside ``display``, the file's shown path
+    (`mysite/settings.py` for `app/views.py`): the project's layout, never where it lies."""
+    if other is None:
+        return None
+    try:
+        relative = os.path.relpath(other, path.resolve().parent)
+    except ValueError:  # another drive
+        return Path(other).as_posix()
+    return Path(os.path.normpath(os.path.join(os.path.dirname(display), relative))).as_posix()
 
 
 class _Unparsable(NamedTuple):
@@ -434,25 +460,27 @@ def _syntax_error(error) -> _Unparsable:
     return _Unparsable(error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}")
 
 
-def _sql(text: str, rules, settings: Settings):
+def _sql(text: str, rules, settings: Settings, project_dialect):
+    """``project_dialect``: what the project around the file says its engine is (`_project_dialect`)."""
     from bisect import bisect_right
 
+    from pinlint.python.dialect import DialectEvidence, FileDialect
     from pinlint.sql.analyze import analyze_sql
-    from pinlint.sql.lexer import statements
 
-    dialect = POSTGRES if settings.dialect == "auto" else settings.dialect
-    analysis = analyze_sql(text, dialect, rules, script=True)
+    # A script names no driver: its dialect comes from the configuration, or its syntax and the project.
+    configured = None if settings.dialect == "auto" else settings.dialect
+    reading = FileDialect(configured, DialectEvidence(), project_dialect)
+    analysis = analyze_sql(text, reading.default, rules, script=True, by_syntax=configured is None)
     sql = analysis.sql
-    stmts = statements(sql)
+    stmts = analysis.statements
     starts = [s.start for s in stmts]
     placed = []
     for hit in analysis.hits:
         # A finding ends where its statement ends; statements are in order and never overlap.
         index = bisect_right(starts, hit.offset) - 1
         end = stmts[index].end if index >= 0 and hit.offset < stmts[index].end else hit.offset + 1
-        placed.append(
-            _Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end))
-        )
+        hit = replace(hit, dialect=reading.with_evidence(hit.dialect))
+        placed.append(_Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end)))
     return placed, analysis.suppressions
 
 
@@ -493,6 +521,7 @@ def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | Non
         severity=severity,
         confidence=hit.confidence,
         consequences={t.value: affected[t].word for t in ordered},
+        dialect=hit.dialect,
     )
 
 

@@ -104,6 +104,16 @@ def test_json_output_fields(project, capsys):
             "location": {"row": 2, "column": 1},
             "end_location": {"row": 2, "column": 12},
             "url": "https://github.com/pinlint/pinlint/blob/main/pinlint/rules/pin110_listen.md",
+            "dialect": {
+                "name": "postgres",
+                "evidence": [
+                    {"from": "statement", "dialect": "postgres", "reason": "`LISTEN` is PostgreSQL's", "path": None},
+                    {
+                        "from": "default", "dialect": "postgres",
+                        "reason": "nothing names an engine: PostgreSQL unless the SQL's syntax says otherwise", "path": None,
+                    },
+                ],
+            },
         }
     ]
 

@@ -104,12 +104,18 @@ def test_sources_without_database_code_are_cleared(source):
     assert not needs_full_analysis(source, "app.py", "auto")
 
 
-def test_mysql_syntax_counts_only_where_the_dialect_can_be_mysql():
-    source = 'run("SELECT @total := 1")\n@decorated\ndef f(): pass'
-    assert not needs_full_analysis(source, "app.py", "auto")
-    assert not needs_full_analysis(source, "app.py", "postgres")
-    assert needs_full_analysis(source, "app.py", "mysql")
-    assert needs_full_analysis(source, "backends/mysql/ops.py", "auto")
+def test_mysql_syntax_counts_in_any_file_and_decorators_emails_and_matrices_never_do():
+    # MySQL's own syntax makes SQL MySQL's whatever the file says.
+    for sql in (
+        "SELECT @total := 1", "SELECT COUNT(*) INTO @n FROM t", "LOCK TABLES t WRITE", "FLUSH TABLES t FOR EXPORT",
+        "DROP PREPARE stmt", "/*!40101 SET NAMES utf8 */",
+    ):
+        for path, dialect in (("app.py", "auto"), ("app.py", "mysql"), ("backends/mysql/ops.py", "auto")):
+            assert needs_full_analysis(f'run("{sql}")\n', path, dialect), (sql, path, dialect)
+    # Elsewhere `_MYSQL_ONLY_RAW`'s rarer patterns stand for MySQL's: an `@` and a `lock` are in most modules.
+    plain = '@decorated\ndef f(): pass\nEMAIL = "admin@example.com"\nproduct = a @ b\nlock = threading.Lock()\n'
+    assert not needs_full_analysis(plain, "app.py", "auto")
+    assert not needs_full_analysis(plain, "app.py", "postgres")
 
 
 def test_a_statement_over_16_kb_is_found_in_a_file_without_any_other_trigger():

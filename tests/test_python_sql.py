@@ -173,9 +173,13 @@ def test_sqlalchemy_url_decides_the_dialect():
 
 
 def test_configured_dialect_overrides_inference():
+    code = 'import psycopg\ncur.execute("SET NAMES latin1")\n'
+    assert [c for _, _, c, _ in lint(code)] == ["PIN101"]  # PostgreSQL's client_encoding
+    assert lint(code, dialect="mysql") == []  # MySQL's, which RDS Proxy tracks
+    # Even over the SQL's own syntax: `GET_LOCK()` is MySQL's in any file, unless configured otherwise.
     code = 'import psycopg\ncur.execute("SELECT GET_LOCK(\'a\', 1)")\n'
-    assert lint(code) == []
-    assert [c for _, _, c, _ in lint(code, dialect="mysql")] == ["PIN109"]
+    assert [c for _, _, c, _ in lint(code)] == ["PIN109"]
+    assert lint(code, dialect="postgres") == []
 
 
 def test_batch_helpers_are_low_confidence_oversized_statement_risks():

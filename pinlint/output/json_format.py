@@ -1,8 +1,11 @@
-"""`json` (one array) and `json-lines` (one object a line), with ruff's field names."""
+"""`json` (one array) and `json-lines` (one object a line), with ruff's field names.
+
+`json` also tells, for each finding about SQL, the dialect the SQL was read in and the evidence
+behind it, strongest first (`dialect`; null for findings about code, settings or files)."""
 
 from __future__ import annotations
 
-from pinlint.diagnostics import Finding
+from pinlint.diagnostics import DialectReading, Finding
 from pinlint.engine import Report
 from pinlint.output.text import json_text
 from pinlint.rules import BY_CODE
@@ -24,8 +27,19 @@ def as_dict(finding: Finding) -> dict:
     }
 
 
+def dialect_dict(reading: DialectReading | None) -> dict | None:
+    if reading is None:
+        return None
+    return {
+        "name": reading.name,
+        "evidence": [
+            {"from": e.source, "dialect": e.dialect, "reason": e.reason, "path": e.path} for e in reading.evidence
+        ],
+    }
+
+
 def render(report: Report) -> str:
-    return json_text([as_dict(f) for f in report.findings], indent=2) + "\n"
+    return json_text([{**as_dict(f), "dialect": dialect_dict(f.dialect)} for f in report.findings], indent=2) + "\n"
 
 
 def render_lines(report: Report) -> str:

@@ -8,9 +8,10 @@ from typing import Callable, Sequence
 
 import libcst as cst
 
-from pinlint.diagnostics import Hit
+from pinlint.diagnostics import Evidence, Hit
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
+from pinlint.python.dialect import FileDialect
 from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.positions import positions as node_positions
 from pinlint.python.project_index import ProjectModules
@@ -22,10 +23,13 @@ from pinlint.python.walk import walk
 from pinlint.rules.base import Rule
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
 from pinlint.sql.analyze import analyze_sql
+from pinlint.sql.lexer import MYSQL, POSTGRES
 from pinlint.suppression import Suppression
 
 # Whether the Django project around a file keeps server-side cursors (None: no settings found).
 ProjectSettings = Callable[[], "bool | None"]
+# The project's dialect (None: undecided) and its evidence (`pinlint.python.project_dialect`).
+ProjectDialect = Callable[[], "tuple[str | None, tuple[Evidence, ...]]"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,6 @@ class PlacedHit:
 class PythonAnalysis:
     hits: list[PlacedHit]
     sql_suppressions: list[Suppression]  # `-- pinlint: ignore[...]` inside Python strings
-    dialect: str
 
 
 def analyze_python(
@@ -51,27 +54,33 @@ def analyze_python(
     path: str = "",
     django_server_side_cursors: ProjectSettings = lambda: None,
     project: ProjectModules | None = None,
+    project_dialect: ProjectDialect = lambda: (None, ()),
 ) -> PythonAnalysis:
-    """``dialect`` None: infer it from the module's location, imports and URLs; ``project``: the
-    project's modules as seen from this file, when it is one (calls of their wrappers are judged)."""
+    """``dialect``: the configured one; None: from each SQL text's syntax, the project
+    (``project_dialect``, asked only once there is SQL to read) and the module's location,
+    imports and URLs (`pinlint.python.dialect`). ``project``: the project's modules as seen from
+    this file, when it is one (calls of their wrappers are judged)."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)
-    file_dialect = dialect or collector.evidence.dialect()
-    if file_dialect is None:  # SQL for an engine the rules do not cover
-        return PythonAnalysis([], [], "")
+    reading = FileDialect(dialect, collector.evidence, project_dialect)
+    if reading.left_alone:  # SQL for an engine the rules do not cover
+        return PythonAnalysis([], [])
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     transactions = Transactions(collector, module)
     for candidate in collector.candidates:
-        if not may_hold_sql(candidate.text, file_dialect):
-            continue  # most strings of a module are not SQL: spare them the tokenizer
+        # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
+        if not (may_hold_sql(candidate.text, POSTGRES) or reading.default == MYSQL and may_hold_sql(candidate.text, MYSQL)):
+            continue
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(
-            candidate.text, file_dialect, rules, candidate.confidence, candidate.strict, hook,
+            candidate.text, reading.default, rules, candidate.confidence, candidate.strict, hook,
             no_transaction=transactions.outside(candidate.text, candidate.anchor),
+            by_syntax=dialect is None, talks_to_sqlite=reading.sqlite_only,
         )
-        found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in _most_specific(analysis.hits))
+        hits = [replace(hit, dialect=reading.with_evidence(hit.dialect)) for hit in _most_specific(analysis.hits)]
+        found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in hits)
         suppressions.extend((s, candidate.anchor) for s in analysis.suppressions)
     enabled = {rule.code for rule in rules}
     for api in collector.api_findings:
@@ -93,7 +102,7 @@ def analyze_python(
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))
     found = [f for f in found if id(f[1]) not in collector.reported_elsewhere]
     if not found and not suppressions:
-        return PythonAnalysis([], [], file_dialect)
+        return PythonAnalysis([], [])
     # Positions cost a second walk, so they are only computed for modules with something to report,
     # and only for the nodes that are.
     placing = [node for _, anchor, span in found for node in (anchor, span)] + [anchor for _, anchor in suppressions]
@@ -108,7 +117,7 @@ def analyze_python(
         start = positions[anchor].start
         suppression.row, suppression.col = start.line, start.column + opening_quote_offset(anchor) + 1
         sql_suppressions.append(suppression)
-    return PythonAnalysis(placed, sql_suppressions, file_dialect)
+    return PythonAnalysis(placed, sql_suppressions)
 
 
 def _placed_at(hit: Hit, default: object, hook: HookKind | None) -> tuple[Hit, cst.CSTNode, cst.CSTNode]:

@@ -1,71 +1,129 @@
-"""Which SQL dialect a Python file speaks, from the drivers it imports and the URLs it holds."""
+"""Which SQL dialect a file's SQL is read in.
+
+A configured `dialect` decides alone. Otherwise the evidence, strongest first: the SQL's own
+syntax (`pinlint.sql.dialect`: `SET @x` is MySQL in any file), the project around the file
+(`pinlint.python.project_dialect`: Django's `ENGINE`, database URLs, declared drivers), and the
+file itself: its location (ORM backends use relative imports), the drivers it imports and the
+URLs it holds. With none of these, PostgreSQL.
+
+A file that talks to SQLite still has its other SQL judged: only what SQLite itself runs
+(`CREATE TEMP TABLE`, a long `INSERT`) is left alone there, unless its syntax names an engine.
+A file whose only engines are ones the rules do not speak for (Oracle, SQL Server, Snowflake,
+Db2) is left alone: their SQL shares MySQL's `@variables` and `SET`.
+"""
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import Callable
+
+from pinlint.diagnostics import DialectReading, Evidence
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
-_POSTGRES_MODULES = (
-    "psycopg", "psycopg2", "psycopg_pool", "asyncpg", "pg8000", "aiopg", "django.contrib.postgres",
-    "sqlalchemy.dialects.postgresql",
-)
-_MYSQL_MODULES = (
-    "pymysql", "MySQLdb", "mysql.connector", "mysql", "aiomysql", "asyncmy", "mysqlclient",
-    "sqlalchemy.dialects.mysql", "django.db.backends.mysql",
-)
-# Engines pinlint's rules do not speak for: their SQL is left alone.
-_OTHER_MODULES = ("oracledb", "cx_Oracle", "pyodbc", "pymssql", "sqlite3", "aiosqlite", "ibm_db", "snowflake")
+SQLITE = "sqlite"
+OTHER = "other"  # an engine the rules do not speak for
+
+_MODULES = {
+    POSTGRES: (
+        "psycopg", "psycopg2", "psycopg_pool", "asyncpg", "pg8000", "aiopg", "django.contrib.postgres",
+        "sqlalchemy.dialects.postgresql",
+    ),
+    MYSQL: (
+        "pymysql", "MySQLdb", "mysql.connector", "mysql", "aiomysql", "asyncmy", "mysqlclient",
+        "sqlalchemy.dialects.mysql", "django.db.backends.mysql",
+    ),
+    SQLITE: ("sqlite3", "aiosqlite"),
+    OTHER: ("oracledb", "cx_Oracle", "pyodbc", "pymssql", "ibm_db", "snowflake"),
+}
 _POSTGRES_URLS = ("postgresql://", "postgres://", "postgresql+", "postgres+")
 _MYSQL_URLS = ("mysql://", "mysql+", "mariadb://", "mariadb+")
 # A file's own location says which engine it serves (ORM backends use relative imports).
 _PATH_ENGINES = {
-    ("dialects", "postgresql"): "postgres", ("backends", "postgresql"): "postgres",
-    ("dialects", "mysql"): "mysql", ("backends", "mysql"): "mysql",
-    ("dialects", "mssql"): "other", ("dialects", "oracle"): "other", ("dialects", "sqlite"): "other",
-    ("backends", "oracle"): "other", ("backends", "sqlite3"): "other",
+    ("dialects", "postgresql"): POSTGRES, ("backends", "postgresql"): POSTGRES,
+    ("dialects", "mysql"): MYSQL, ("backends", "mysql"): MYSQL, ("mysql", "connector"): MYSQL,
+    ("dialects", "sqlite"): SQLITE, ("backends", "sqlite3"): SQLITE,
+    ("dialects", "mssql"): OTHER, ("dialects", "oracle"): OTHER, ("backends", "oracle"): OTHER,
 }
 _PACKAGE_ENGINES = {
-    "psycopg": "postgres", "psycopg2": "postgres", "asyncpg": "postgres", "pg8000": "postgres",
-    "pymysql": "mysql", "MySQLdb": "mysql", "aiomysql": "mysql", "asyncmy": "mysql",
+    "psycopg": POSTGRES, "psycopg2": POSTGRES, "asyncpg": POSTGRES, "pg8000": POSTGRES,
+    "pymysql": MYSQL, "MySQLdb": MYSQL, "aiomysql": MYSQL, "asyncmy": MYSQL,
 }
 
 
 class DialectEvidence:
+    """What a file's location, imports and URLs say: the first sign of each engine."""
+
     def __init__(self) -> None:
-        self.postgres = False
-        self.mysql = False
-        self.other = False
-        self.path_engine: str | None = None
+        self._seen: dict[str, Evidence] = {}
+        self._path: Evidence | None = None
 
     def saw_module(self, module: str) -> None:
-        self.postgres |= _within(module, _POSTGRES_MODULES)
-        self.mysql |= _within(module, _MYSQL_MODULES)
-        self.other |= _within(module, _OTHER_MODULES)
+        for engine, packages in _MODULES.items():
+            if engine not in self._seen and any(module == p or module.startswith(p + ".") for p in packages):
+                self._seen[engine] = Evidence("file", engine, f"imports `{module}`")
 
     def saw_path(self, path: str) -> None:
         parts = path.replace("\\", "/").split("/")
-        engines = {_PATH_ENGINES.get(pair) for pair in zip(parts, parts[1:])}
-        engines |= {_PACKAGE_ENGINES.get(part) for part in parts[:-1]}
-        engines.discard(None)
-        if len(engines) == 1:
-            self.path_engine = engines.pop()
+        found = {(a, b): _PATH_ENGINES[(a, b)] for a, b in zip(parts, parts[1:]) if (a, b) in _PATH_ENGINES}
+        found.update({(part,): _PACKAGE_ENGINES[part] for part in parts[:-1] if part in _PACKAGE_ENGINES})
+        if len(set(found.values())) == 1:
+            where, engine = next(iter(found.items()))
+            self._path = Evidence("file", engine, f"lies in `{'/'.join(where)}/`")
 
     def saw_string(self, value: str) -> None:
         head = value[:20].lower()
-        self.postgres |= head.startswith(_POSTGRES_URLS)
-        self.mysql |= head.startswith(_MYSQL_URLS)
+        for engine, schemes in ((POSTGRES, _POSTGRES_URLS), (MYSQL, _MYSQL_URLS)):
+            if engine not in self._seen and head.startswith(schemes):
+                self._seen[engine] = Evidence("file", engine, f"holds a `{head.split(':')[0]}:` URL")
 
-    def dialect(self, default: str = POSTGRES) -> str | None:
-        """The file's dialect; None for a file that only talks to another engine (Oracle, SQLite...)."""
-        if self.path_engine is not None:
-            return {"postgres": POSTGRES, "mysql": MYSQL}.get(self.path_engine)
-        if self.mysql and not self.postgres:
-            return MYSQL
-        if self.postgres and not self.mysql:
-            return POSTGRES
-        if self.other and not self.mysql:
-            return None
-        return default
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return tuple(e for e in (self._path, *self._seen.values()) if e is not None)
+
+    def engines(self) -> set[str]:
+        """The engines the file speaks to; its location, when it names one, outweighs the rest."""
+        if self._path is not None:
+            return {self._path.dialect}
+        return set(self._seen)
 
 
-def _within(module: str, packages: tuple[str, ...]) -> bool:
-    return any(module == p or module.startswith(p + ".") for p in packages)
+class FileDialect:
+    """How one file's SQL is read: its default dialect, and whether it is left alone. The project
+    is asked only once a piece of SQL needs the default."""
+
+    def __init__(
+        self, configured: str | None, file: DialectEvidence, project: Callable[[], tuple[str | None, tuple[Evidence, ...]]]
+    ) -> None:
+        self._configured, self._file, self._project = configured, file, project
+        engines = file.engines()
+        self._judged = engines & {POSTGRES, MYSQL}
+        # Only engines the rules do not speak for: the file's SQL is theirs.
+        self.left_alone = configured is None and OTHER in engines and not self._judged
+        # SQLite without PostgreSQL or MySQL: what SQLite runs may be SQLite's.
+        self.sqlite_only = SQLITE in engines and not self._judged
+
+    @property
+    def default(self) -> str:
+        return self._decided[0]
+
+    @cached_property
+    def _decided(self) -> tuple[str, tuple[Evidence, ...]]:
+        """The default dialect and the evidence behind it, strongest first."""
+        configured, file_evidence = self._configured, self._file.evidence
+        if configured is not None:
+            return configured, (Evidence("configuration", configured, f"`dialect = \"{configured}\"` is configured"), *file_evidence)
+        project_dialect, project_evidence = self._project()
+        evidence = (*project_evidence, *file_evidence)
+        if project_dialect is not None:
+            return project_dialect, evidence
+        if len(self._judged) == 1:
+            return next(iter(self._judged)), evidence
+        why = "both engines are named" if self._judged else "nothing names an engine"
+        return POSTGRES, (*evidence, Evidence("default", POSTGRES, f"{why}: PostgreSQL unless the SQL's syntax says otherwise"))
+
+    def with_evidence(self, reading: DialectReading | None) -> DialectReading:
+        """``reading``, what a piece of SQL's syntax said (None: it was not asked, the SQL was read
+        in the default), followed by what the configuration, the project and the file say."""
+        if reading is None:
+            return DialectReading(self.default, self._decided[1])
+        return DialectReading(reading.name, (*reading.evidence, *self._decided[1]))

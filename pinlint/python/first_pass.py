@@ -25,8 +25,10 @@ without this pass, and check every file it clears anywhere in the suite under al
    and `INTO pg_temp.`;
    a libpq conninfo with `options`; in a file that names `options`, a libpq option string
    (`-c statement_timeout=5s`, reported under any call by `pinlint.python.unmistakable_settings`;
-   its `-c` or `--` written out in one literal); MySQL syntax (`@variables`, `/*! */`,
-   `LOCK TABLES`, ...) when the dialect can be MySQL. Superset patterns over the raw text
+   its `-c` or `--` written out in one literal); what only MySQL judges (`@variables`, `/*! */`,
+   `LOCK TABLES`, ...): in any file, as MySQL's own syntax makes SQL MySQL's wherever it is
+   written, by rarer patterns where the file's path or the configuration does not say MySQL
+   (a `lock` or an `@` is in most modules). Superset patterns over the raw text
    decide whether to look at all, and which lines; the verdict comes from the texts the
    visitor would compose from the strings on those lines, where it takes SQL from: not
    docstrings, asserts, comparisons, exceptions, log, gettext and assertion-helper calls,
@@ -141,6 +143,14 @@ _SQL_WORDS = _sql(
 )
 # `{` stands for a str.format field, which becomes a name-like placeholder.
 _MYSQL_WORDS = _sql(r"@[\w{]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b", r"\bDELIMITER\b")
+# The same where the default is not MySQL: a variable's `@` follows no name (`to@example.com`).
+_MYSQL_WORDS_ELSEWHERE = _sql(r"(?<![\w.@])@[\w{@]", r"/\*M?!", r"\bSQL_CALC_FOUND_ROWS\b")
+# Whatever syntax can make a text MySQL's in any file (`pinlint.sql.dialect`), and more.
+_MYSQL_SYNTAX = _sql(
+    r"[@`]", r"/\*M?!",
+    r"(?:GLOBAL|PERSIST|CHARSET|CHARACTER|LOCK|FLUSH|PREPARE|UTF8MB|SQL_CALC_FOUND_ROWS|AUTO_INCREMENT|DUPLICATE"
+    r"|ENGINE|GET_LOCK|RELEASE_LOCK|RELEASE_ALL_LOCKS|IS_FREE_LOCK|IS_USED_LOCK|FOUND_ROWS|LAST_INSERT_ID)",
+)
 _BLANKS = re.compile(r"[\s;]*")
 _BLANK_LINE = re.compile(r"(?:[^\S\n]|;)*(?:--[^\n]*)?")
 
@@ -251,7 +261,8 @@ class _Statements:
 # then a start: a quote, a line break, `;` or a `\\n` or `\\r` escape (a comment before the
 # keyword ends at one of those too). Past a `*/`, a start is found when a `/*` stands after one.
 _RAW_BLANKS_REVERSED = r"(?:[^\S\n]|[t\n]\\|[+()])*"
-_RAW_START_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}(?:[\"';\n]|[nr]\\)")
+# MySQL's `DROP PREPARE` is its `DEALLOCATE PREPARE`: that keyword stands after a `DROP` at a start.
+_RAW_START_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}(?:pord{_RAW_BLANKS_REVERSED})?(?:[\"';\n]|[nr]\\)")
 _RAW_COMMENT_END_REVERSED = re.compile(rf"{_RAW_BLANKS_REVERSED}/\*")
 
 
@@ -307,14 +318,25 @@ _SQL_RAW = (
     *_patterns(
         *_by_prefix(SQL_FUNCTIONS),
         # INTO [LOCAL] TEMP and INTO [TABLE] pg_temp have only whitespace between their words; past
-        # a comment, any word may follow.
+        # a comment, any word may follow. `INTO @x` is MySQL's in any file.
         r"into(?:\s|\\[ntr\n]|[\"'+()])*(?:(?:local|global|table)(?:\s|\\[ntr\n]|[\"'+()])+)?"
-        r"(?:temp|pg_temp|\#|--|/\*)",
+        r"(?:temp|pg_temp|\#|--|/\*|@)",
         r"options\s*=",
     ),
 )
 _MYSQL_RAW = _patterns(
     *_MYSQL_KEYWORDS.lower().split("|"), r"@[\w{]", r"/\*m?!", "sql_calc_found_rows", "delimiter"
+)
+_RAW_SEPARATOR = r"(?:\s|\\[ntr\n]|[\"'+()])+"
+# In any other file, what only MySQL judges and only MySQL's syntax can name, by rarer words than
+# `_MYSQL_RAW`'s, whose `lock` and `@` are in every other module. The rest is `_SQL_RAW`'s: MySQL's
+# functions, `SQL_CALC_FOUND_ROWS` (its `found_rows`), `INTO @x`, `SET @x` and `DROP PREPARE`
+# (statement keywords). Each is one more scan of every file: they start with a literal, and are few.
+_MYSQL_ONLY_RAW = _patterns(
+    rf"lock{_RAW_SEPARATOR}tables?\b",
+    rf"flush{_RAW_SEPARATOR}(?:no_write_to_binlog|local|tables?)\b",
+    r"@[\w{][\w{}]*[ \t]*:=",
+    r"/\*m?!",
 )
 # Where a libpq option string can be written: it starts with `-c` or `--`.
 _OPTION_STRING_RAW = _patterns("-c", "--")
@@ -345,7 +367,7 @@ def needs_full_analysis(
         return True
     mysql = dialect == "mysql" or dialect == "auto" and bool(_MYSQL_PATH.search(path))
     options_named = "options" in text  # a key or keyword that may take a libpq option string
-    raw = _SQL_RAW + _MYSQL_RAW if mysql else _SQL_RAW
+    raw = _SQL_RAW + (_MYSQL_RAW if mysql else _MYSQL_ONLY_RAW)
     lines = _Lines(text, lowered, raw + _OPTION_STRING_RAW if options_named else raw)
     if not lines.sql_like and not lines.large:
         return False
@@ -389,11 +411,13 @@ def _passes_startup_options(text: str, options_named: bool) -> bool:
 
 def may_hold_sql(text: str, dialect: str) -> bool:
     """Whether SQL composed from Python can give any rule a hit (or hold a suppression): the same
-    necessary conditions, checked on each piece of SQL before it is tokenised."""
+    necessary conditions, checked on each piece of SQL before it is tokenised. ``dialect`` is the
+    default: MySQL's own syntax makes a text MySQL's in any file."""
+    mysql = dialect == MYSQL or _MYSQL_SYNTAX.search(text) is not None
     return bool(
         _SQL_WORDS.search(text)
-        or dialect == MYSQL and _MYSQL_WORDS.search(text)
-        or _Statements(text, dialect == MYSQL).judged()
+        or mysql and (_MYSQL_WORDS if dialect == MYSQL else _MYSQL_WORDS_ELSEWHERE).search(text)
+        or _Statements(text, mysql).judged()
         or "pinlint" in text.lower()
         or _over_limit(text)
     )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Sequence
 
-from pinlint.diagnostics import Confidence, Hit, lowest
+from pinlint.diagnostics import Confidence, DialectReading, Evidence, Hit, lowest
 from pinlint.drivers.api import HookKind
 from pinlint.rules.base import NoTransaction, Rule, SqlContext
 from pinlint.sql.classify import STATEMENT_KEYWORDS
-from pinlint.sql.lexer import WORD, Comment, SqlText, Statement, lex, statements
+from pinlint.sql.dialect import SyntaxSign, read_syntax, sqlite_runs
+from pinlint.sql.lexer import WORD, Comment, SqlText, Statement, lex, lex_span, statements
 from pinlint.suppression import Coverage, Suppression, directive_in
 
 _LINE_BREAK = re.compile(r"\r\n?|\n")
@@ -22,6 +23,24 @@ class SqlAnalysis:
     sql: SqlText
     hits: list[Hit]  # not suppressed inside the text
     suppressions: list[Suppression]
+    statements: list[Statement] = field(default_factory=list)
+
+
+@dataclass
+class _Piece:
+    """Statements read in one dialect, with what their syntax said (``by_syntax``)."""
+
+    sql: SqlText
+    statements: list[Statement]
+    evidence: list[tuple[Evidence, ...]]  # per statement
+    text_evidence: tuple[Evidence, ...] = ()  # for what the text as a whole shows (its comments)
+
+    @classmethod
+    def of(cls, sql: SqlText, sign: SyntaxSign) -> _Piece:
+        """A piece of the text re-read in the engine ``sign`` names."""
+        evidence = (Evidence("statement", sign.dialect, sign.reason),)
+        stmts = statements(sql)
+        return cls(sql, stmts, [evidence] * len(stmts), evidence)
 
 
 def analyze_sql(
@@ -33,6 +52,8 @@ def analyze_sql(
     hook: HookKind | None = None,
     script: bool = False,
     no_transaction: NoTransaction | None = None,
+    by_syntax: bool = False,
+    talks_to_sqlite: bool = False,
 ) -> SqlAnalysis:
     """``strict``: the text reaches no known execution call, so it must look unmistakably like SQL.
 
@@ -41,27 +62,72 @@ def analyze_sql(
     that psql runs (see `pinlint.sql.lexer.lex`); a statement only some of the template's
     branches produce is at most medium confidence. ``no_transaction``: what shows that the text
     runs where no transaction is open, when pinlint can see it.
+
+    ``by_syntax``: ``dialect`` is only the default. A statement written in one engine's own
+    syntax is that engine's (`pinlint.sql.dialect`), and so are the text's other statements when
+    every sign in it names that engine; each hit then carries the statement evidence. With
+    ``talks_to_sqlite``, a statement SQLite has, in a text whose syntax names no engine, is left alone.
     """
     sql = lex(text, dialect, script)
     stmts = statements(sql)
     if strict:
         if not sql.complete or not all(_starts_like_sql(s) for s in stmts):
-            return SqlAnalysis(sql, [], [])
+            return SqlAnalysis(sql, [], [], stmts)
         if not all(s.tokens[0].text.isupper() for s in stmts):
             confidence = Confidence.LOW
-    ctx = SqlContext(dialect, strict, hook, no_transaction)
+    if by_syntax:
+        sql, stmts, pieces = _read_by_syntax(text, sql, stmts, script, talks_to_sqlite)
+    else:
+        pieces = [_Piece(sql, stmts, [()] * len(stmts))]
     hits: list[Hit] = []
     for rule in rules:
-        hits.extend(rule.check_text(sql, ctx))
-        for stmt in stmts:
-            hits.extend(rule.check(stmt, ctx))
+        for piece in pieces:
+            ctx = SqlContext(piece.sql.dialect, strict, hook, no_transaction)
+            hits.extend(_read(hit, piece.sql.dialect, piece.text_evidence, by_syntax) for hit in rule.check_text(piece.sql, ctx))
+            for stmt, evidence in zip(piece.statements, piece.evidence):
+                hits.extend(_read(hit, piece.sql.dialect, evidence, by_syntax) for hit in rule.check(stmt, ctx))
     hits = [replace(h, confidence=lowest(h.confidence, confidence)) for h in hits]
     if sql.conditional:
         hits = _branch_hits_at_medium(hits, sql, stmts)
     suppressions = _sql_suppressions(sql, stmts)
     covering = Coverage(suppressions)
     kept = [h for h in hits if not covering.covers(h.code, sql.line_of(h.offset))]
-    return SqlAnalysis(sql, kept, suppressions)
+    return SqlAnalysis(sql, kept, suppressions, stmts)
+
+
+def _read(hit: Hit, dialect: str, evidence: tuple[Evidence, ...], by_syntax: bool) -> Hit:
+    return replace(hit, dialect=DialectReading(dialect, evidence)) if by_syntax else hit
+
+
+def _read_by_syntax(
+    text: str, sql: SqlText, stmts: list[Statement], script: bool, talks_to_sqlite: bool
+) -> tuple[SqlText, list[Statement], list[_Piece]]:
+    """The text lexed in the one engine its syntax names (or as it was), and its pieces: the
+    statements read in it, and those of another engine's syntax re-read in theirs."""
+    syntax = read_syntax(sql, stmts, talks_to_sqlite)
+    if syntax.engine is not None and syntax.engine != sql.dialect:
+        sql = lex(text, syntax.engine, script)
+        stmts = statements(sql)
+        syntax = read_syntax(sql, stmts, talks_to_sqlite)
+        syntax.engine = sql.dialect  # every statement here is read in it, whatever the new tokens show
+    text_evidence = () if syntax.first is None else (Evidence("text", syntax.first.dialect, syntax.first.reason),)
+    main = _Piece(sql, [], [], text_evidence)
+    pieces = [main]
+    for stmt, sign in zip(stmts, syntax.signs):
+        if sign is None:
+            if talks_to_sqlite and syntax.engine is None and sqlite_runs(stmt):
+                continue  # may be SQLite's own
+            main.statements.append(stmt)
+            main.evidence.append(text_evidence if syntax.engine == sql.dialect else ())
+        elif sign.dialect == sql.dialect:
+            main.statements.append(stmt)
+            main.evidence.append((Evidence("statement", sign.dialect, sign.reason),))
+        else:  # a text with signs of both engines: this statement is read in its own
+            pieces.append(_Piece.of(lex_span(sql, stmt.start, stmt.end, sign.dialect), sign))
+    for sign, comment in syntax.loose:
+        if sign.dialect != sql.dialect:
+            pieces.append(_Piece.of(lex_span(sql, comment.start, comment.end, sign.dialect), sign))
+    return sql, stmts, pieces
 
 
 def _branch_hits_at_medium(hits: list[Hit], sql: SqlText, stmts: list[Statement]) -> list[Hit]:

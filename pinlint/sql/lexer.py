@@ -210,6 +210,19 @@ def _is_template_hole(source: str, token: Token) -> bool:
     return token.kind == WORD and token.text.strip("_") == "" and source[token.start : token.end] != token.text
 
 
+def lex_span(sql: SqlText, start: int, end: int, dialect: str) -> SqlText:
+    """Tokenize only ``sql.source[start:end]``, in ``dialect``: a piece of a text that another
+    engine's syntax claims. Offsets stay the whole source's, so the piece's findings are placed
+    in it as the rest are."""
+    piece = lex(sql.source[start:end], dialect)
+    tokens = [
+        Token(t.kind, t.text, t.start + start, t.end + start, t.body_start + start if t.body_start >= 0 else -1)
+        for t in piece.tokens
+    ]
+    comments = [Comment(c.text, c.start + start, c.end + start, c.own_line) for c in piece.comments]
+    return SqlText(sql.source, dialect, tokens, comments, piece.complete, sql._line_starts or line_starts(sql.source))
+
+
 # What psql's own lexer stops at: quotes, comments, dollar quotes, backslashes, semicolons, and
 # variables (`:name`, `:'name'`, `:"name"`, `:{?name}`; never the second colon of a `::` cast).
 _PSQL_VARIABLE = r"""(?<!:):(?:[\w\x80-\U0010ffff]+|'[\w\x80-\U0010ffff]+'|"[\w\x80-\U0010ffff]+"|\{\?[\w\x80-\U0010ffff]+\})"""
