@@ -142,14 +142,13 @@ class _Report:
         self.truncated = False
 
     def add(self, text: str) -> None:
-        if self.current is None:
-            return
-        self.size += len(text)
-        if self.size > LINE_LIMIT:
-            self.truncated = True
-            self.current = None
-            return
-        self.current.append(text)
+        if self.current is not None:
+            self.size += len(text)
+            if self.size <= LINE_LIMIT:
+                self.current.append(text)
+            else:
+                self.truncated = True
+                self.current = None
 
 
 class PostgresLines:
@@ -164,7 +163,7 @@ class PostgresLines:
         self._report: _Report | None = None
 
     def feed(self, line: str, number: int, timestamp: str | None) -> bool:
-        if line.startswith("\t"):
+        if line[:1] == "\t":
             if self._report is not None:
                 self._report.add(line[1:])
             return True

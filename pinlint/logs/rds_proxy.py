@@ -9,15 +9,14 @@
 (one line in the log). Older lines have no `[proxyEndpoint=...]`; articles quote the sentence alone.
 The `[INFO]` line "If this prepared statement runs, the client session will be pinned ..." warns of a
 pin to come at Parse time. Pins become PINNED events and those warnings NOTICE events, with the
-digest as `text` and the reason without it; closed connections become CLOSED events and the
-"Feature not supported" refusals REFUSED events.
+digest as `text` and the reason without it; closed connections become CLOSED events.
 """
 
 from __future__ import annotations
 
 import re
 
-from pinlint.logs.events import CLOSED, NOTICE, PINNED, RDS_PROXY, REFUSED, LogEvent
+from pinlint.logs.events import CLOSED, NOTICE, PINNED, RDS_PROXY, LogEvent
 
 # Timestamp, level and the bracketed tags, each part bounded by a character it cannot contain.
 _LINE = re.compile(
@@ -31,8 +30,6 @@ _PINNED_TO = " pinned to the database connection"
 _CONNECTION_TAG = re.compile(r" ?\[(?:[A-Za-z]+=)?([^\]]*)\]")
 _REASONS = ("Reason: ", "The reason for pinning is: ")
 _DIGEST = 'Digest: "'
-_FEATURE = "Feature not supported: "
-_OPTION = re.compile(r"doesn't support the option ([^ ]+?)\.?$")
 
 
 class RdsProxyLines:
@@ -71,15 +68,6 @@ class RdsProxyLines:
             return LogEvent(RDS_PROXY, kind, digest, reason, timestamp, self.filename, number, detail)
         if message.startswith(("The client connection closed.", "The database connection closed.")):
             return LogEvent(RDS_PROXY, CLOSED, "", _reason(message, 0), timestamp, self.filename, number, detail)
-        feature_at = message.find(_FEATURE)
-        if feature_at >= 0:
-            reason = message[feature_at + len(_FEATURE):].strip()
-            option = _OPTION.search(reason)
-            if option is not None:
-                detail["parameter"] = option[1]
-            elif "command-line options" in reason:
-                detail["parameter"] = "options"
-            return LogEvent(RDS_PROXY, REFUSED, "", reason, timestamp, self.filename, number, detail)
         return None
 
 

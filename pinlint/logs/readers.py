@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from itertools import chain, islice
+from itertools import chain, count, islice, repeat
 
 from pinlint.logs.cloudwatch import Record, csv_export_records, insights_header, json_records
 from pinlint.logs.events import LogEvent
@@ -73,7 +73,7 @@ def _read(path: str, stream, prefixes: list[re.Pattern], given: str | None, repo
     elif sum(1 for line in first if _CSVLOG.match(line)) * 2 > len([line for line in first if line.strip()]):
         yield from csvlog_events(csv_records(lines, report), path, report)
     else:
-        yield from _lines(((line, number, None) for number, line in enumerate(lines, 1)), path, prefixes, given, report)
+        yield from _lines(zip(lines, count(1), repeat(None)), path, prefixes, given, report)
 
 
 def _lines(records: Iterator[Record], path: str, prefixes: list[re.Pattern], given: str | None, report: Problems) -> Iterator[LogEvent]:
@@ -87,8 +87,8 @@ def _lines(records: Iterator[Record], path: str, prefixes: list[re.Pattern], giv
         key=lambda reader: -_known(reader, first),
     )
     current = readers[0]
-    skipped = blank = first_skipped = count = 0
-    for count, (line, number, timestamp) in enumerate(chain(first, records), 1):
+    skipped = blank = first_skipped = seen = 0
+    for seen, (line, number, timestamp) in enumerate(chain(first, records), 1):
         if not current.feed(line, number, timestamp):
             current.end()
             for reader in readers:
@@ -106,7 +106,7 @@ def _lines(records: Iterator[Record], path: str, prefixes: list[re.Pattern], giv
             out.clear()
     current.end()
     yield from out
-    if skipped and skipped + blank == count:
+    if skipped and skipped + blank == seen:
         report.add(0, "no PostgreSQL, PgBouncer or RDS Proxy log lines in it: nothing was read")
     elif skipped:
         report.add(

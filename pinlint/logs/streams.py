@@ -20,6 +20,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO
 
 # What is kept of one line; a longer line keeps its first LINE_LIMIT bytes. Generous: a statement
@@ -128,49 +129,28 @@ def peek_text(stream: BinaryIO, size: int = 1 << 16) -> str:
 def bounded_lines(stream: BinaryIO, problems: Problems) -> Iterator[str]:
     """Every line of ``stream`` without its line ending, at most `LINE_LIMIT` bytes of each. A
     damaged compressed stream ends the lines with a problem where it broke."""
-    readline = stream.readline
     number = 0
     try:
         if stream.peek(3)[:3] == b"\xef\xbb\xbf":
             stream.read(3)
-    except DAMAGED:
-        pass  # said by the first readline below
-    while True:
-        try:
-            raw = readline(LINE_LIMIT)
-        except DAMAGED as error:
-            problems.add(number + 1, f"the file is damaged from here on and was read no further ({_why(error)})")
-            return
-        if not raw:
-            return
-        number += 1
-        if len(raw) >= LINE_LIMIT and not raw.endswith(b"\n"):
-            problems.repeated(
-                "long line", number, f"a line longer than {LINE_LIMIT >> 20} MiB: only its first {LINE_LIMIT >> 20} MiB were read"
-            )
-            yield raw.decode("utf-8", "replace")
+        readline = partial(stream.readline, LINE_LIMIT)
+        for number, raw in enumerate(iter(readline, b""), 1):
+            if raw[-1:] != b"\n" and len(raw) >= LINE_LIMIT:
+                problems.repeated(
+                    "long line", number, f"a line longer than {LINE_LIMIT >> 20} MiB: only its first {LINE_LIMIT >> 20} MiB were read"
+                )
+                yield raw.decode("utf-8", "replace")
+                while raw and raw[-1:] != b"\n":  # the rest of the line, not kept
+                    raw = readline()
+                continue
             try:
-                _drop_rest_of_line(readline)
-            except DAMAGED as error:
-                problems.add(number, f"the file is damaged from here on and was read no further ({_why(error)})")
-                return
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            text = raw.decode("utf-8", "replace")
-            problems.repeated("undecodable", number, "bytes that are not UTF-8 were replaced with U+FFFD")
-        if text.endswith("\n"):
-            text = text[:-2] if text.endswith("\r\n") else text[:-1]
-        yield text
-
-
-def _drop_rest_of_line(readline) -> None:
-    """Read the rest of an over-long line without keeping it."""
-    while True:
-        rest = readline(LINE_LIMIT)
-        if not rest or rest.endswith(b"\n"):
-            return
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                text = raw.decode("utf-8", "replace")
+                problems.repeated("undecodable", number, "bytes that are not UTF-8 were replaced with U+FFFD")
+            yield text.rstrip("\r\n")
+    except DAMAGED as error:
+        problems.add(number + 1, f"the file is damaged from here on and was read no further ({_why(error)})")
 
 
 def _why(error: BaseException) -> str:
