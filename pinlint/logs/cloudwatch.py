@@ -84,70 +84,72 @@ class _Text:
             if not self.more():
                 return None
 
-    def value(self, limit: int) -> tuple[object, int] | None:
-        """The JSON value at the cursor and its line, consumed; None when it is not JSON or
-        longer than ``limit``."""
+    def value(self) -> tuple[object, int]:
+        """The JSON value at the cursor and its line, consumed."""
+        if self.next_char() is None:
+            raise _NotJson(_NOT_JSON)
         start = self.at
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buffer, start)
             except json.JSONDecodeError:
-                if len(self.buffer) - start > limit or not self.more():
-                    return None
+                if len(self.buffer) - start > EVENT_LIMIT:
+                    raise _NotJson(f"a JSON value larger than {EVENT_LIMIT >> 20} MiB: the rest of the file was not read") from None
+                if not self.more():
+                    raise _NotJson(_NOT_JSON) from None
                 start = self.at  # `more` may have moved the buffer
                 continue
-            if end == len(self.buffer) and not self.eof and isinstance(value, (int, float)):
-                if self.more():  # a number may go on in the next chunk
-                    start = self.at
-                    continue
+            if end == len(self.buffer) and isinstance(value, (int, float)) and self.more():
+                start = self.at  # a number may go on in the next chunk
+                continue
             self.at = end
             return value, self.line(start)
 
-    def skip(self) -> bool:
-        """Consume the value at the cursor without keeping it; False when it is not JSON."""
+    def skip(self) -> None:
+        """Consume the value at the cursor without keeping it."""
         depth = 0
         while True:
             char = self.next_char()
             if char is None:
-                return False
+                raise _NotJson(_NOT_JSON)
             if char == '"':
-                if not self._skip_string():
-                    return False
+                self._skip_string()
             elif char in "[{":
                 depth += 1
                 self.at += 1
             elif char in "]}":
                 depth -= 1
                 self.at += 1
-            elif char in ",:":
-                if depth == 0:
-                    return False
+            elif char in ",:" and depth > 0:
                 self.at += 1
             else:
                 scalar = _SCALAR.match(self.buffer, self.at)
                 if scalar is None:
-                    return False
+                    raise _NotJson(_NOT_JSON)
                 if scalar.end() == len(self.buffer) and self.more():
                     continue
                 self.at = scalar.end()
             if depth == 0:
-                return True
+                return
             if depth < 0:
-                return False
+                raise _NotJson(_NOT_JSON)
 
-    def _skip_string(self) -> bool:
+    def _skip_string(self) -> None:
         self.at += 1
         while True:
             self.at = _STRING_BODY.match(self.buffer, self.at).end()
             if self.at < len(self.buffer) and self.buffer[self.at] == '"':
                 self.at += 1
-                return True
-            if self.at < len(self.buffer) - 1:  # an escape across a line break: not JSON
-                return False
-            if not self.more():
-                return False
+                return
+            if self.at < len(self.buffer) - 1 or not self.more():  # an escaped line break, or the end
+                raise _NotJson(_NOT_JSON)
 
 
+class _NotJson(Exception):
+    """Where the JSON stops making sense; the message says how."""
+
+
+_NOT_JSON = "not CloudWatch JSON from here on: the rest of the file was not read"
 _DECODER = json.JSONDecoder()
 
 
@@ -155,80 +157,60 @@ def json_records(stream: BinaryIO, problems: Problems) -> Iterator[Record]:
     """The log lines of CloudWatch JSON output: `events[].message`, Logs Insights `results`
     rows, or a bare list of events; one document after another."""
     text = _Text(stream, problems)
-    while True:
-        char = text.next_char()
-        if char is None:
-            return
-        if char == "[":
-            broken = yield from _events(text, problems)
-        elif char == "{":
-            broken = yield from _document(text, problems)
-        else:
-            broken = True
-        if broken:
-            problems.add(text.line(text.at), "not CloudWatch JSON from here on: the rest of the file was not read")
-            return
+    try:
+        while (char := text.next_char()) is not None:
+            if char == "[":
+                yield from _events(text)
+            elif char == "{":
+                yield from _document(text)
+            else:
+                raise _NotJson(_NOT_JSON)
+    except _NotJson as error:
+        problems.add(text.line(text.at), str(error))
 
 
-def _document(text: _Text, problems: Problems) -> Iterator[Record]:
+def _document(text: _Text) -> Iterator[Record]:
     """Read one object: the lists of events in it yield their lines, and so does the object
-    itself when it is an event (one per line, as `jq -c '.events[]'` writes them). Returns True
-    when broken."""
+    itself when it is an event (one per line, as `jq -c '.events[]'` writes them)."""
     text.at += 1
-    own: dict[str, object] = {}
     line = text.line(text.at)
-    while True:
-        char = text.next_char()
-        if char == "}":
-            text.at += 1
-            message, timestamp = _message(own)
-            if message is not None:
-                yield from _lines_of(message, line, timestamp)
-            return False
+    own: dict[str, object] = {}
+    while (char := text.next_char()) != "}":
         if char == ",":
             text.at += 1
             continue
         if char != '"':
-            return True
-        key = text.value(EVENT_LIMIT)
-        if key is None or text.next_char() != ":":
-            return True
+            raise _NotJson(_NOT_JSON)
+        key = text.value()[0]
+        if text.next_char() != ":":
+            raise _NotJson(_NOT_JSON)
         text.at += 1
-        if key[0] in _EVENT_LISTS and text.next_char() == "[":
-            broken = yield from _events(text, problems)
-            if broken:
-                return True
-        elif key[0] in _EVENT_FIELDS:
-            found = text.value(EVENT_LIMIT)
-            if found is None:
-                return True
-            own[key[0]] = found[0]
-        elif not text.skip():
-            return True
-
-
-def _events(text: _Text, problems: Problems) -> Iterator[Record]:
-    """Read a list of events; returns True when broken."""
+        if key in _EVENT_LISTS and text.next_char() == "[":
+            yield from _events(text)
+        elif key in _EVENT_FIELDS:
+            own[key] = text.value()[0]
+        else:
+            text.skip()
     text.at += 1
-    while True:
-        char = text.next_char()
-        if char == "]":
-            text.at += 1
-            return False
+    message, timestamp = _message(own)
+    if message is not None:
+        yield from _lines_of(message, line, timestamp)
+
+
+def _events(text: _Text) -> Iterator[Record]:
+    """Read a list of events."""
+    text.at += 1
+    while (char := text.next_char()) != "]":
         if char == ",":
             text.at += 1
             continue
         if char is None:
-            return True
-        found = text.value(EVENT_LIMIT)
-        if found is None:
-            if len(text.buffer) - text.at > EVENT_LIMIT:
-                problems.add(text.line(text.at), f"an event larger than {EVENT_LIMIT >> 20} MiB: the rest of the file was not read")
-            return True
-        event, line = found
+            raise _NotJson(_NOT_JSON)
+        event, line = text.value()
         message, timestamp = _message(event)
         if message is not None:
             yield from _lines_of(message, line, timestamp)
+    text.at += 1
 
 
 def _message(event: object) -> tuple[str | None, str | None]:

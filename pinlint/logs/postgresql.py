@@ -112,12 +112,14 @@ def compile_prefix(prefix: str) -> re.Pattern:
         name, pattern = _ESCAPES.get(escape, (None, ""))
         if pattern is _TEXT:
             following = next((later[2] for later in parts[index + 1:] if later[1] is not None or later[2] is not None), None)
-            pattern = f"[^{re.escape(following[0])}\\n]*" if following else ".*?"
-        if pad:
-            pattern = f"(?:{pattern}) *" if pad.startswith("-") else f" *(?:{pattern})"
+            # padded on the right, the text stops before the spaces (lazily: they are next)
+            lazy = "?" if pad.startswith("-") else ""
+            pattern = f"[^{re.escape(following[0])}\\n]*{lazy}" if following else ".*?"
         if name is not None and name not in named:
             named.add(name)
             pattern = f"(?P<{name}>{pattern})"
+        if pad:  # the server pads with spaces, on the right when the width is negative
+            pattern = f"{pattern} *" if pad.startswith("-") else f" *{pattern}"
         pieces.append(pattern)
     if optional_at is not None:
         pieces[optional_at:] = [f"(?:{''.join(pieces[optional_at:])})?"]
@@ -152,14 +154,16 @@ class _Report:
 
 
 class PostgresLines:
-    """Reads stderr lines; `feed` says whether a line was one (or continued one)."""
+    """Reads stderr lines; `feed` says whether a line was one (or continued one).
 
-    def __init__(self, filename: str, out: list[LogEvent], prefix: re.Pattern | None) -> None:
+    ``prefixes`` are the patterns of the prefixes the log's lines start with, the most common
+    first (a log can hold several: the setting changed, or logs were pasted together); a line
+    that starts with none of them is read up to its first severity."""
+
+    def __init__(self, filename: str, out: list[LogEvent], prefixes: list[re.Pattern]) -> None:
         self.filename = filename
         self.out = out
-        self.prefix = prefix
-        self._facts = [name for name in _FACTS if prefix is not None and name in prefix.groupindex]
-        self._timestamped = prefix is not None and "timestamp" in prefix.groupindex
+        self.prefixes = prefixes
         self._report: _Report | None = None
 
     def feed(self, line: str, number: int, timestamp: str | None) -> bool:
@@ -167,21 +171,26 @@ class PostgresLines:
             if self._report is not None:
                 self._report.add(line[1:])
             return True
-        found = self.prefix.match(line, 0, WINDOW) if self.prefix is not None else None
-        if found is None:  # no prefix known, or the server's setting changed: read what is there
+        for prefix in self.prefixes:
+            found = prefix.match(line, 0, WINDOW)
+            if found is not None:
+                break
+        else:
             return self.feed_loose(line, number, timestamp)
         severity = found["severity"]
         message = line[found.end():]
+        names = prefix.groupindex
         if severity in _ATTACHED:
-            self._attach(severity, message, found["pid"] if "pid" in self._facts else None)
+            self._attach(severity, message, found["pid"] if "pid" in names else None)
         elif _worth_keeping(severity, message):
-            if self._timestamped:
+            if "timestamp" in names:
                 timestamp = found["timestamp"]
             facts = {}
-            for name in self._facts:
-                value = found[name]
-                if value:
-                    facts[name] = value
+            for name in _FACTS:
+                if name in names:
+                    value = found[name]
+                    if value:
+                        facts[name] = value
             self._start(severity, message, timestamp, number, facts)
         else:
             self.end()

@@ -81,7 +81,7 @@ def _lines(records: Iterator[Record], path: str, prefixes: list[re.Pattern], giv
     records = iter(records)
     first = list(islice(records, SAMPLE))
     out: list[LogEvent] = []
-    postgres = PostgresLines(path, out, _prefix_of(first, prefixes, given, report))
+    postgres = PostgresLines(path, out, _prefixes_of(first, prefixes, given, report))
     readers = sorted(
         (postgres, PgBouncerLines(path, out), RdsProxyLines(path, out)),
         key=lambda reader: -_known(reader, first),
@@ -120,22 +120,20 @@ def _known(reader, lines: list[Record]) -> int:
     """How many of ``lines`` a fresh reader like ``reader`` knows."""
     out: list[LogEvent] = []
     if isinstance(reader, PostgresLines):
-        fresh = PostgresLines(reader.filename, out, reader.prefix)
+        fresh = PostgresLines(reader.filename, out, reader.prefixes)
     else:
         fresh = type(reader)(reader.filename, out)
     return sum(1 for line, number, timestamp in lines if not line.startswith("\t") and fresh.feed(line, number, timestamp))
 
 
-def _prefix_of(lines: list[Record], prefixes: list[re.Pattern], given: str | None, report: Problems) -> re.Pattern | None:
-    """The prefix most of ``lines`` start with; None when none does (then any prefix is read)."""
-    counts = [sum(1 for line, _number, _timestamp in lines if prefix.match(line, 0, WINDOW)) for prefix in prefixes]
-    best = max(range(len(prefixes)), key=lambda index: counts[index])
-    if counts[best]:
-        return prefixes[best]
-    if given is None:
-        return None
-    loose = PostgresLines("", [], None)
-    if any(loose.feed_loose(line, number, timestamp) for line, number, timestamp in lines):
+def _prefixes_of(lines: list[Record], prefixes: list[re.Pattern], given: str | None, report: Problems) -> list[re.Pattern]:
+    """The prefixes ``lines`` start with, the most common first; none when no line starts with
+    any (then lines are read up to their severity)."""
+    counts = {prefix: sum(1 for line, _number, _timestamp in lines if prefix.match(line, 0, WINDOW)) for prefix in prefixes}
+    found = sorted((prefix for prefix in prefixes if counts[prefix]), key=lambda prefix: -counts[prefix])
+    if found or given is None:
+        return found
+    if any(PostgresLines("", [], []).feed_loose(line, number, timestamp) for line, number, timestamp in lines):
         report.add(0, f"its PostgreSQL lines do not start with the log_line_prefix {given!r}: read without it (times, users and databases may be missing)")
-        return None
-    return prefixes[0]
+        return []
+    return prefixes

@@ -186,8 +186,7 @@ def csv_records(lines: Iterator[str], problems: Problems) -> Iterator[tuple[int,
         parts, size = [], 0
         yield start, split_csv(record)
     if parts:
-        problems.add(start, "the last CSV record ends inside a quoted field: read as it is")
-        yield start, split_csv("\n".join(parts) + '"')
+        problems.add(start, "the last CSV record ends inside a quoted field: skipped")
 
 
 _CSV_FIELD = re.compile(r'"([^"]*(?:""[^"]*)*)"|([^,"]*)')
