@@ -487,3 +487,18 @@ def test_hostile_bytes_never_raise(tmp_path_factory, parts):
     path = tmp_path_factory.mktemp("fuzz") / "log"
     path.write_bytes(b"".join(parts))
     events(path)
+
+
+def test_deeply_nested_json_is_said_not_raised(tmp_path):
+    kept = tmp_path / "kept.json"
+    kept.write_text('{"events": [' + "[" * 100_000 + "]" * 100_000 + "]}", encoding="utf-8")
+    skipped = tmp_path / "skipped.json"
+    skipped.write_text('{"other": ' + "[" * 100_000 + "]" * 100_000 + ', "events": [{"message": ' + json.dumps(PIN_LINE) + "}]}", encoding="utf-8")
+    jsonlog = tmp_path / "postgresql.json"
+    jsonlog.write_text('{"timestamp":"x","a":' + "[" * 100_000 + "]" * 100_000 + "}\n", encoding="utf-8")
+    found, problems = events(kept, skipped, jsonlog)
+    assert found == [(1, *RDS_PROXY_EVENTS[0][1:])]
+    assert problems == [
+        f"{kept}:1: a JSON value nested too deeply: the rest of the file was not read",
+        f"{jsonlog}:1: a line that is not a JSON object: skipped",
+    ]

@@ -92,6 +92,8 @@ class _Text:
         while True:
             try:
                 value, end = _DECODER.raw_decode(self.buffer, start)
+            except RecursionError:
+                raise _NotJson("a JSON value nested too deeply: the rest of the file was not read") from None
             except json.JSONDecodeError:
                 if len(self.buffer) - start > EVENT_LIMIT:
                     raise _NotJson(f"a JSON value larger than {EVENT_LIMIT >> 20} MiB: the rest of the file was not read") from None

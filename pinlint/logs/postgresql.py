@@ -322,7 +322,7 @@ def jsonlog_events(lines: Iterator[str], filename: str, problems: Problems) -> I
             continue
         try:
             report = loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             report = None
         if not isinstance(report, dict):
             problems.repeated("jsonlog", number, "a line that is not a JSON object: skipped")

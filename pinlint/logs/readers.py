@@ -70,7 +70,7 @@ def _read(path: str, stream, prefixes: list[re.Pattern], given: str | None, repo
     lines = chain(first, lines)
     if first and insights_header(first[0]):
         yield from _lines(csv_export_records(lines, report), path, prefixes, given, report)
-    elif sum(1 for line in first if _CSVLOG.match(line)) * 2 > len([line for line in first if line.strip()]):
+    elif first and _CSVLOG.match(first[0]):  # a csvlog file starts with a record
         yield from csvlog_events(csv_records(lines, report), path, report)
     else:
         yield from _lines(zip(lines, count(1), repeat(None)), path, prefixes, given, report)
