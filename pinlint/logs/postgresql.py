@@ -16,9 +16,9 @@ at once on lines of their own. `statement:` and `execute <name>:` lines (also af
 `<unnamed>` and carrying the DETAIL's `parameters`; ERROR, FATAL and PANIC reports become ERROR
 events with the statement they were raised by (`text`, empty when the log does not say) and the
 `prepared_statement` their message names; WARNINGs become NOTICE events the same way (`SET LOCAL
-can only be used in transaction blocks`: by default the server logs no statement with a warning,
-and the `statement:` line of the same pid just before it is the one that raised it). Everything
-else the server says (connections, checkpoints, parse and bind durations) is read and left.
+can only be used in transaction blocks`; by default the server logs no statement with a warning:
+the events before it of the same pid tell what ran). Everything else the server says
+(connections, checkpoints, parse and bind durations) is read and left.
 
 Severity words are matched in English: a server with `lc_messages` in another language writes them
 translated, and its reports are not read.
@@ -33,9 +33,11 @@ from collections.abc import Iterator
 from pinlint.logs.events import ERROR, NOTICE, POSTGRESQL, STATEMENT, LogEvent
 from pinlint.logs.streams import LINE_LIMIT, Problems
 
-_SEVERITY = r"(?P<severity>LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|HINT|CONTEXT|STATEMENT|QUERY|LOCATION|NOTICE|INFO|DEBUG[1-5]?):  "
+_SEVERITIES = r"(?P<severity>LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|HINT|CONTEXT|STATEMENT|QUERY|LOCATION|NOTICE|INFO|DEBUG[1-5]?)"
+_SEVERITY = _SEVERITIES + ":  "
 _ATTACHED = frozenset({"DETAIL", "HINT", "CONTEXT", "STATEMENT", "QUERY", "LOCATION"})
 _ERRORS = frozenset({"ERROR", "FATAL", "PANIC"})
+_KEPT = _ERRORS | {"WARNING"}  # reports kept whatever they say (LOG ones only with a statement)
 # The LOG messages that carry a statement; the others are not kept.
 _STATEMENT_MESSAGES = ("statement: ", "execute ", "duration: ")
 _PREPARED = re.compile(r'prepared statement "(?P<name>[^"]*)" (?:does not exist|already exists)$')
@@ -77,10 +79,10 @@ _ESCAPES = {
     "i": (None, _TEXT),
 }
 _PREFIX_PART = re.compile(r"%(?P<pad>-?\d*)(?P<escape>.)|(?P<literal>[^%]+)|%$", re.S)
-_FACTS = ("user", "database", "pid", "sqlstate", "application", "client", "session")
 
 # Without a known prefix: the first severity in the line, and a time and `[pid]` before it.
-_ANY_SEVERITY = re.compile(r"(?:^|(?<=[^A-Za-z]))" + _SEVERITY)
+# A severity is a word right before a colon and two spaces: found by looking for those first.
+_SEVERITY_WORD = re.compile(r"(?:^|[^A-Za-z])" + _SEVERITIES + "$")
 _ANY_TIME = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(?:\.\d+)?(?: ?[A-Za-z]{1,5}|[+-]\d\d(?::?\d\d)?|Z)?")
 _ANY_PID = re.compile(r"\[(\d+)\]")
 
@@ -156,14 +158,16 @@ class _Report:
 class PostgresLines:
     """Reads stderr lines; `feed` says whether a line was one (or continued one).
 
-    ``prefixes`` are the patterns of the prefixes the log's lines start with, the most common
-    first (a log can hold several: the setting changed, or logs were pasted together); a line
-    that starts with none of them is read up to its first severity."""
+    ``prefixes`` are the patterns of the prefixes lines may start with, the likeliest first; the
+    last one that matched is tried first (a log can hold several: the setting changed, or logs
+    were pasted together). A line that starts with none of them is read up to its first severity."""
 
     def __init__(self, filename: str, out: list[LogEvent], prefixes: list[re.Pattern]) -> None:
         self.filename = filename
         self.out = out
         self.prefixes = prefixes
+        # each prefix's groups that are facts of the events: all but the time and severity
+        self._facts = {prefix: tuple(name for name in prefix.groupindex if name not in ("timestamp", "severity")) for prefix in prefixes}
         self._report: _Report | None = None
 
     def feed(self, line: str, number: int, timestamp: str | None) -> bool:
@@ -171,38 +175,48 @@ class PostgresLines:
             if self._report is not None:
                 self._report.add(line[1:])
             return True
-        for prefix in self.prefixes:
-            found = prefix.match(line, 0, WINDOW)
-            if found is not None:
-                break
-        else:
-            return self.feed_loose(line, number, timestamp)
+        found = self.prefixes[0].match(line, 0, WINDOW) if self.prefixes else None
+        if found is None:
+            found = self._other_prefix(line)
+            if found is None:
+                return self.feed_loose(line, number, timestamp)
         severity = found["severity"]
         message = line[found.end():]
-        names = prefix.groupindex
-        if severity in _ATTACHED:
-            self._attach(severity, message, found["pid"] if "pid" in names else None)
-        elif _worth_keeping(severity, message):
-            if "timestamp" in names:
+        if _worth_keeping(severity, message):
+            names = self._facts[found.re]
+            facts = {name: value for name, value in zip(names, found.group(0, *names)[1:]) if value}
+            if "timestamp" in found.re.groupindex:
                 timestamp = found["timestamp"]
-            facts = {}
-            for name in _FACTS:
-                if name in names:
-                    value = found[name]
-                    if value:
-                        facts[name] = value
             self._start(severity, message, timestamp, number, facts)
+        elif severity in _ATTACHED:
+            self._attach(severity, message, found["pid"] if "pid" in found.re.groupindex else None)
         else:
             self.end()
         return True
 
+    def _other_prefix(self, line: str) -> re.Match | None:
+        """A match of a prefix other than the first, which then becomes the first: the next
+        lines are likely to have it too."""
+        prefixes = self.prefixes
+        for index in range(1, len(prefixes)):
+            found = prefixes[index].match(line, 0, WINDOW)
+            if found is not None:
+                prefixes.insert(0, prefixes.pop(index))
+                return found
+        return None
+
     def feed_loose(self, line: str, number: int, timestamp: str | None) -> bool:
         """Read a line whose prefix is unknown: up to the first severity in it."""
-        found = _ANY_SEVERITY.search(line, 0, WINDOW)
-        if found is None:
-            return False
+        colon = line.find(":  ", 0, WINDOW)
+        while True:
+            if colon < 0:
+                return False
+            found = _SEVERITY_WORD.search(line, max(0, colon - 10), colon)
+            if found is not None:
+                break
+            colon = line.find(":  ", colon + 1, WINDOW)
         severity = found["severity"]
-        message = line[found.end():]
+        message = line[colon + 3:]
         head = line[: found.start("severity")]
         pid = _ANY_PID.search(head)
         if severity in _ATTACHED:
@@ -250,9 +264,7 @@ class PostgresLines:
 
 
 def _worth_keeping(severity: str, message: str) -> bool:
-    if severity == "LOG":
-        return message.startswith(_STATEMENT_MESSAGES)
-    return severity in _ERRORS or severity == "WARNING"
+    return severity in _KEPT or severity == "LOG" and message.startswith(_STATEMENT_MESSAGES)
 
 
 def report_event(
@@ -282,7 +294,7 @@ def report_event(
         if detail.startswith("parameters: "):
             facts["parameters"] = detail[12:]
         return LogEvent(POSTGRESQL, STATEMENT, text, "", timestamp, filename, number, facts)
-    if severity in _ERRORS or severity == "WARNING":
+    if severity in _KEPT:
         named = _PREPARED.match(message)
         if named is not None:
             facts["prepared_statement"] = named["name"]

@@ -28,7 +28,7 @@ from pinlint.logs.postgresql import KNOWN_PREFIXES, WINDOW, PostgresLines, compi
 from pinlint.logs.rds_proxy import RdsProxyLines
 from pinlint.logs.streams import DAMAGED, LogProblem, LogReadError, Problems, bounded_lines, csv_records, open_log, peek_text
 
-__all__ = ["LogProblem", "LogReadError", "read_logs"]
+__all__ = ["LogProblem", "read_logs"]
 
 # How many lines tell a log's format.
 SAMPLE = 200
@@ -127,13 +127,12 @@ def _known(reader, lines: list[Record]) -> int:
 
 
 def _prefixes_of(lines: list[Record], prefixes: list[re.Pattern], given: str | None, report: Problems) -> list[re.Pattern]:
-    """The prefixes ``lines`` start with, the most common first; none when no line starts with
-    any (then lines are read up to their severity)."""
+    """``prefixes`` (the known ones, or the one the user gave), the most common in ``lines``
+    first; none when the user's does not fit lines that are PostgreSQL's (then lines are read up
+    to their severity)."""
     counts = {prefix: sum(1 for line, _number, _timestamp in lines if prefix.match(line, 0, WINDOW)) for prefix in prefixes}
-    found = sorted((prefix for prefix in prefixes if counts[prefix]), key=lambda prefix: -counts[prefix])
-    if found or given is None:
-        return found
-    if any(PostgresLines("", [], []).feed_loose(line, number, timestamp) for line, number, timestamp in lines):
-        report.add(0, f"its PostgreSQL lines do not start with the log_line_prefix {given!r}: read without it (times, users and databases may be missing)")
-        return []
-    return prefixes
+    if given is not None and not any(counts.values()):
+        if any(PostgresLines("", [], []).feed_loose(line, number, timestamp) for line, number, timestamp in lines):
+            report.add(0, f"its PostgreSQL lines do not start with the log_line_prefix {given!r}: read without it (times, users and databases may be missing)")
+            return []
+    return sorted(prefixes, key=lambda prefix: -counts[prefix])

@@ -42,7 +42,7 @@ _UNREAD = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -d"), (b"PK\x03\x04", "zip", "unz
 
 
 class LogReadError(Exception):
-    """A log (or an option for reading logs) that cannot be used at all; the message says why."""
+    """A log that cannot be read at all; the message says why (and becomes its `LogProblem`)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ def open_log(path: str) -> Iterator[BinaryIO]:
     """The decompressed bytes of the log at ``path`` ("-" for standard input). Raises
     LogReadError when it cannot be read."""
     if path == "-":
+        if sys.stdin is None:
+            raise LogReadError("there is no standard input to read")
         raw = sys.stdin.buffer
         owned = False
     else:
