@@ -13,7 +13,8 @@ For each file (read once before timing, so every tool reads from the page cache)
 - `wc -l FILE` and `cat FILE > /dev/null`: what reading the bytes costs;
 - a Python loop over the file's lines (`for line in file`), the floor of any reader in Python;
 - `read_logs([FILE])`, all events consumed: wall and CPU time, events, and the peak resident
-  memory (`ru_maxrss`) of its process, next to that of a process that only imports it.
+  memory of its process (Linux's VmHWM; `ru_maxrss` elsewhere), next to that of a process that
+  only imports it.
 Each runs in a fresh process. `--formats` also reads a log of each single format (`--format-size`
 each). The exit code is 0 whatever the numbers are (it measures, it does not test); 2 on bad usage.
 """
@@ -209,17 +210,26 @@ def write_log(path: Path, size: int, kinds: tuple[tuple[str, float], ...], seed:
 
 # --- measuring ------------------------------------------------------------------------------------
 
+# The peak resident memory of this process: Linux's VmHWM, which starts afresh at exec, where
+# ru_maxrss keeps the peak of the parent it was forked from (here, the builder of the logs).
 READER = """
 import json, resource, sys, time
 from pinlint.logs.readers import read_logs
+
+def peak():
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+
 path, read = sys.argv[1], sys.argv[2] == "read"
 wall, cpu, events, problems = time.perf_counter(), time.process_time(), 0, []
 if read:
     for _event in read_logs([path], None, problems):
         events += 1
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "events": events,
-                  "problems": [str(problem) for problem in problems],
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                  "problems": [str(problem) for problem in problems], "rss": peak()}))
 """
 LINE_LOOP = """
 import sys, time

@@ -334,6 +334,12 @@ def test_compressed_logs_are_known_by_their_bytes_not_their_name(tmp_path, compr
     assert events(path) == (DEFAULT_PREFIX_EVENTS, [])
 
 
+def test_windows_line_endings(tmp_path):
+    path = tmp_path / "postgresql.log"
+    path.write_bytes((LOGS / "postgresql-default.log").read_bytes().replace(b"\n", b"\r\n"))
+    assert events(path) == (DEFAULT_PREFIX_EVENTS, [])
+
+
 def test_compressed_cloudwatch_export(tmp_path):
     path = tmp_path / "export"
     path.write_bytes(gzip.compress((LOGS / "rds-proxy-filter-log-events.json").read_bytes()))

@@ -9,7 +9,7 @@
 
 Each yields (line, where it starts in the file, the event's time) for every line of every
 message. The JSON is read in chunks, never whole: only one event is held at a time, and an event
-larger than `EVENT_LIMIT` (CloudWatch's own limit is 1 MiB) ends the reading of that file with a
+larger than `EVENT_LIMIT` (CloudWatch's own events are far smaller) ends the reading of that file with a
 problem.
 """
 

@@ -41,7 +41,9 @@ def read_logs(
     """The events of every log in ``paths``, file by file, in the order they were written.
 
     ``log_line_prefix`` is the server's setting, for PostgreSQL stderr logs whose prefix is none
-    of `KNOWN_PREFIXES`. What could not be read is appended to ``problems``.
+    of `KNOWN_PREFIXES`. What could not be read, and what was repaired on the way, is appended to
+    ``problems`` as `LogProblem`s (one per file and kind of problem) when the list is given; no
+    file ever stops the others.
     """
     prefixes = [compile_prefix(log_line_prefix)] if log_line_prefix is not None else [compile_prefix(known) for known in KNOWN_PREFIXES]
     for path in paths:

@@ -32,10 +32,10 @@ CHUNK = 1 << 20
 # What a damaged compressed stream raises part-way through.
 DAMAGED = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
-_COMPRESSED = (
-    (b"\x1f\x8b", "gzip", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
-    (b"BZh", "bzip2", lambda raw: bz2.BZ2File(raw, mode="rb")),
-    (b"\xfd7zXZ\x00", "xz", lambda raw: lzma.LZMAFile(raw, mode="rb")),
+_COMPRESSED = (  # gzip, bzip2, xz
+    (b"\x1f\x8b", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
+    (b"BZh", lambda raw: bz2.BZ2File(raw, mode="rb")),
+    (b"\xfd7zXZ\x00", lambda raw: lzma.LZMAFile(raw, mode="rb")),
 )
 # Formats pinlint does not decompress, so the user hears why instead of a list of junk lines.
 _UNREAD = ((b"\x28\xb5\x2f\xfd", "zstd", "zstd -d"), (b"PK\x03\x04", "zip", "unzip"), (b"\x04\x22\x4d\x18", "lz4", "lz4 -d"))
@@ -105,7 +105,7 @@ def open_log(path: str) -> Iterator[BinaryIO]:
             magic = raw.peek(8)[:8]
         except OSError as error:
             raise LogReadError(f"cannot be read: {error.strerror or error}") from None
-        for signature, _name, opener in _COMPRESSED:
+        for signature, opener in _COMPRESSED:
             if magic.startswith(signature):
                 with opener(raw) as decompressed:
                     yield decompressed
