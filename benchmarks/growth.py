@@ -121,6 +121,21 @@ def _cache_round_trip(data: bytes, display: str) -> object:
         shutil.rmtree(top)
 
 
+def _read_log(data: bytes, display: str) -> object:
+    """Read ``data`` as a log file named ``display`` with `pinlint logs`' readers."""
+    import tempfile
+    from pathlib import Path
+
+    from pinlint.logs.readers import read_logs
+
+    top = Path(tempfile.mkdtemp())
+    try:
+        (top / display).write_bytes(data)
+        return list(read_logs([str(top / display)], None, []))
+    finally:
+        shutil.rmtree(top)
+
+
 FAMILIES: list[Family] = [
     # First pass: SQL comments inside the gaps before a statement keyword.
     Family("first-pass-comment-gap", "'/**/' runs in a comment before a keyword", "a.py",
@@ -286,6 +301,23 @@ FAMILIES: list[Family] = [
            lambda n: "".join(f"dir{i}/**/*.py\n" for i in range(n)).encode(), 250, run=_lint_with_per_file_ignores),
     Family("cache-many-entries", "a cache of many entries, written, read and checked", "a.py",
            lambda n: str(n).encode(), 1000, run=_cache_round_trip),
+    # Log readers (`pinlint logs`): hostile logs read as a whole.
+    Family("log-long-line", "a PostgreSQL log line that never ends", "postgresql.log",
+           lambda n: ("2026-01-01 00:00:00.000 UTC [1] LOG:  statement: SELECT " + "x, " * n).encode(), 20000, run=_read_log),
+    Family("log-continuations", "one logged statement continued over many lines", "postgresql.log",
+           lambda n: ("2026-01-01 00:00:00.000 UTC [1] LOG:  statement: SELECT\n" + "\tx,\n" * n).encode(), 4000, run=_read_log),
+    Family("log-severity-lookalikes", "many lines of severities without their two spaces", "postgresql.log",
+           lambda n: ("LOG:LOG: ERROR: STATEMENT " * 40 + "\n").encode() * n, 250, run=_read_log),
+    Family("log-prefix-lookalikes", "many lines of an RDS prefix's separators", "postgresql.log",
+           lambda n: ("2026-01-01 00:00:00 UTC:" + "a@b:(" * 200 + "\n").encode() * n, 250, run=_read_log),
+    Family("log-unclosed-csv-quote", "a csvlog record whose quote never closes", "postgresql.csv",
+           lambda n: ('2026-01-01 00:00:00.000 UTC,"app","live",1,"h:1",s.1,1,"idle",t,1/1,0,LOG,00000,"statement: SELECT\n'
+                      + "x,\n" * n).encode(), 4000, run=_read_log),
+    Family("log-json-escapes", "a CloudWatch export of escaped strings, kept and skipped", "export.json",
+           lambda n: ('{"nextToken": "' + '\\"' * n + '", "events": [' + ", ".join(['{"message": "\\"x\\\\"}'] * n)
+                      + "]}").encode(), 2000, run=_read_log),
+    Family("log-json-nesting", "a CloudWatch export with a deeply nested value to skip", "export.json",
+           lambda n: ('{"other": ' + "[" * n + "]" * n + ', "events": []}').encode(), 4000, run=_read_log),
 
 ]
 

@@ -15,7 +15,7 @@ STATEMENT = "statement"  # a statement the server ran (`log_statement`, extended
 ERROR = "error"  # an error, with the statement it was raised by when the log gives it
 REFUSED = "refused"  # a pooler refused a connection or startup parameter (`detail["parameter"]`)
 CLOSED = "closed"  # a pooler closed a server or client connection (`reason`)
-NOTICE = "notice"  # other lines a pooler wrote about a session (RDS Proxy's [INFO] prepared-statement lines)
+NOTICE = "notice"  # other lines about a session: RDS Proxy's [INFO] prepared-statement lines, PostgreSQL's WARNINGs
 
 
 @dataclass(frozen=True)
@@ -28,5 +28,9 @@ class LogEvent:
     filename: str = ""  # the log file ("-" for standard input)
     line: int = 0  # where the event starts in it (1-based)
     # Facts some events carry: "sqlstate", "prepared_statement" (`_pg3_0`), "parameter" (`options`),
-    # "parameters" (an execute's DETAIL), "user", "database", "pid".
+    # "parameters" (an execute's DETAIL), "user", "database", "pid"; PostgreSQL's "application",
+    # "client" (its address as the log writes it) and "session" (`%c`); the "value" PgBouncer
+    # logged for a refused parameter (`-c statement_timeout=5s`); RDS Proxy's "proxy_endpoint",
+    # "client_connection" and "db_connection"; "truncated" ("true") when a statement was longer
+    # than a reader keeps.
     detail: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
