@@ -3,7 +3,7 @@ place each hit in the file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import libcst as cst
@@ -19,6 +19,7 @@ from pinlint.python.visitor import SqlCollector
 from pinlint.python.walk import walk
 from pinlint.rules.base import Rule
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
+from pinlint.sent import SentConnection, SentSql, sent_connection, startup_anchors
 from pinlint.sql.analyze import analyze_sql
 from pinlint.suppression import Suppression
 
@@ -40,6 +41,9 @@ class PythonAnalysis:
     hits: list[PlacedHit]
     sql_suppressions: list[Suppression]  # `-- pinlint: ignore[...]` inside Python strings
     dialect: str
+    # With ``collect``: every SQL text judged and every connection recognised (`pinlint.sent`).
+    sent_sql: list[SentSql] = field(default_factory=list)
+    sent_connections: list[SentConnection] = field(default_factory=list)
 
 
 def analyze_python(
@@ -49,9 +53,11 @@ def analyze_python(
     path: str = "",
     django_server_side_cursors: ProjectSettings = lambda: None,
     project: ProjectModules | None = None,
+    collect: bool = False,
 ) -> PythonAnalysis:
     """``dialect`` None: infer it from the module's location, imports and URLs; ``project``: the
-    project's modules as seen from this file, when it is one (calls of their wrappers are judged)."""
+    project's modules as seen from this file, when it is one (calls of their wrappers are judged);
+    ``collect``: also place every SQL text judged and every connection recognised."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project)
     collector.evidence.saw_path(path)
     walk(module, collector)
@@ -60,9 +66,11 @@ def analyze_python(
         return PythonAnalysis([], [], "")
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
+    judged: list[tuple[str, cst.CSTNode]] = []
     for candidate in collector.candidates:
         if not may_hold_sql(candidate.text, file_dialect):
             continue  # most strings of a module are not SQL: spare them the tokenizer
+        judged.append((candidate.text, candidate.anchor))
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(candidate.text, file_dialect, rules, candidate.confidence, candidate.strict, hook)
         found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in _most_specific(analysis.hits))
@@ -86,11 +94,17 @@ def analyze_python(
             for hit in rule.check_call(call):
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))
     found = [f for f in found if id(f[1]) not in collector.reported_elsewhere]
-    if not found and not suppressions:
+    if not found and not suppressions and not collect:
         return PythonAnalysis([], [], file_dialect)
     # Positions cost a second walk, so they are only computed for modules with something to report,
     # and only for the nodes that are.
     placing = [node for _, anchor, span in found for node in (anchor, span)] + [anchor for _, anchor in suppressions]
+    if collect:
+        placing += [anchor for _, anchor in judged] + [
+            node for connection, _ in collector.connections
+            for node in (connection.anchor, *(a for _, a in startup_anchors(connection)))
+            if isinstance(node, cst.CSTNode)
+        ]
     positions = node_positions(module, placing)
     placed = []
     for hit, anchor, span in found:
@@ -102,7 +116,25 @@ def analyze_python(
         start = positions[anchor].start
         suppression.row, suppression.col = start.line, start.column + opening_quote_offset(anchor) + 1
         sql_suppressions.append(suppression)
-    return PythonAnalysis(placed, sql_suppressions, file_dialect)
+    analysis = PythonAnalysis(placed, sql_suppressions, file_dialect)
+    if collect:
+        _collect_sent(analysis, path, positions, judged, collector)
+    return analysis
+
+
+def _collect_sent(analysis: PythonAnalysis, path: str, positions: dict, judged: list, collector: SqlCollector) -> None:
+    def place(node: object) -> tuple[int, int] | None:
+        if not isinstance(node, cst.CSTNode) or node not in positions:
+            return None
+        start = positions[node].start
+        return start.line, start.column + opening_quote_offset(node) + 1
+
+    for text, anchor in judged:
+        analysis.sent_sql.append(SentSql(path, *place(anchor), text))  # type: ignore[misc]
+    for connection, _ in collector.connections:
+        at = place(connection.anchor)
+        if at is not None:
+            analysis.sent_connections.append(sent_connection(connection, path, *at, place))
 
 
 def _placed_at(hit: Hit, default: object, hook: HookKind | None) -> tuple[Hit, cst.CSTNode, cst.CSTNode]:
