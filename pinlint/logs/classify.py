@@ -37,9 +37,9 @@ from pinlint.targets import PGBOUNCERS, Target
 SHOWN = {RDS_PROXY: "RDS Proxy", PGBOUNCER: "PgBouncer", POSTGRESQL: "PostgreSQL"}
 _PINS = "pins the session on RDS Proxy"
 _DIGEST = re.compile(r'Digest:\s*"(.*)"\.?\s*$', re.DOTALL)
-_PREPARED_NAME = re.compile(r"""prepared statement ["'](.+?)["']""")
+_PREPARED_NAME = re.compile(r"""prepared statement ["'](.+?)["']""", re.DOTALL)
 _STARTUP_PARAMETER = re.compile(
-    r"unsupported startup parameter(?: in options)?:\s*(?P<name>[\w.]+)|doesn't support the option (?P<option>[\w.]+)"
+    r"unsupported startup parameter(?: in options)?:\s*(?P<name>[\w.]*\w)|doesn't support the option (?P<option>[\w.]*\w)"
 )
 _PREPARED_STATEMENT_SQLSTATES = {"26000", "42P05"}
 # RDS Proxy's pin reasons that name no statement a rule judges, and the rule that explains each.

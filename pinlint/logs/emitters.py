@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from pinlint.connections.model import ASYNCPG, DJANGO, POOL, PSYCOPG, SQLALCHEMY
+from pinlint.connections.model import ASYNCPG, DJANGO, POOL, PSYCOPG, PSYCOPG2, SQLALCHEMY
 from pinlint.logs.fingerprint import Statement, fingerprints
 from pinlint.rules.pin202_driver_prepared_statements import ASYNCPG_FIX, PSYCOPG_FIX, SQLALCHEMY_ASYNCPG_FIX
 from pinlint.rules.pin203_pool_reset_query import ASYNCPG_FIX as ASYNCPG_RESET_FIX
@@ -31,6 +31,9 @@ class Emitter:
     configures: Callable[[SentConnection], bool]  # which of the project's connections configure it
     # A better fix for the connections that go through a framework: {framework: fix}.
     framework_fixes: tuple[tuple[str, str], ...] = ()
+    # The statement alone does not name the library (other clients send it too): it is only
+    # said to send it when the project configures the library.
+    only_when_configured: bool = False
 
     def fix_for(self, connections: list[SentConnection]) -> str:
         for framework, fix in self.framework_fixes:
@@ -56,14 +59,14 @@ SQLALCHEMY_ISOLATION = Emitter(
     "SQLAlchemy", "`isolation_level=` on the pg8000 and base PostgreSQL dialects runs "
     "`SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL ...`", "PIN204",
     "Use the psycopg (`postgresql+psycopg`) or asyncpg dialect, which put the level in each `BEGIN`",
-    lambda c: c.framework == SQLALCHEMY,
+    lambda c: c.framework == SQLALCHEMY and c.driver not in (ASYNCPG, PSYCOPG, PSYCOPG2), only_when_configured=True,
 )
 DJANGO_TIME_ZONE = Emitter(
     "Django", "sets the connection's time zone when the server's differs from `TIME_ZONE` "
     "(`set_config('TimeZone', ..., false)`, `SET TIME ZONE` before Django 4.2)", "PIN204",
     "Give the role or database Django's time zone (`ALTER ROLE app SET timezone = 'UTC'`, or the parameter group): "
     "Django then sends nothing",
-    lambda c: c.framework == DJANGO,
+    lambda c: c.framework == DJANGO, only_when_configured=True,
 )
 ASYNCPG_PREPARED = Emitter(
     "asyncpg", "named prepared statements (`__asyncpg_stmt_N__`) from its statement cache", "PIN202", ASYNCPG_FIX,

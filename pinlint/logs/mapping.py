@@ -92,14 +92,14 @@ def _incident(tally: Tally, index: CodeIndex) -> Incident:
         if not locations:
             unlocated = (f"no code location found: sent at run time from a connection whose `{judgement.parameter}` "
                          "pinlint cannot see (an environment variable, a settings file it does not read)")
-    elif not locations and judgement.emitter is not None:
-        library = judgement.emitter
-        configuring = [c for c in index.connections if library.configures(c)]
+    library = judgement.emitter if not locations and not judgement.parameter else None
+    configuring = [c for c in index.connections if library.configures(c)] if library else []
+    if library is not None and (configuring or not library.only_when_configured):
         locations = sorted({Location(c.path, c.row, c.col) for c in configuring})
         code, fix, emitter = library.code, library.fix_for(configuring), f"{library.library}: {library.sends}"
         if not locations:
             unlocated = f"no code location found: sent at run time from {library.library}, which no connection in the project configures"
-    elif not locations:
+    elif not locations and not judgement.parameter:
         sender = f" by `{tally.sender}`" if tally.sender else ""
         unlocated = (f"no code location found: sent at run time{sender} from a library or from SQL the project builds "
                      "where pinlint cannot follow it")
