@@ -194,7 +194,10 @@ class Judge:
         return MYSQL if mysql else POSTGRES
 
     def _verdict(self, text: str, dialect: str, targets: tuple[Target, ...]) -> tuple[Hit, Statement | None] | None:
-        key = (text, dialect, targets)
+        # Numbers never decide a verdict (PIN118's size aside): `... WHERE id = 41` and `= 42`,
+        # which a log holds millions of, are judged once.
+        shape = _NUMBER.sub("0", text) if len(text) < _SHAPED_BELOW else text
+        key = (shape, dialect, targets)
         if key not in self._seen:
             if len(self._seen) >= _REMEMBERED:
                 self._seen.clear()
@@ -203,6 +206,8 @@ class Judge:
 
 
 _REMEMBERED = 4096  # distinct texts judged once each; a log with more forgets and starts over
+_NUMBER = re.compile(r"(?<![\w$.])\d+(?:\.\d+)?(?![\w.])")
+_SHAPED_BELOW = 4096  # characters: longer texts may be near PIN118's 16 KB, where length counts
 _VARIANTS = 64  # literals of one incident's statement looked for in the code
 
 
