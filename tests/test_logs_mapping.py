@@ -330,6 +330,13 @@ def test_literals_tell_the_projects_set_config_from_asyncpgs(project):
     )
 
 
+def test_every_literal_an_incident_was_logged_with_is_looked_for(tmp_path_factory):
+    locks = tmp_path_factory.mktemp("locks")
+    (locks / "locks.sql").write_text("SELECT pg_advisory_lock(42);\nSELECT pg_advisory_lock(8);\n", encoding="utf-8")
+    [incident] = incidents_of([statement("SELECT pg_advisory_lock(7)", 1), statement("SELECT pg_advisory_lock(42)", 2)], locks)
+    assert (incident["count"], incident["statement"], places(incident)) == (2, "select pg_advisory_lock(?)", ["locks.sql:1:1"])
+
+
 def test_library_emitters_map_to_the_line_that_configures_the_library(project):
     missing, reset = incidents_of([
         pinned("select pg_advisory_unlock_all(); close all; unlisten *; reset all;", 1),

@@ -26,7 +26,7 @@ from pinlint.logs.emitters import Emitter, prepared_statement_emitter, statement
 from pinlint.logs.events import (
     ERROR, NOTICE, PGBOUNCER, PINNED, POSTGRESQL, RDS_PROXY, REFUSED, STATEMENT, LogEvent,
 )
-from pinlint.logs.fingerprint import Statement, fingerprint, of_tokens
+from pinlint.logs.fingerprint import Statement, fingerprint, fingerprints
 from pinlint.python.first_pass import may_hold_sql
 from pinlint.rules import LINT_RULES
 from pinlint.rules.pin118_oversized_statement import FIX as OVERSIZED_FIX
@@ -110,7 +110,7 @@ class Judge:
         self.targets = targets
         self.dialect = dialect
         self.min_confidence = min_confidence
-        self._seen: dict[tuple, tuple[Hit, Statement | None] | None] = {}
+        self._seen: dict[tuple, tuple[Hit, int | None] | None] = {}
 
     def __call__(self, event: LogEvent) -> Judgement | None:
         if event.source == RDS_PROXY and event.kind in (PINNED, NOTICE):
@@ -194,6 +194,8 @@ class Judge:
         return MYSQL if mysql else POSTGRES
 
     def _verdict(self, text: str, dialect: str, targets: tuple[Target, ...]) -> tuple[Hit, Statement | None] | None:
+        """The first hit in ``text`` with a consequence on ``targets``, and the fingerprint of its
+        statement (with this text's literals)."""
         # Numbers never decide a verdict (PIN118's size aside): `... WHERE id = 41` and `= 42`,
         # which a log holds millions of, are judged once.
         shape = _NUMBER.sub("0", text) if len(text) < _SHAPED_BELOW else text
@@ -201,8 +203,12 @@ class Judge:
         if key not in self._seen:
             if len(self._seen) >= _REMEMBERED:
                 self._seen.clear()
-            self._seen[key] = _verdict(text, dialect, targets, self.min_confidence)
-        return self._seen[key]
+            self._seen[key] = _first_hit(text, dialect, targets, self.min_confidence)
+        found = self._seen[key]
+        if found is None:
+            return None
+        hit, index = found
+        return hit, None if index is None else fingerprints(text, dialect)[index]
 
 
 _REMEMBERED = 4096  # distinct texts judged once each; a log with more forgets and starts over
@@ -226,8 +232,8 @@ def tally(events: Iterable[LogEvent], judge: Judge) -> list[Tally]:
     return sorted(tallies.values(), key=lambda t: (-t.count, t.source, t.judgement.code, t.judgement.statement))
 
 
-def _verdict(text: str, dialect: str, targets: tuple[Target, ...], least: Confidence) -> tuple[Hit, Statement | None] | None:
-    """The first hit in ``text`` with a consequence on ``targets``, and its statement's fingerprint."""
+def _first_hit(text: str, dialect: str, targets: tuple[Target, ...], least: Confidence) -> tuple[Hit, int | None] | None:
+    """The first hit in ``text`` with a consequence on ``targets``, and the index of its statement."""
     if not may_hold_sql(text, dialect):
         return None  # most logged statements are plain queries: spare them the rules
     analysis = analyze_sql(text, dialect, LINT_RULES)
@@ -237,15 +243,14 @@ def _verdict(text: str, dialect: str, targets: tuple[Target, ...], least: Confid
         if hit.confidence.rank < least.rank or effects(hit, targets) is None:
             continue
         index = bisect_right(starts, hit.offset) - 1
-        judged = of_tokens(stmts[index].tokens) if index >= 0 and hit.offset < stmts[index].end else None
-        return hit, judged
+        return hit, index if index >= 0 and hit.offset < stmts[index].end else None
     return None
 
 
 def _judgement(hit: Hit, targets: tuple[Target, ...], statement: str, judged: Statement | None,
                emitter: Emitter | None) -> Judgement:
     described = effects(hit, targets)
-    assert described is not None  # `_verdict` only keeps hits with consequences on the targets
+    assert described is not None  # `_first_hit` only keeps hits with consequences on the targets
     consequence, severity, _ = described
     return Judgement(hit.code, statement, f"{hit.subject}: {consequence}", severity, hit.fix, judged, emitter)
 
