@@ -309,6 +309,14 @@ def test_the_engine_keeps_sql_and_connections_only_when_asked(project):
     assert (plain.sent_sql, plain.sent_connections) == ([], [])
 
 
+def test_keeping_them_changes_no_finding_of_a_project_with_wrappers(repo_root):
+    """Settings a project wrapper writes belong to the wrapper's module: they are kept there."""
+    billing = repo_root / "tests" / "fixtures" / "projects" / "billing"
+    kept = lint_paths([billing], Settings(root=billing, collect_sent=True), billing)
+    assert kept.findings == lint_paths([billing], Settings(root=billing), billing).findings
+    assert kept.sent_connections and not [f for f in kept.findings if f.code == "PIN900"]
+
+
 # -- mapping to code --------------------------------------------------------------------------
 
 

@@ -99,12 +99,6 @@ def analyze_python(
     # Positions cost a second walk, so they are only computed for modules with something to report,
     # and only for the nodes that are.
     placing = [node for _, anchor, span in found for node in (anchor, span)] + [anchor for _, anchor in suppressions]
-    if collect:
-        placing += [anchor for _, anchor in judged] + [
-            node for connection, _ in collector.connections
-            for node in (connection.anchor, *(a for _, a in startup_anchors(connection)))
-            if isinstance(node, cst.CSTNode)
-        ]
     positions = node_positions(module, placing)
     placed = []
     for hit, anchor, span in found:
@@ -118,11 +112,19 @@ def analyze_python(
         sql_suppressions.append(suppression)
     analysis = PythonAnalysis(placed, sql_suppressions, file_dialect)
     if collect:
-        _collect_sent(analysis, path, positions, judged, collector)
+        _collect_sent(analysis, path, module, judged, collector)
     return analysis
 
 
-def _collect_sent(analysis: PythonAnalysis, path: str, positions: dict, judged: list, collector: SqlCollector) -> None:
+def _collect_sent(analysis: PythonAnalysis, path: str, module: cst.Module, judged: list, collector: SqlCollector) -> None:
+    # Settings a project wrapper writes are nodes of the wrapper's module: they have no place here.
+    positions = node_positions(module, [
+        node for node in (
+            *(anchor for _, anchor in judged),
+            *(n for connection, _ in collector.connections for n in (connection.anchor, *(a for _, a in startup_anchors(connection)))),
+        ) if isinstance(node, cst.CSTNode)
+    ], only_found=True)
+
     def place(node: object) -> tuple[int, int] | None:
         if not isinstance(node, cst.CSTNode) or node not in positions:
             return None
@@ -130,7 +132,9 @@ def _collect_sent(analysis: PythonAnalysis, path: str, positions: dict, judged: 
         return start.line, start.column + opening_quote_offset(node) + 1
 
     for text, anchor in judged:
-        analysis.sent_sql.append(SentSql(path, *place(anchor), text))  # type: ignore[misc]
+        at = place(anchor)
+        if at is not None:
+            analysis.sent_sql.append(SentSql(path, *at, text))
     for connection, _ in collector.connections:
         at = place(connection.anchor)
         if at is not None:
