@@ -64,4 +64,6 @@ def sent_connection(
     startup = tuple(
         StartupParameter(name, *(place(anchor) or (row, col))) for name, anchor in startup_anchors(connection)
     )
-    return SentConnection(path, row, col, connection.driver, connection.framework, connection.kind, connection.described, startup)
+    return SentConnection(
+        path, row, col, connection.driver, connection.framework, connection.kind, connection.described, startup
+    )

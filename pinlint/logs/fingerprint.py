@@ -149,11 +149,16 @@ def _folded(tokens: list[Token]) -> Iterable[Pair]:
                 yield word, None
         elif token.kind == QIDENT:
             yield token.text.lower(), None
-        elif token.text == ":" and index + 1 < len(tokens) and tokens[index + 1].kind == WORD and tokens[index + 1].start == token.end:
+        elif token.text == ":" and _names_parameter(tokens, index):
             named = index + 1  # SQLAlchemy's `:name`
             yield VALUE, None
         else:
             yield token.text, None
+
+
+def _names_parameter(tokens: list[Token], colon: int) -> bool:
+    following = tokens[colon + 1] if colon + 1 < len(tokens) else None
+    return following is not None and following.kind == WORD and following.start == tokens[colon].end
 
 
 def _one_value_per_in_list(pairs: list[Pair]) -> list[Pair]:

@@ -98,7 +98,8 @@ def _incident(tally: Tally, index: CodeIndex) -> Incident:
         locations = sorted({Location(c.path, c.row, c.col) for c in configuring})
         code, fix, emitter = library.code, library.fix_for(configuring), f"{library.library}: {library.sends}"
         if not locations:
-            unlocated = f"no code location found: sent at run time from {library.library}, which no connection in the project configures"
+            unlocated = (f"no code location found: sent at run time from {library.library}, which no connection in the "
+                         "project configures")
     elif not locations and not judgement.parameter:
         sender = f" by `{tally.sender}`" if tally.sender else ""
         unlocated = (f"no code location found: sent at run time{sender} from a library or from SQL the project builds "

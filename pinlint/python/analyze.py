@@ -118,12 +118,10 @@ def analyze_python(
 
 def _collect_sent(analysis: PythonAnalysis, path: str, module: cst.Module, judged: list, collector: SqlCollector) -> None:
     # Settings a project wrapper writes are nodes of the wrapper's module: they have no place here.
-    positions = node_positions(module, [
-        node for node in (
-            *(anchor for _, anchor in judged),
-            *(n for connection, _ in collector.connections for n in (connection.anchor, *(a for _, a in startup_anchors(connection)))),
-        ) if isinstance(node, cst.CSTNode)
-    ], only_found=True)
+    nodes = [anchor for _, anchor in judged]
+    for connection, _ in collector.connections:
+        nodes += [connection.anchor, *(anchor for _, anchor in startup_anchors(connection))]
+    positions = node_positions(module, [n for n in nodes if isinstance(n, cst.CSTNode)], only_found=True)
 
     def place(node: object) -> tuple[int, int] | None:
         if not isinstance(node, cst.CSTNode) or node not in positions:
