@@ -187,6 +187,13 @@ def test_rds_proxy_pins_are_incidents_even_without_a_judged_digest():
     assert parse.code == "PIN202"
     old_style = judged(pinned("", reason="A SET statement was detected."))
     assert old_style.code == "PIN101"
+    running = judged(pinned("", reason="Running a prepared statement"))
+    assert running.code == "PIN202"
+    flagged = judged(event(RDS_PROXY, NOTICE, "", "If this prepared statement runs, the client session will be pinned "
+                                                   "to the database connection [dbConnection=7]. " + SETTINGS_CHANGED))
+    assert flagged is None  # nothing to judge without its digest
+    flagged = judged(event(RDS_PROXY, NOTICE, "select $1", "If this prepared statement runs, ... " + SETTINGS_CHANGED))
+    assert (flagged.code, flagged.statement) == ("PIN101", "select ?")
     unknown = judged(pinned("", reason="Something new."))
     assert (unknown.code, unknown.consequence) == ("", "pins the session on RDS Proxy (Something new.)")
     # A digest no rule judges still pinned: the reason says why.

@@ -42,19 +42,19 @@ _STARTUP_PARAMETER = re.compile(
     r"unsupported startup parameter(?: in options)?:\s*(?P<name>[\w.]*\w)|doesn't support the option (?P<option>[\w.]*\w)"
 )
 _PREPARED_STATEMENT_SQLSTATES = {"26000", "42P05"}
-# RDS Proxy's pin reasons that name no statement a rule judges, and the rule that explains each.
+# RDS Proxy's pin reasons that name no statement a rule judges, and the rule that explains each;
+# the first that a reason contains wins (an [INFO] prepared-statement line names session settings).
+_SETTINGS_FIX = "Move the setting to the role (`ALTER ROLE app SET ...`) or to RDS Proxy's initialization query"
 _PIN_REASONS = (
     ("16384 byte", "PIN118", "the statement is over 16384 bytes", OVERSIZED_FIX),
     ("parse message", "PIN202", "the extended query protocol pinned before November 2023",
      "RDS Proxy multiplexes the extended query protocol since November 2023; until the proxy runs that, "
      "keep drivers on the simple protocol"),
+    ("session settings", "PIN101", "a statement changed session settings", _SETTINGS_FIX),
+    ("SET ", "PIN101", "a SET statement", _SETTINGS_FIX),
     ("prepared statement", "PIN202", "a prepared statement the proxy flagged when it was parsed (the [INFO] line "
      "before it names the statement)",
      "Find the statement in the `If this prepared statement runs` line logged before this one, and fix that"),
-    ("session settings", "PIN101", "a statement changed session settings", "Move the setting to the role "
-     "(`ALTER ROLE app SET ...`) or to RDS Proxy's initialization query"),
-    ("SET ", "PIN101", "a SET statement", "Move the setting to the role (`ALTER ROLE app SET ...`) or to RDS Proxy's "
-     "initialization query"),
 )
 
 
