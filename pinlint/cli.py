@@ -1,4 +1,4 @@
-"""`pinlint check` and `pinlint rule`: a thin front end over the engine."""
+"""`pinlint check`, `pinlint logs` and `pinlint rule`: a thin front end over the engine."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from pinlint import __version__
+from pinlint.logs import OUTPUT_FORMATS as LOG_FORMATS
 from pinlint.output.text import visible
 from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Settings
 from pinlint.targets import Target
@@ -26,6 +27,11 @@ exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 130 inter
 143 terminated (SIGTERM).
 Settings come from [tool.pinlint] in the nearest pinlint.toml or pyproject.toml;
 flags override them. Explain a rule with `pinlint rule PIN101`.
+"""
+_LOGS_EPILOG = """\
+exit codes: 0 no incidents, 1 incidents, 2 usage or configuration error.
+Log formats are recognised per file: RDS Proxy enhanced logging (plain, or CloudWatch JSON and
+CSV exports), PostgreSQL stderr (any log_line_prefix), csvlog and jsonlog, and PgBouncer.
 """
 
 
@@ -90,6 +96,31 @@ def build_parser() -> argparse.ArgumentParser:
     output.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
+    logs = commands.add_parser(
+        "logs", help="map pooler and server log incidents to the code that caused them", epilog=_LOGS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Judge what RDS Proxy, PostgreSQL and PgBouncer logged with the rules, and map each "
+        "incident to the SQL that sends it or the connection that configures the library that does.",
+    )
+    logs.add_argument("logs", nargs="+", metavar="LOG", help="log files (gzip too); - reads stdin")
+    logs.add_argument("--project", default=".", metavar="PATH", help="the project to map incidents to (default: .)")
+    logs.add_argument(
+        "--log-line-prefix", metavar="PREFIX",
+        help="PostgreSQL's log_line_prefix, when the server log uses one pinlint does not recognise",
+    )
+    logs.add_argument(
+        "--target", action="append", metavar="NAME", choices=[t.value for t in Target],
+        help="pooler(s) the server's statements are judged for, repeatable (default: as for check)",
+    )
+    logs.add_argument("--dialect", choices=DIALECT_CHOICES, help="SQL dialect (default: auto)")
+    logs.add_argument("--config", metavar="FILE", help="use this pinlint.toml or pyproject.toml")
+    logs.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    logs.add_argument(
+        "--output-format", choices=LOG_FORMATS, default="full", metavar="FORMAT",
+        help="full (default), json (a list of incidents), sarif or github (annotations on the mapped lines)",
+    )
+    logs.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are incidents")
+
     rule = commands.add_parser("rule", help="explain a rule", description="Print a rule's documentation.")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
     rule.add_argument("--all", action="store_true", help="every rule")
@@ -104,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _terminated_on_sigterm():
             if args.command == "rule":
                 return _rule(args, parser)
+            if args.command == "logs":
+                return _logs(args)
             return _check(args)
     except ConfigError as error:
         print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
@@ -195,6 +228,42 @@ def _check(args: argparse.Namespace) -> int:
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _logs(args: argparse.Namespace) -> int:
+    from pinlint.config import resolve_settings
+    from pinlint.logs.classify import Judge, tally
+    from pinlint.logs.mapping import CodeIndex, lint_project, map_to_code
+    from pinlint.logs.readers import read_logs
+    from pinlint.logs.report import render, summary
+
+    if "-" in args.logs and len(args.logs) > 1:
+        raise ConfigError("- (stdin) cannot be combined with other logs")
+    missing = [log for log in [*args.logs, args.project] if log != "-" and _missing(Path(log))]
+    if missing:
+        raise ConfigError(f"no such file or directory: {', '.join(missing)}")
+    project, cwd = Path(args.project), Path.cwd()
+    options: dict = {}
+    if args.target:
+        options["targets"] = list(dict.fromkeys(args.target))
+    if args.dialect is not None:
+        options["dialect"] = args.dialect
+    config = Path(args.config) if args.config else None
+    settings = resolve_settings([project], cwd, options, "command line", config, args.isolated)
+
+    judge = Judge(settings.targets, settings.dialect, settings.min_confidence)
+    try:
+        tallies = tally(read_logs(args.logs, args.log_line_prefix), judge)
+    except OSError as error:
+        raise ConfigError(f"cannot read {error.filename or 'the log'}: {error.strerror or error}") from error
+    report = lint_project(project, settings, cwd)
+    for warning in report.warnings:
+        print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
+    incidents = map_to_code(tallies, CodeIndex(report))
+    _write(render(incidents, args.output_format))
+    if args.output_format == "full":
+        print(summary(incidents), file=sys.stderr)
+    return EXIT_FINDINGS if incidents and not args.exit_zero else EXIT_CLEAN
 
 
 def _write(text: str) -> None:

@@ -20,6 +20,7 @@ from pinlint.discovery import PYTHON_SUFFIXES, Discovery
 from pinlint.globs import GitIgnore
 from pinlint.reading import read_regular_file, source_lines
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
+from pinlint.sent import SentConnection, SentSql, sent_connection
 from pinlint.settings import Settings, select_codes
 from pinlint.connections.files import config_format
 from pinlint.suppression import Coverage, Suppression, config_suppressions, python_suppressions
@@ -54,6 +55,9 @@ class Report:
     # Directories whose project files told the dialect of the file's SQL (so do the cache entries).
     dialect_project_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
+    # With `Settings.collect_sent` (never cached): what the files can send, and where.
+    sent_sql: list[SentSql] = field(default_factory=list)
+    sent_connections: list[SentConnection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -209,6 +213,7 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     config = None if is_python else config_format(display)
     enabled = _enabled_for(display, settings)
     rules = [rule for rule in LINT_RULES if rule.code in enabled]
+    collecting = report if settings.collect_sent else None  # where what the file can send is kept
     if is_python:
         placed, suppressions, error = _python(text, rules, settings, display, path, report)
         if error is not None:
@@ -216,9 +221,11 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
             report.sources[display] = source_lines(text)
             return report
     elif config is not None:
-        placed, suppressions = _config(text, config, rules), config_suppressions(text)
+        placed, suppressions = _config(text, config, rules, display, collecting), config_suppressions(text)
     else:
-        placed, suppressions = _sql(text, rules, settings, lambda: _project_dialect(path, display, report))
+        placed, suppressions = _sql(
+            text, rules, settings, lambda: _project_dialect(path, display, report), display, collecting
+        )
     # Line suppressions first, so a file-level one is only marked used for what they left.
     line_level = Coverage([s for s in suppressions if not s.file_level])
     kept = [p for p in placed if not line_level.covers(p.hit.code, p.row)]
@@ -236,6 +243,8 @@ def _merge(report: Report, other: Report) -> None:
     report.findings.extend(other.findings)
     report.sources.update(other.sources)
     report.files += other.files
+    report.sent_sql.extend(other.sent_sql)
+    report.sent_connections.extend(other.sent_connections)
 
 
 # Byte order marks of the encodings whose text is full of NUL bytes (UTF-32's first, since
@@ -346,6 +355,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             module = source if isinstance(source, cst.Module) else cst.parse_module(source)
             return analyze_python(
                 module, rules, dialect, display, project, modules, lambda: _project_dialect(path, display, report),
+                settings.collect_sent,
             )
         finally:
             report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
@@ -363,6 +373,8 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
     except (RecursionError, MemoryError):
         return [], [], _TOO_DEEP
     placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
+    report.sent_sql.extend(analysis.sent_sql)
+    report.sent_connections.extend(analysis.sent_connections)
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
 
 
@@ -460,8 +472,9 @@ def _syntax_error(error) -> _Unparsable:
     return _Unparsable(error.raw_line, error.raw_column + 1, f"syntax pinlint cannot parse yet: {str(error).splitlines()[0].rstrip('.')}")
 
 
-def _sql(text: str, rules, settings: Settings, project_dialect):
-    """``project_dialect``: what the project around the file says its engine is (`_project_dialect`)."""
+def _sql(text: str, rules, settings: Settings, project_dialect, display: str, collecting: Report | None):
+    """``project_dialect``: what the project around the file says its engine is (`_project_dialect`);
+    ``collecting``: the report that keeps what the file can send, if wanted."""
     from bisect import bisect_right
 
     from pinlint.python.dialect import DialectEvidence, FileDialect
@@ -481,14 +494,18 @@ def _sql(text: str, rules, settings: Settings, project_dialect):
         end = stmts[index].end if index >= 0 and hit.offset < stmts[index].end else hit.offset + 1
         hit = replace(hit, dialect=reading.with_evidence(hit.dialect))
         placed.append(_Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end)))
+    if collecting is not None:
+        collecting.sent_sql.extend(SentSql(display, sql.line_of(s.start), sql.column_of(s.start), s.text) for s in stmts)
     return placed, analysis.suppressions
 
 
-def _config(text: str, fmt: str, rules) -> list[_Placed]:
+def _config(text: str, fmt: str, rules, display: str, collecting: Report | None) -> list[_Placed]:
     from pinlint.connections.config_file import connections_in
 
     placed = []
     for connection, (row, col, length) in connections_in(text, fmt):
+        if collecting is not None:
+            collecting.sent_connections.append(sent_connection(connection, display, row, col, lambda anchor: None))
         for rule in rules:
             for hit in rule.check_connection(connection):
                 placed.append(_Placed(replace(hit, anchor=None), row, col, row, col + length))
@@ -497,32 +514,43 @@ def _config(text: str, fmt: str, rules) -> list[_Placed]:
 
 def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | None:
     hit = placed.hit
-    affected = {t: c for t, c in hit.consequences.items() if t in settings.targets}
-    if not affected or hit.confidence.rank < settings.min_confidence.rank:
+    described = effects(hit, settings.targets)
+    if described is None or hit.confidence.rank < settings.min_confidence.rank:
         return None
-    ordered = sorted(affected, key=_TARGET_ORDER.index)
-    clauses: dict[Consequence, list[str]] = {}
-    for target in ordered:
-        clauses.setdefault(affected[target], []).append(target.display)
-    effects = "; ".join(consequence.describe(" and ".join(names)) for consequence, names in clauses.items())
-    if hit.when:
-        effects += f"; it {hit.when}"
-    severity = Severity.ERROR if hit.when or any(c.is_error for c in affected.values()) else Severity.WARNING
+    text, severity, consequences = described
     return Finding(
         path=display,
         row=placed.row,
         col=placed.col,
         code=hit.code,
-        message=f"{hit.subject}: {effects}",
+        message=f"{hit.subject}: {text}",
         end_row=placed.end_row,
         end_col=placed.end_col,
         name=BY_CODE[hit.code].name,
         fix=hit.fix,
         severity=severity,
         confidence=hit.confidence,
-        consequences={t.value: affected[t].word for t in ordered},
+        consequences=consequences,
         dialect=hit.dialect,
     )
+
+
+def effects(hit: Hit, targets: tuple[Target, ...]) -> tuple[str, Severity, dict[str, str]] | None:
+    """What ``hit`` does on ``targets`` (None: nothing): the sentence a user reads ("pins the
+    session on RDS Proxy; leaks search_path to the next client on PgBouncer"), the severity, and
+    the consequence word per target."""
+    affected = {t: c for t, c in hit.consequences.items() if t in targets}
+    if not affected:
+        return None
+    ordered = sorted(affected, key=_TARGET_ORDER.index)
+    clauses: dict[Consequence, list[str]] = {}
+    for target in ordered:
+        clauses.setdefault(affected[target], []).append(target.display)
+    text = "; ".join(consequence.describe(" and ".join(names)) for consequence, names in clauses.items())
+    if hit.when:
+        text += f"; it {hit.when}"
+    severity = Severity.ERROR if hit.when or any(c.is_error for c in affected.values()) else Severity.WARNING
+    return text, severity, {t.value: affected[t].word for t in ordered}
 
 
 def _report_unparsable(

@@ -44,6 +44,9 @@ class Settings:
     # Skip the full analysis of Python files the cheap first pass clears (off only in the tests
     # that prove it loses nothing).
     first_pass: bool = True
+    # Keep every SQL text and connection the analysis judges, with its place, in the report
+    # (`pinlint.sent`): `pinlint logs` maps logged statements to them. Not for cached runs.
+    collect_sent: bool = False
 
     def enabled_codes(self) -> frozenset[str]:
         return select_codes(self.select + self.extend_select, self.ignore)

@@ -64,6 +64,8 @@ class LivePooler:
     pg_port: int
     pgbouncer_port: int
     pgbouncer_version: tuple[int, ...]
+    pg_log: Path | None = None  # the server's own log (stderr, default `log_line_prefix`)
+    pgbouncer_log: Path | None = None
 
     def conninfo(self, pool: str = "p1", user: str = "app") -> str:
         """libpq conninfo of a pooled database."""
@@ -234,7 +236,7 @@ def running_pooler(bindir: Path, pgbouncer: Path) -> Iterator[LivePooler]:
                 [pgbouncer, ini], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **as_user
             )
         servers.append((bouncer, signal.SIGTERM))
-        pooler = LivePooler(pg_port, pgbouncer_port, version)
+        pooler = LivePooler(pg_port, pgbouncer_port, version, pg_log, pgbouncer_log)
         _wait_until_accepting(pooler.conninfo(), bouncer, pgbouncer_log)
         yield pooler
     finally:

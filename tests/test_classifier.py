@@ -53,6 +53,9 @@ STATEMENT_FORMS = [
     ("SELECT set_config('app.tenant_id', 'acme', false)", ALL, "postgres", ["PIN102"]),
     ("SELECT set_config('search_path', $1, $2)", ALL, "postgres", ["PIN102"]),
     ("SELECT set_config('TimeZone', 'UTC', false)", PGB, "postgres", []),
+    # asyncpg queries and server-log digests write positional parameters without spaces
+    ("SELECT set_config($2,$1,$3)", ALL, "postgres", ["PIN102"]),
+    ("set search_path to $1,$2,$3", ALL, "postgres", ["PIN101"]),
     # PIN103
     ("SET LOCAL search_path TO tenant_a", RDS, "postgres", ["PIN103"]),
     ("SET LOCAL search_path TO tenant_a", PGB, "postgres", []),
@@ -230,6 +233,14 @@ def test_function_calls_see_arguments_and_skip_strings():
     calls = list(function_calls(stmt.tokens))
     assert [c.name for c in calls] == ["set_config", "lower"]
     assert [len(a) for a in calls[0].args] == [1, 4, 1]
+
+
+def test_positional_parameters_are_one_placeholder_each():
+    sql = lex("INSERT INTO t VALUES ($1,$2); SELECT a$1, $$ $1 $$, '$1'")
+    assert sql.complete
+    assert [(t.kind, t.text) for t in sql.tokens if t.text.startswith("$") or "$" in t.text] == [
+        ("param", "$1"), ("param", "$2"), ("word", "a$1"), ("string", " $1 "),
+    ]
 
 
 def test_unterminated_quote_keeps_the_statements_before_it():

@@ -3,7 +3,7 @@ place each hit in the file."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 import libcst as cst
@@ -22,6 +22,7 @@ from pinlint.python.visitor import SqlCollector
 from pinlint.python.walk import walk
 from pinlint.rules.base import Rule
 from pinlint.rules.pin118_oversized_statement import OversizedStatement
+from pinlint.sent import SentConnection, SentSql, sent_connection, startup_anchors
 from pinlint.sql.analyze import analyze_sql
 from pinlint.sql.lexer import MYSQL, POSTGRES
 from pinlint.suppression import Suppression
@@ -45,6 +46,9 @@ class PlacedHit:
 class PythonAnalysis:
     hits: list[PlacedHit]
     sql_suppressions: list[Suppression]  # `-- pinlint: ignore[...]` inside Python strings
+    # With ``collect``: every SQL text judged and every connection recognised (`pinlint.sent`).
+    sent_sql: list[SentSql] = field(default_factory=list)
+    sent_connections: list[SentConnection] = field(default_factory=list)
 
 
 def analyze_python(
@@ -55,11 +59,13 @@ def analyze_python(
     django_server_side_cursors: ProjectSettings = lambda: None,
     project: ProjectModules | None = None,
     project_dialect: ProjectDialect = lambda: (None, ()),
+    collect: bool = False,
 ) -> PythonAnalysis:
     """``dialect``: the configured one; None: from each SQL text's syntax, the project
     (``project_dialect``, asked only once there is SQL to read) and the module's location,
     imports and URLs (`pinlint.python.dialect`). ``project``: the project's modules as seen from
-    this file, when it is one (calls of their wrappers are judged)."""
+    this file, when it is one (calls of their wrappers are judged); ``collect``: also place every
+    SQL text judged and every connection recognised."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)
@@ -69,10 +75,12 @@ def analyze_python(
     found: list[tuple[Hit, cst.CSTNode, cst.CSTNode]] = []
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     transactions = Transactions(collector, module)
+    judged: list[tuple[str, cst.CSTNode]] = []
     for candidate in collector.candidates:
         # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
         if not (may_hold_sql(candidate.text, POSTGRES) or reading.default == MYSQL and may_hold_sql(candidate.text, MYSQL)):
             continue
+        judged.append((candidate.text, candidate.anchor))
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(
             candidate.text, reading.default, rules, candidate.confidence, candidate.strict, hook,
@@ -101,7 +109,7 @@ def analyze_python(
             for hit in rule.check_call(call):
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))
     found = [f for f in found if id(f[1]) not in collector.reported_elsewhere]
-    if not found and not suppressions:
+    if not found and not suppressions and not collect:
         return PythonAnalysis([], [])
     # Positions cost a second walk, so they are only computed for modules with something to report,
     # and only for the nodes that are.
@@ -117,7 +125,33 @@ def analyze_python(
         start = positions[anchor].start
         suppression.row, suppression.col = start.line, start.column + opening_quote_offset(anchor) + 1
         sql_suppressions.append(suppression)
-    return PythonAnalysis(placed, sql_suppressions)
+    analysis = PythonAnalysis(placed, sql_suppressions)
+    if collect:
+        _collect_sent(analysis, path, module, judged, collector)
+    return analysis
+
+
+def _collect_sent(analysis: PythonAnalysis, path: str, module: cst.Module, judged: list, collector: SqlCollector) -> None:
+    # Settings a project wrapper writes are nodes of the wrapper's module: they have no place here.
+    nodes = [anchor for _, anchor in judged]
+    for connection, _ in collector.connections:
+        nodes += [connection.anchor, *(anchor for _, anchor in startup_anchors(connection))]
+    positions = node_positions(module, [n for n in nodes if isinstance(n, cst.CSTNode)], only_found=True)
+
+    def place(node: object) -> tuple[int, int] | None:
+        if not isinstance(node, cst.CSTNode) or node not in positions:
+            return None
+        start = positions[node].start
+        return start.line, start.column + opening_quote_offset(node) + 1
+
+    for text, anchor in judged:
+        at = place(anchor)
+        if at is not None:
+            analysis.sent_sql.append(SentSql(path, *at, text))
+    for connection, _ in collector.connections:
+        at = place(connection.anchor)
+        if at is not None:
+            analysis.sent_connections.append(sent_connection(connection, path, *at, place))
 
 
 def _placed_at(hit: Hit, default: object, hook: HookKind | None) -> tuple[Hit, cst.CSTNode, cst.CSTNode]:

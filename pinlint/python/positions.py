@@ -20,12 +20,13 @@ from libcst.metadata.position_provider import NEWLINE_RE  # how libcst counts li
 _NOTHING = nullcontext()
 
 
-def positions(module: cst.Module, nodes: Iterable[cst.CSTNode]) -> dict[cst.CSTNode, CodeRange]:
-    """What `PositionProvider` gives each of ``nodes`` (nodes of ``module``)."""
+def positions(module: cst.Module, nodes: Iterable[cst.CSTNode], only_found: bool = False) -> dict[cst.CSTNode, CodeRange]:
+    """What `PositionProvider` gives each of ``nodes`` (nodes of ``module``; with ``only_found``,
+    nodes that are not, such as those rebuilt from another module, are left out)."""
     wanted = list(nodes)
     state = _Marks(module, {id(node) for node in wanted})
     module._codegen(state)
-    marks = {node: state.range_of(node) for node in wanted}
+    marks = {node: state.range_of(node) for node in wanted if not only_found or state.generated(node)}
     at = _line_columns(state.tokens, {index for mark in marks.values() for index in mark})
     return {node: CodeRange(at[start], at[end]) for node, (start, end) in marks.items()}
 
@@ -80,6 +81,9 @@ class _Marks(CodegenState):
 
     def pop_trailing_newline(self) -> None:
         pass  # libcst's positions count the module's last newline; no code is wanted from here
+
+    def generated(self, node: cst.CSTNode) -> bool:
+        return id(node) in self.syntactic or id(node) in self.whole
 
     def range_of(self, node: cst.CSTNode) -> tuple[int, int]:
         key = id(node)

@@ -41,6 +41,10 @@ DIALECTS = (POSTGRES, MYSQL)
 # DB-API placeholders are not SQL: `%(name)s` would read as a modulo and a parenthesis. A name
 # stops at the next `%`, so a run of `%(` that never closes is read once, not once per `%(`.
 _PYFORMAT = re.compile(r"%%|%\([^)%\n]*\)s|%s")
+# PostgreSQL's positional parameters. sqlglot reads `$1,$2` as a dollar quote tagged `1,`, which
+# swallows the rest of the text (asyncpg queries and server-log digests are full of them): their
+# `$` is read as `?`, a placeholder of the same length and the same kind.
+_POSITIONAL = re.compile(r"(?<![\w$])\$(?=\d)")
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _WORDS = re.compile(r"\S+")
 _PARAM_TYPES = {"PARAMETER", "PLACEHOLDER", "SESSION_PARAMETER"}
@@ -151,8 +155,9 @@ def _tokenizer_class(dialect: str):
     return type(f"Pinlint{base.__name__}", (base,), {"COMMANDS": set()})
 
 
-def _mask_placeholders(text: str) -> str:
-    return _PYFORMAT.sub(lambda m: m.group() if m.group() == "%%" else "_" * len(m.group()), text)
+def _mask_placeholders(text: str, dialect: str) -> str:
+    masked = _PYFORMAT.sub(lambda m: m.group() if m.group() == "%%" else "_" * len(m.group()), text)
+    return _POSITIONAL.sub("?", masked) if dialect == POSTGRES else masked
 
 
 def line_starts(text: str) -> list[int]:
@@ -177,14 +182,14 @@ def lex(source: str, dialect: str = POSTGRES, script: bool = False) -> SqlText:
     tokenizer = _tokenizer_class(dialect)()
     complete = True
     try:
-        raw = tokenizer.tokenize(_mask_placeholders(readable))
+        raw = tokenizer.tokenize(_mask_placeholders(readable, dialect))
     except TokenError:
         raw = list(tokenizer.tokens)
         complete = False
     except Exception:  # sqlglot has raised other errors on pathological input; keep going
         raw = list(getattr(tokenizer, "tokens", []))
         complete = False
-    tokens = [piece for token in raw for piece in _convert(readable, token)]
+    tokens = _positional_parameters([piece for token in raw for piece in _convert(readable, token)])
     if readable is not source:
         tokens = _without_leading_holes(source, tokens)
     starts = line_starts(source)
@@ -192,6 +197,19 @@ def lex(source: str, dialect: str = POSTGRES, script: bool = False) -> SqlText:
     if readable is not source:  # a comment is what its author wrote, template fields and all
         comments = [replace(c, text=source[c.start : c.end]) for c in comments]
     return SqlText(source, dialect, tokens, comments, complete, starts, conditional)
+
+
+def _positional_parameters(tokens: list[Token]) -> list[Token]:
+    """`$1` as one placeholder (the tokenizer reads a `$` and a number), so `SET x TO $1` holds
+    one value as `SET x TO %s` does."""
+    joined: list[Token] = []
+    for token in tokens:
+        previous = joined[-1] if joined else None
+        if token.kind == NUMBER and previous is not None and previous.kind == PARAM and previous.text == "$" and previous.end == token.start:
+            joined[-1] = Token(PARAM, "$" + token.text, previous.start, token.end)
+        else:
+            joined.append(token)
+    return joined
 
 
 def _without_leading_holes(source: str, tokens: list[Token]) -> list[Token]:
@@ -375,7 +393,7 @@ def _convert(source: str, token) -> list[Token]:
     elif type_name == "NUMBER":
         kind = NUMBER
     elif type_name in _PARAM_TYPES:
-        kind = PARAM
+        return [Token(PARAM, source[start:end], start, end)]  # as written: `$`, not the `?` it was read as
     elif type_name in _PUNCT_TYPES or not token.text[:1].isalnum() and token.text[:1] != "_":
         kind = PUNCT
     else:
