@@ -168,7 +168,7 @@ def test_rds_proxy_digests_are_judged_by_the_rules():
         Severity.WARNING,
         "Set it per role or database instead (`ALTER ROLE app SET search_path = ...`), or schema-qualify table names "
         "(SQLAlchemy `schema_translate_map`); behind PgBouncer alone, `SET LOCAL search_path ...` inside a "
-        "transaction also works",
+        "transaction also works (outside one it silently does nothing)",
         ("set", "search_path", "to", "?"),
     )
     reset = judged(pinned("select pg_advisory_unlock_all(); close all; unlisten *; reset all;"))
@@ -439,7 +439,7 @@ def test_full_output(project):
         "  --> app/queries.sql:2:1",
         "  = help: Set it per role or database instead (`ALTER ROLE app SET search_path = ...`), or schema-qualify "
         "table names (SQLAlchemy `schema_translate_map`); behind PgBouncer alone, `SET LOCAL search_path ...` "
-        "inside a transaction also works",
+        "inside a transaction also works (outside one it silently does nothing)",
     ]
     assert second.splitlines()[0] == (
         "PIN201 rejected-startup-parameter [error] pgbouncer: seen 1 time, 2026-03-02 10:00:05.000 UTC to "

@@ -178,7 +178,8 @@ def _token_signs(stmt: Statement):
         elif kind == PUNCT and text == "::":
             yield SyntaxSign(POSTGRES, "a `::` cast is PostgreSQL's", token.start)
         elif _POSITIONAL_PARAMETER.match(source, token.start) and (
-            kind == PUNCT or kind == PARAM and following is not None and following.kind == NUMBER
+            kind == PUNCT  # MySQL's tokenizer
+            or kind == PARAM and (text != "$" or following is not None and following.kind == NUMBER)
         ):
             parameter = source[token.start : token.start + 2]
             yield SyntaxSign(POSTGRES, f"the `{parameter}` parameter is PostgreSQL's", token.start, sqlite_too=True)
