@@ -252,10 +252,13 @@ def _logs(args: argparse.Namespace) -> int:
     settings = resolve_settings([project], cwd, options, "command line", config, args.isolated)
 
     judge = Judge(settings.targets, settings.dialect, settings.min_confidence)
+    problems: list = []
     try:
-        tallies = tally(read_logs(args.logs, args.log_line_prefix), judge)
+        tallies = tally(read_logs(args.logs, args.log_line_prefix, problems), judge)
     except OSError as error:
         raise ConfigError(f"cannot read {error.filename or 'the log'}: {error.strerror or error}") from error
+    for problem in problems:  # what a reader skipped or repaired: the rest was read all the same
+        print(f"pinlint: warning: {visible(str(problem))}", file=sys.stderr)
     report = lint_project(project, settings, cwd)
     for warning in report.warnings:
         print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
