@@ -477,12 +477,14 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
     ``collecting``: the report that keeps what the file can send, if wanted."""
     from bisect import bisect_right
 
-    from pinlint.python.dialect import DialectEvidence, FileDialect
+    from pinlint.python.dialect import OTHER, DialectEvidence, FileDialect
     from pinlint.sql.analyze import analyze_sql
 
     # A script names no driver: its dialect comes from the configuration, or its syntax and the project.
     configured = None if settings.dialect == "auto" else settings.dialect
     reading = FileDialect(configured, DialectEvidence(), project_dialect)
+    if reading.default == OTHER:  # the project's engines are none the rules speak for
+        return [], []
     analysis = analyze_sql(text, reading.default, rules, script=True, by_syntax=configured is None)
     sql = analysis.sql
     stmts = analysis.statements

@@ -290,6 +290,26 @@ def test_a_sql_file_follows_its_project(tmp_path):
     assert findings(script.read_text(), "db/setup.sql", None) == [(1, 1, "PIN101"), (2, 1, "PIN101")]
 
 
+def test_a_project_of_engines_the_rules_do_not_speak_for_is_left_alone(tmp_path):
+    # A dbt adapter for Redshift: its driver is declared, its macros and modules name no engine.
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\ndependencies = ['dbt-core', 'redshift-connector>=2']\n")
+    macro = write(tmp_path / "macros" / "adapters.sql", "{% macro set_group(g) %}\nSET query_group TO '{{ g }}';\n{% endmacro %}\n")
+    impl = write(tmp_path / "src" / "impl.py", 'cursor.execute("RESET query_group")\ncursor.execute("SET ROLE admin")\n')
+    assert findings(macro.read_text(), "macros/adapters.sql", macro) == []
+    assert findings(impl.read_text(), "src/impl.py", impl) == []
+    # A file that names PostgreSQL itself is read as PostgreSQL all the same.
+    pg = write(tmp_path / "src" / "pg.py", 'import psycopg2\ncursor.execute("SET ROLE admin")\n')
+    assert findings(pg.read_text(), "src/pg.py", pg) == [(2, 16, "PIN104")]
+    # A PostgreSQL driver declared beside it makes the project PostgreSQL's.
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\ndependencies = ['redshift-connector', 'psycopg2']\n")
+    assert [row for row, _, _ in findings(impl.read_text(), "src/impl.py", impl)] == [1, 2]
+
+
+def test_a_file_importing_such_an_engines_driver_stays_silent():
+    assert findings('import redshift_connector\ncur.execute("SET query_group TO \'etl\'")\n') == []
+    assert findings('from pyspark.sql import SparkSession\ncursor.execute("CREATE TEMPORARY VIEW v AS SELECT 1")\n') == []
+
+
 # -- the evidence, in JSON ----------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ import libcst as cst
 from pinlint.diagnostics import Evidence, Hit
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
-from pinlint.python.dialect import FileDialect
+from pinlint.python.dialect import OTHER, FileDialect
 from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.positions import positions as node_positions
 from pinlint.python.project_index import ProjectModules
@@ -80,6 +80,8 @@ def analyze_python(
         # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
         if not (may_hold_sql(candidate.text, POSTGRES) or reading.default == MYSQL and may_hold_sql(candidate.text, MYSQL)):
             continue
+        if reading.default == OTHER:
+            break  # the project's engines are none the rules speak for
         judged.append((candidate.text, candidate.anchor))
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(
