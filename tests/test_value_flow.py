@@ -224,3 +224,19 @@ def test_items_assigned_to_a_dict_of_unknown_origin_still_reach_the_call():
             kwargs["options"] = "-c search_path=tenant"
             return psycopg.connect(dsn, **kwargs)
         """) == [(5, 25, "PIN201", "high", "`psycopg.connect()` sends `options=-c search_path=tenant` as a startup parameter")]
+
+
+def test_pgoptions_given_by_keyword_to_an_environment():
+    assert findings("""\
+        import os
+        import subprocess
+
+        def rewind(cmd):
+            env = os.environ.copy()
+            env.update(LANG="C", PGOPTIONS="-c statement_timeout=0")
+            subprocess.run(cmd, env=env)
+            subprocess.run(cmd, env=dict(os.environ, PGOPTIONS="-c search_path=tenant"))
+        """) == [
+        (6, 36, "PIN201", "high", "`PGOPTIONS` sends `options=-c statement_timeout=0` as a startup parameter"),
+        (8, 56, "PIN201", "high", "`PGOPTIONS` sends `options=-c search_path=tenant` as a startup parameter"),
+    ]
