@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 SERVER = [sys.executable, "-m", "pinlint", "server"]
 
-pytestmark = pytest.mark.asyncio
+# One server for most tests (each starts in about a second), in one event loop; each test has
+# documents of its own.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 PYTHON = 'import psycopg\n\nconn = psycopg.connect(DSN)\nlabel = "😀"; conn.execute("SET search_path = app")\n'
 PIN101 = (
@@ -74,21 +76,25 @@ async def _start(client: LanguageClient, folder: Path, editor: str = "visual-stu
     )
 
 
-@pytest_lsp.fixture(config=_server())
-async def client(lsp_client: LanguageClient, tmp_path: Path):
-    await _start(lsp_client, tmp_path)
+@pytest_lsp.fixture(config=_server(), scope="module")
+async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
+    """Serving a workspace folder that holds every test's `tmp_path`."""
+    await _start(lsp_client, tmp_path_factory.getbasetemp())
     yield
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(config=_server())
+@pytest_lsp.fixture(config=_server(), loop_scope="module")
 async def server(lsp_client: LanguageClient):
     """Started, for the test to initialize."""
     yield
     await lsp_client.shutdown_session()
 
 
-@pytest_lsp.fixture(config=_server("import pinlint.server.documents as documents", "documents.lint_text = lambda *a, **k: 1 / 0"))
+@pytest_lsp.fixture(
+    config=_server("import pinlint.server.documents as documents", "documents.lint_text = lambda *a, **k: 1 / 0"),
+    loop_scope="module",
+)
 async def failing_server(lsp_client: LanguageClient):
     """Its engine fails on every text."""
     yield
@@ -111,7 +117,7 @@ FAKE_FIXES = (
 )
 
 
-@pytest_lsp.fixture(config=_server(*FAKE_FIXES))
+@pytest_lsp.fixture(config=_server(*FAKE_FIXES), loop_scope="module")
 async def fixing_server(lsp_client: LanguageClient):
     """With a `pinlint.fixes` of the agreed shape: `fixes_for(text, display, findings, settings,
     unsafe)` -> `Fix(code, row, col, title, safe, edits)`, `Edit(start, end, replacement)`."""
@@ -186,21 +192,26 @@ def _range(line: int, start: int, end_line: int, end: int) -> types.Range:
 # Diagnostics
 
 
-@pytest.mark.parametrize("editor, encoding", [("visual-studio-code", "utf-16"), ("neovim", "utf-8")])
-async def test_python_diagnostics_have_exact_ranges_in_the_negotiated_encoding(server, tmp_path, editor, encoding):
-    await _start(server, tmp_path, editor)
-    uri = _open(server, tmp_path / "app.py", PYTHON)
-    (diagnostic,) = await _published(server, uri, 1)
-    # `label = "😀"; conn.execute(` is 26 code points, 27 UTF-16 units and 29 UTF-8 bytes.
-    start = {"utf-16": 27, "utf-8": 29}[encoding]
-    assert diagnostic.range == _range(3, start, 3, start + 23)
-    assert _slice(PYTHON, diagnostic.range, encoding) == '"SET search_path = app"'
+async def test_python_diagnostics_have_exact_ranges_in_utf16(client, tmp_path):
+    uri = _open(client, tmp_path / "app.py", PYTHON)
+    (diagnostic,) = await _published(client, uri, 1)
+    # `label = "😀"; conn.execute(` is 26 code points and 27 UTF-16 code units.
+    assert diagnostic.range == _range(3, 27, 3, 50)
+    assert _slice(PYTHON, diagnostic.range) == '"SET search_path = app"'
     (finding,) = lint_source(PYTHON.encode(), "app.py", Settings()).findings
     assert diagnostic.message == f"{finding.message}. Fix: {finding.fix}"
     assert diagnostic.message.startswith(PIN101)
     assert (diagnostic.code, diagnostic.source, diagnostic.severity) == ("PIN101", "pinlint", types.DiagnosticSeverity.Error)
     assert diagnostic.code_description.href == BY_CODE["PIN101"].url
     assert diagnostic.code_description.href.endswith("/pinlint/rules/pin101_session_set.md")
+
+
+async def test_positions_are_in_utf8_for_a_client_that_prefers_it(server, tmp_path):
+    await _start(server, tmp_path, "neovim")  # offers utf-8 first
+    uri = _open(server, tmp_path / "app.py", PYTHON)
+    (diagnostic,) = await _published(server, uri, 1)
+    assert diagnostic.range == _range(3, 29, 3, 52)  # 😀 is four bytes
+    assert _slice(PYTHON, diagnostic.range, "utf-8") == '"SET search_path = app"'
 
 
 async def test_sql_file_diagnostics_inside_a_line_after_non_bmp_characters(client, tmp_path):
@@ -226,7 +237,7 @@ async def test_config_files_and_unnamed_documents_are_linted(client, tmp_path):
     # Text pinlint does not lint gets no diagnostics at all.
     _open(client, tmp_path / "notes.txt", "SET search_path = app;\n", "plaintext")
     await _published(client, uri, 1)
-    assert [p.uri for p in client.published] == [uri, "untitled:Untitled-1"]
+    assert [p.uri for p in client.published if p.uri.endswith(("notes.txt", ".env", "Untitled-1"))] == [uri, "untitled:Untitled-1"]
 
 
 async def test_changes_are_debounced_and_the_latest_text_wins(client, tmp_path):
@@ -237,7 +248,7 @@ async def test_changes_are_debounced_and_the_latest_text_wins(client, tmp_path):
     (diagnostic,) = await _published(client, uri, 4)
     assert diagnostic.code == "PIN101"
     await asyncio.sleep(0.4)  # past the debounce of the last change
-    assert [p.version for p in client.published] == [1, 4]
+    assert [p.version for p in client.published if p.uri == uri] == [1, 4]
     # Saving lints at once; closing clears the document's diagnostics.
     _change(client, uri, "import psycopg\n", 5)
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri)))
@@ -400,19 +411,20 @@ async def test_configuration_changes_reload_and_relint_open_documents(client, tm
     ]
     uri = _open(client, tmp_path / "app.py", PYTHON)
     assert [d.code for d in await _published(client, uri, 1)] == ["PIN101"]
-    published = len(client.published)
 
-    def changed(path: Path, text: str) -> None:
+    def changed(path: Path, text: str) -> int:
+        mark = len(client.published)
         path.write_text(text, encoding="utf-8")
         client.workspace_did_change_watched_files(
             types.DidChangeWatchedFilesParams([types.FileEvent(path.as_uri(), types.FileChangeType.Changed)])
         )
+        return mark
 
-    changed(tmp_path / "pyproject.toml", '[tool.pinlint]\nignore = ["PIN101"]\n')
-    assert await _published(client, uri, 1, after=published) == []
+    mark = changed(tmp_path / "pyproject.toml", '[tool.pinlint]\nignore = ["PIN101"]\n')
+    assert await _published(client, uri, 1, after=mark) == []
     # A bad configuration is said once, and the documents are linted without it.
-    changed(tmp_path / "pyproject.toml", '[tool.pinlint]\nignore = ["PIN1O1"]\n')
-    assert [d.code for d in await _published(client, uri, 1, after=published + 1)] == ["PIN101"]
+    mark = changed(tmp_path / "pyproject.toml", '[tool.pinlint]\nignore = ["PIN1O1"]\n')
+    assert [d.code for d in await _published(client, uri, 1, after=mark)] == ["PIN101"]
     (message,) = client.messages
     assert message.type == types.MessageType.Warning
     assert message.message == (
@@ -420,12 +432,14 @@ async def test_configuration_changes_reload_and_relint_open_documents(client, tm
         "PIN101, a prefix like PIN1, or a rule name); linting without it"
     )
     # The client's settings are laid over the file's; `isolated` leaves the file out.
+    mark = len(client.published)
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams(settings={"pinlint": {"isolated": True, "targets": ["rds-proxy"]}})
     )
-    (diagnostic,) = await _published(client, uri, 1, after=published + 2)
+    (diagnostic,) = await _published(client, uri, 1, after=mark)
     assert diagnostic.message.startswith("`SET search_path` changes a session setting: pins the session on RDS Proxy. Fix:")
     assert len(client.messages) == 1
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings={}))
 
 
 async def test_excluded_files_get_no_diagnostics(client, tmp_path):
@@ -435,3 +449,17 @@ async def test_excluded_files_get_no_diagnostics(client, tmp_path):
     assert await _published(client, excluded, 1) == []
     linted = _open(client, tmp_path / "app.sql", "DISCARD ALL;\n", "sql")
     assert [d.code for d in await _published(client, linted, 1)] == ["PIN107"]
+
+
+# The command
+
+
+async def test_the_command_without_pygls_says_what_to_install():
+    code = "import sys; sys.modules['pygls'] = None; from pinlint.cli import main; sys.exit(main(['server']))"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, env=ENV, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert (process.returncode, stdout) == (2, b"")
+    assert stderr.decode().startswith("pinlint: error: pinlint server needs pygls (")
+    assert stderr.decode().endswith("): pip install 'pinlint-db[server]'\n")

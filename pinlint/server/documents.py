@@ -111,9 +111,11 @@ def lint_document(
     directory = path.parent if path is not None else root
     settings = settings_cache.for_directory(directory, root)
     if path is not None:
-        # Excludes are judged below the workspace folder; a file opened from elsewhere is linted
-        # as a file named on the command line is.
-        if root in path.parents and Discovery(settings).skips(path, [root]):
+        # Excludes are judged as for `pinlint check` run where the configuration is (else in the
+        # workspace folder); a file opened from elsewhere is linted as one named on the command line.
+        parents = path.resolve().parents
+        top = settings.root if settings.root.resolve() in parents else root
+        if top.resolve() in parents and Discovery(settings).skips(path, [top]):
             return None
         display = relative_path(path, settings.root)
     else:
