@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,14 @@ class PinlintServer(LanguageServer):
         task.add_done_callback(lambda done: self._pending.pop(uri) if self._pending.get(uri) is done else None)
 
     async def _lint(self, uri: str, delay: float) -> None:
+        try:
+            await self._lint_now(uri, delay)
+        except Exception:  # a bug of ours: said in the log, and the server goes on
+            self.window_log_message(
+                types.LogMessageParams(types.MessageType.Error, f"pinlint failed on {uri}:\n{traceback.format_exc()}")
+            )
+
+    async def _lint_now(self, uri: str, delay: float) -> None:
         if delay:
             await asyncio.sleep(delay)
         document = self.workspace.text_documents.get(uri)
