@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-import textwrap
 import time
 from pathlib import Path
 
