@@ -1,4 +1,4 @@
-"""`pinlint check`, `pinlint logs` and `pinlint rule`: a thin front end over the engine."""
+"""`pinlint check`, `pinlint logs`, `pinlint server` and `pinlint rule`: a thin front end over the engine."""
 
 from __future__ import annotations
 
@@ -121,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are incidents")
 
+    commands.add_parser(
+        "server", help="run the Language Server (LSP over stdin and stdout) for editors",
+        description="Serve pinlint's findings, rule docs, quick fixes and ignore actions to an editor over "
+        "the Language Server Protocol on stdin and stdout. Needs the server extra: pip install 'pinlint-db[server]'.",
+    )
+
     rule = commands.add_parser("rule", help="explain a rule", description="Print a rule's documentation.")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
     rule.add_argument("--all", action="store_true", help="every rule")
@@ -137,6 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _rule(args, parser)
             if args.command == "logs":
                 return _logs(args)
+            if args.command == "server":
+                return _server()
             return _check(args)
     except ConfigError as error:
         print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
@@ -267,6 +275,15 @@ def _logs(args: argparse.Namespace) -> int:
     if args.output_format == "full":
         print(summary(incidents), file=sys.stderr)
     return EXIT_FINDINGS if incidents and not args.exit_zero else EXIT_CLEAN
+
+
+def _server() -> int:
+    try:
+        from pinlint.server.lsp import serve
+    except ImportError as error:
+        raise ConfigError(f"pinlint server needs pygls ({error}): pip install 'pinlint-db[server]'") from None
+    serve()
+    return EXIT_CLEAN
 
 
 def _write(text: str) -> None:

@@ -150,9 +150,14 @@ def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None 
     try:
         return lint_source(data, display, settings, path=path)
     except Exception as error:  # a bug of ours must not stop the other files
-        report = Report(files=1, cacheable=False)
-        _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
-        return report
+        return failed(display, error, settings)
+
+
+def failed(display: str, error: Exception, settings: Settings) -> Report:
+    """The report of a file pinlint failed on (a bug of ours): a PIN900 finding that says so."""
+    report = Report(files=1, cacheable=False)
+    _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
+    return report
 
 
 def _crashed(task: tuple, why: str) -> Report:
@@ -594,3 +599,16 @@ def _unused_suppressions(display: str, suppressions: list[Suppression], enabled:
                 fix="Remove the suppression (or the code from it)",
                 severity=Severity.WARNING, confidence=Confidence.HIGH, consequences={},
             )
+
+
+def forget_project_files() -> None:
+    """Drop what was read about the project around the linted files (which files exist, the
+    `.gitignore`s, declared Pythons and dialects, module facts). It is kept for the life of the
+    process, one run for the CLI; a long-lived front end calls this when files change."""
+    from pinlint import discovery, project_python
+    from pinlint.python import project, project_dialect, project_index
+
+    for module in (discovery, project_python, project, project_dialect, project_index):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()
