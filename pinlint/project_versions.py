@@ -18,7 +18,7 @@ and say nothing here.
 
 The files are looked for in the linted file's directory and each parent up to the project's root
 (`pinlint.python.project_dialect`), and on up to the repository's root (`.git`), where a
-workspace keeps its one lock file. Every file is read bounded and parsed by `tomllib` or `json`;
+workspace keeps its one lock file, but never above the nearest directory holding a lock file. Every file is read bounded and parsed by `tomllib` or `json`;
 one that does not parse, or holds something else than expected, tells nothing.
 """
 
@@ -147,8 +147,8 @@ NO_VERSIONS = LazyVersions(lambda: NONE_KNOWN)
 def project_versions_files(directory: Path) -> tuple[Path, ...]:
     """The files that tell the versions of the project around ``directory``: what a cache entry
     that depended on them must watch."""
-    root, listed = _listed(directory.resolve())
-    return _with_included(root, listed, _stamps(listed))
+    _, boundary, listed = _listed(directory.resolve())
+    return _with_included(boundary, listed, _stamps(listed))
 
 
 def project_versions(directory: Path) -> ProjectVersions:
@@ -173,19 +173,25 @@ def _stamps(files: tuple[Path, ...]) -> tuple:
 
 
 @lru_cache(maxsize=256)
-def _listed(directory: Path) -> tuple[Path | None, tuple[Path, ...]]:
-    """The root the files are shown from, and the files that may pin versions, nearest first."""
-    from pinlint.python.project_dialect import directory_names  # only once a rule asks: rules load light
+def _listed(directory: Path) -> tuple[Path | None, Path | None, tuple[Path, ...]]:
+    """The project's root, which the files are shown from; the outermost directory looked in,
+    which included files must lie in; and the files that may pin versions, nearest first."""
+    # Imported once a rule asks: rules load without them.
+    from pinlint.python.project_dialect import directory_names, project_levels
 
-    levels = _levels(directory)
     found: list[Path] = []
-    for level in levels:
+    searched: list[Path] = []
+    for level in _levels(directory):
+        searched.append(level)
         names = directory_names(level)
         found.extend(level / name for name in sorted(names) if name in _LOCKS or name in _DECLARING or _REQUIREMENTS.fullmatch(name))
         if "requirements" in names:
             inside = level / "requirements"
             found.extend(inside / name for name in sorted(directory_names(inside)) if name.endswith(".txt"))
-    return (levels[-1] if levels else None), tuple(path for path in found if path.is_file())
+        if not names.isdisjoint(_LOCKS):
+            break  # the nearest lock file is the project's: what lies above belongs to another
+    levels = project_levels(directory)
+    return (levels[-1] if levels else None), (searched[-1] if searched else None), tuple(p for p in found if p.is_file())
 
 
 @lru_cache(maxsize=256)
@@ -204,15 +210,16 @@ def _levels(directory: Path) -> tuple[Path, ...]:
 
 
 @lru_cache(maxsize=256)
-def _with_included(root: Path | None, listed: tuple[Path, ...], stamps: tuple) -> tuple[Path, ...]:
-    """``listed`` and the files their requirements files include (`-r`, `-c`), within ``root``."""
+def _with_included(boundary: Path | None, listed: tuple[Path, ...], stamps: tuple) -> tuple[Path, ...]:
+    """``listed`` and the files their requirements files include (`-r`, `-c`), within the
+    repository (or, without one, the project)."""
     files = list(listed)
     queue = [path for path in listed if _is_requirements(path)]
     while queue and len(files) < len(listed) + MAX_INCLUDED_FILES:
         path = queue.pop(0)
         for match in _INCLUDE.finditer(_text(path, MAX_LOCK_BYTES) or ""):
             included = Path(os.path.normpath(path.parent / match.group(1)))
-            if root is None or (root not in included.parents) or included in files or not included.is_file():
+            if boundary is None or boundary not in included.parents or included in files or not included.is_file():
                 continue
             files.append(included)
             queue.append(included)
@@ -228,7 +235,7 @@ def _versions(root: Path | None, files: tuple[Path, ...], stamps: tuple) -> Proj
     tiers: tuple[dict[str, list[Pinned]], ...] = ({}, {}, {})
     lock = None
     for path in files:
-        shown = path.relative_to(root).as_posix() if root is not None and root in path.parents else path.name
+        shown = Path(os.path.relpath(path, root)).as_posix() if root is not None else path.name
         if path.name in _LOCKS:
             found = _locked(path)
             if found is None:
@@ -239,7 +246,7 @@ def _versions(root: Path | None, files: tuple[Path, ...], stamps: tuple) -> Proj
             tier = tiers[1] if _is_requirements(path) else tiers[2]
             pairs = _pinned(path)
         for name, version in pairs:
-            package = _KNOWN.get(re.sub(r"[-_.]+", "-", name).lower())
+            package = _KNOWN.get(re.sub(r"[-_.]+", "-", name).lower()) if isinstance(name, str) else None
             if package is not None and isinstance(version, str) and len(version) <= 64 and _VERSION.fullmatch(version.strip()):
                 pin = Pinned(package, version.strip(), shown)
                 if pin not in tier.setdefault(package, []):
