@@ -227,7 +227,7 @@ def _with_included(boundary: Path | None, listed: tuple[Path, ...], stamps: tupl
 
 
 def _is_requirements(path: Path) -> bool:
-    return path.suffix == ".txt" and path.name not in _LOCKS
+    return path.suffix == ".txt"  # the others are lock files and declarations
 
 
 @lru_cache(maxsize=64)
