@@ -54,6 +54,8 @@ class Report:
     project_python_of: list[Path] = field(default_factory=list)
     # Directories whose project files told the dialect of the file's SQL (so do the cache entries).
     dialect_project_of: list[Path] = field(default_factory=list)
+    # Directories whose project's lock files and pins told a rule a driver's version (so do the entries).
+    versions_project_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
     # With `Settings.collect_sent` (never cached): what the files can send, and where.
     sent_sql: list[SentSql] = field(default_factory=list)
@@ -226,7 +228,8 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
             report.sources[display] = source_lines(text)
             return report
     elif config is not None:
-        placed, suppressions = _config(text, config, rules, display, collecting), config_suppressions(text)
+        versions = _project_versions(path, report)
+        placed, suppressions = _config(text, config, rules, display, collecting, versions), config_suppressions(text)
     else:
         placed, suppressions = _sql(
             text, rules, settings, lambda: _project_dialect(path, display, report), display, collecting
@@ -360,7 +363,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             module = source if isinstance(source, cst.Module) else cst.parse_module(source)
             return analyze_python(
                 module, rules, dialect, display, project, modules, lambda: _project_dialect(path, display, report),
-                settings.collect_sent,
+                settings.collect_sent, _project_versions(path, report),
             )
         finally:
             report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
@@ -392,6 +395,21 @@ def _project_dialect(path: Path | None, display: str, report: Report) -> tuple[s
     report.dialect_project_of.append(path.parent)
     dialect, evidence = project_dialect(project_dialect_files(path.parent))
     return dialect, tuple(replace(e, path=_shown_beside(e.path, path, display)) for e in evidence)
+
+
+def _project_versions(path: Path | None, report: Report):
+    """The versions of drivers and frameworks the project around the file installs, read when a
+    rule first asks (`pinlint.project_versions`)."""
+    from pinlint.project_versions import NO_VERSIONS, LazyVersions, project_versions
+
+    if path is None:
+        return NO_VERSIONS
+
+    def load():
+        report.versions_project_of.append(path.parent)
+        return project_versions(path.parent)
+
+    return LazyVersions(load)
 
 
 def _shown_beside(other: str | None, path: Path, display: str) -> str | None:
@@ -506,11 +524,12 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
     return placed, analysis.suppressions
 
 
-def _config(text: str, fmt: str, rules, display: str, collecting: Report | None) -> list[_Placed]:
+def _config(text: str, fmt: str, rules, display: str, collecting: Report | None, versions) -> list[_Placed]:
     from pinlint.connections.config_file import connections_in
 
     placed = []
     for connection, (row, col, length) in connections_in(text, fmt):
+        connection.versions = versions
         if collecting is not None:
             collecting.sent_connections.append(sent_connection(connection, display, row, col, lambda anchor: None))
         for rule in rules:

@@ -372,6 +372,9 @@ def test_edited_and_new_project_files_invalidate_cached_reports(tmp_path, monkey
     assert (run(), linted) == (["PIN101:postgres", "PIN101:postgres"], [])  # from the cache, with the evidence
     write(tmp_path / "requirements.txt", "mysqlclient\n")  # a file the project did not have
     # As a new run starts: which files a directory holds is remembered for one run.
-    for remembered in (project_dialect._files, project_dialect._names, project_dialect._telling_files):
-        remembered.cache_clear()
+    remembered = (
+        project_dialect._files, project_dialect.project_levels, project_dialect.directory_names, project_dialect._telling_files,
+    )
+    for cached in remembered:
+        cached.cache_clear()
     assert (run(), linted) == ([], ["shop/views.py"])

@@ -194,8 +194,9 @@ def test_connect_args_only_one_driver_takes_name_the_driver_of_an_engine_whose_u
             return create_async_engine(make_url(settings.url), connect_args=connect_args)
         """, targets=(Target.PGBOUNCER,)) == [
         (8, 42, "PIN201", "medium", "`create_async_engine()` sends `server_settings` `search_path` as startup parameters"),
-        (10, 12, "PIN204", "medium", "`create_async_engine()` with `postgresql+asyncpg` registers JSON codecs on every new "
-         "connection; with asyncpg < 0.31 that introspects types and toggles jit with `set_config('jit', 'off', false)`"),
+        (10, 12, "PIN204", "medium", "`create_async_engine()` with `postgresql+asyncpg` lets asyncpg introspect, on each "
+         "new connection, the first type a query uses that it has no codec for (an enum, a domain, a composite, an array "
+         "such as `bigint[]`), which toggles jit with `set_config('jit', 'off', false)`"),
     ]
 
 

@@ -9,6 +9,7 @@ from typing import Callable, Sequence
 import libcst as cst
 
 from pinlint.diagnostics import Evidence, Hit
+from pinlint.project_versions import NO_VERSIONS, LazyVersions
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
 from pinlint.python.dialect import OTHER, FileDialect
@@ -60,12 +61,14 @@ def analyze_python(
     project: ProjectModules | None = None,
     project_dialect: ProjectDialect = lambda: (None, ()),
     collect: bool = False,
+    versions: LazyVersions = NO_VERSIONS,
 ) -> PythonAnalysis:
     """``dialect``: the configured one; None: from each SQL text's syntax, the project
     (``project_dialect``, asked only once there is SQL to read) and the module's location,
     imports and URLs (`pinlint.python.dialect`). ``project``: the project's modules as seen from
     this file, when it is one (calls of their wrappers are judged); ``collect``: also place every
-    SQL text judged and every connection recognised."""
+    SQL text judged and every connection recognised; ``versions``: the project's drivers' and
+    frameworks' versions, which rules judge connections and calls by."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)
@@ -98,6 +101,7 @@ def analyze_python(
             found.append((_in_hook(api.hit, collector.hook_of(api.functions)), api.node, api.node))
     server_side = None
     for connection, functions in collector.connections:
+        connection.versions = versions
         for rule in rules:
             for hit in rule.check_connection(connection):
                 found.append(_placed_at(hit, connection.anchor, collector.hook_of(functions)))
@@ -107,6 +111,7 @@ def analyze_python(
                 local = collector.django_settings
                 server_side = server_side_cursors(local) if local else django_server_side_cursors()
             call.facts["server_side_cursors"] = server_side
+        call.versions = versions
         for rule in rules:
             for hit in rule.check_call(call):
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))

@@ -84,26 +84,33 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 @lru_cache(maxsize=256)
-def _files(directory: Path) -> tuple[Path, ...]:
+def project_levels(directory: Path) -> tuple[Path, ...]:
+    """``directory`` (resolved) and each parent up to the project's root; () outside a project."""
     levels = (directory, *directory.parents)
     root = _nearest(levels, _ROOTS)
     if root is None:
         root = _nearest(levels, _WEAK_ROOTS)
-    if root is None:
+    return () if root is None else levels[: root + 1]
+
+
+@lru_cache(maxsize=256)
+def _files(directory: Path) -> tuple[Path, ...]:
+    levels = project_levels(directory)
+    if not levels:
         return ()
     found = list(django_settings_files(directory))
-    for level in levels[: root + 1]:
+    for level in levels:
         found.extend(path for path in _telling_files(level) if path not in found)
     return tuple(found)
 
 
 def _nearest(levels: tuple[Path, ...], markers: tuple[str, ...]) -> int | None:
-    return next((i for i, level in enumerate(levels) if not _names(level).isdisjoint(markers)), None)
+    return next((i for i, level in enumerate(levels) if not directory_names(level).isdisjoint(markers)), None)
 
 
 # Directories are shared by many linted files' walks up: each is listed once.
 @lru_cache(maxsize=1024)
-def _names(directory: Path) -> frozenset[str]:
+def directory_names(directory: Path) -> frozenset[str]:
     try:
         return frozenset(os.listdir(directory))
     except OSError:
@@ -113,11 +120,11 @@ def _names(directory: Path) -> frozenset[str]:
 @lru_cache(maxsize=1024)
 def _telling_files(directory: Path) -> tuple[Path, ...]:
     """The files in ``directory`` (and its `requirements/`) that may tell the project's engine."""
-    names = _names(directory)
+    names = directory_names(directory)
     chosen = [directory / name for name in sorted(names) if name in _TELLING or _TELLING_NAMES.fullmatch(name)]
     if "requirements" in names:
         requirements = directory / "requirements"
-        chosen.extend(requirements / name for name in sorted(_names(requirements)) if name.endswith(".txt"))
+        chosen.extend(requirements / name for name in sorted(directory_names(requirements)) if name.endswith(".txt"))
     return tuple(path for path in chosen if path.is_file())
 
 

@@ -17,6 +17,7 @@ ASYNCPG_FIX = (
     "asyncpg 0.30+: `create_pool(..., reset=keep_session)` with `async def keep_session(conn): pass` "
     "(asyncpg still rolls back an open transaction and drops listener callbacks before calling it)"
 )
+ASYNCPG_RESET = (0, 30)  # `create_pool(reset=...)` (asyncpg #1191)
 
 
 class PoolResetQuery(DriverRule):
@@ -50,7 +51,7 @@ class PoolResetQuery(DriverRule):
             yield Hit(
                 self.code,
                 f"{connection.described} resets every released connection with `{_RESET_QUERY}`",
-                _EVERY_CONNECTION, ASYNCPG_FIX, confidence=connection.confidence, anchor=connection.anchor,
+                _EVERY_CONNECTION, _asyncpg_fix(connection), confidence=connection.confidence, anchor=connection.anchor,
             )
 
         query = connection.get("reset_query")
@@ -78,6 +79,16 @@ class PoolResetQuery(DriverRule):
                 "Reset with `ROLLBACK` only (or nothing): session state should not be set in the first place",
                 stmt.start,
             )
+
+
+def _asyncpg_fix(connection: Connection) -> str:
+    known = connection.versions.since("asyncpg", ASYNCPG_RESET)
+    if known is None or known.at_least:
+        return ASYNCPG_FIX
+    return (
+        f"{known.pin} has no `reset=`: upgrade to asyncpg 0.30+ and pass `create_pool(..., reset=keep_session)` with "
+        "`async def keep_session(conn): pass`, or pool with SQLAlchemy, whose pool only rolls back"
+    )
 
 
 def _resets_session(stmt: Statement) -> bool:
