@@ -505,8 +505,10 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
 
     # A script names no driver: its dialect comes from the configuration, or its syntax and the project.
     configured = None if settings.dialect == "auto" else settings.dialect
-    reading = FileDialect(configured, DialectEvidence(), project_dialect)
-    if reading.default == OTHER:  # the project's engines are none the rules speak for
+    location = DialectEvidence()
+    location.saw_path(display)
+    reading = FileDialect(configured, location, project_dialect)
+    if reading.left_alone or reading.default == OTHER:  # its engines are none the rules speak for
         return [], []
     analysis = analyze_sql(text, reading.default, rules, script=True, by_syntax=configured is None)
     sql = analysis.sql

@@ -378,3 +378,11 @@ def test_edited_and_new_project_files_invalidate_cached_reports(tmp_path, monkey
     for cached in remembered:
         cached.cache_clear()
     assert (run(), linted) == ([], ["shop/views.py"])
+
+
+def test_a_directory_named_after_such_an_engine_holds_its_sql(tmp_path):
+    write(tmp_path / "requirements.txt", "psycopg2\n")
+    trino = write(tmp_path / "db" / "trino_sql" / "summary.sql", "CREATE TEMPORARY TABLE t AS SELECT 1;\n")
+    postgres = write(tmp_path / "db" / "sql" / "summary.sql", "CREATE TEMPORARY TABLE t AS SELECT 1;\n")
+    assert findings(trino.read_text(), "db/trino_sql/summary.sql", trino) == []
+    assert findings(postgres.read_text(), "db/sql/summary.sql", postgres) == [(1, 1, "PIN108")]

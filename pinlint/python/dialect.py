@@ -54,6 +54,12 @@ _PATH_ENGINES = {
 _PACKAGE_ENGINES = {
     "psycopg": POSTGRES, "psycopg2": POSTGRES, "asyncpg": POSTGRES, "pg8000": POSTGRES,
     "pymysql": MYSQL, "MySQLdb": MYSQL, "aiomysql": MYSQL, "asyncmy": MYSQL,
+    # A directory named after an engine the rules do not speak for holds that engine's SQL.
+    **dict.fromkeys(
+        ("trino", "trino_sql", "presto", "presto_sql", "snowflake", "redshift", "bigquery", "athena", "spark",
+         "spark_sql", "clickhouse", "duckdb", "mssql", "sqlserver"),
+        OTHER,
+    ),
 }
 
 
