@@ -34,7 +34,7 @@ def lowest(*levels: Confidence) -> Confidence:
 class Evidence:
     """One reason a piece of SQL was read in a dialect."""
 
-    source: str  # statement | configuration | project | file | default, strongest first
+    source: str  # statement | configuration | code | project | file | default, strongest first
     dialect: str  # what it points to: postgres | mysql | sqlite | other
     reason: str  # what was seen: "imports `pymysql`"
     path: str | None = None  # the project file it was read in, shown as findings' paths are

@@ -386,3 +386,22 @@ def test_a_directory_named_after_such_an_engine_holds_its_sql(tmp_path):
     postgres = write(tmp_path / "db" / "sql" / "summary.sql", "CREATE TEMPORARY TABLE t AS SELECT 1;\n")
     assert findings(trino.read_text(), "db/trino_sql/summary.sql", trino) == []
     assert findings(postgres.read_text(), "db/sql/summary.sql", postgres) == [(1, 1, "PIN108")]
+
+
+def test_a_class_named_after_an_engine_holds_its_sql():
+    # peewee keeps both engines in one module: `SET TRANSACTION` is MySQL's next-transaction scope
+    # (PIN105) in MySQLDatabase, and PostgreSQL's transaction scope (PIN103) in PostgresqlDatabase.
+    code = """\
+        import psycopg2
+        import pymysql
+
+        class MySQLDatabase:
+            def begin(self, level):
+                self.execute_sql("SET TRANSACTION ISOLATION LEVEL %s" % level)
+
+        class PostgresqlDatabase:
+            def begin(self, level):
+                self.cursor().execute("SET TRANSACTION ISOLATION LEVEL %s" % level)
+        """
+    assert findings(code) == [(6, 26, "PIN105"), (10, 31, "PIN103")]
+    assert findings(code.replace("MySQLDatabase", "Database")) == [(6, 26, "PIN103"), (10, 31, "PIN103")]

@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 import libcst as cst
 
-from pinlint.diagnostics import Evidence, Hit
+from pinlint.diagnostics import DialectReading, Evidence, Hit
 from pinlint.project_versions import NO_VERSIONS, LazyVersions
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
@@ -80,19 +80,25 @@ def analyze_python(
     transactions = Transactions(collector, module)
     judged: list[tuple[str, cst.CSTNode]] = []
     for candidate in collector.candidates:
+        # A class named after an engine (`MySQLDatabase`) holds that engine's SQL, whatever the file says.
+        named = collector.engine_of(candidate.functions) if dialect is None else None
         # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
-        if not (may_hold_sql(candidate.text, POSTGRES) or reading.default == MYSQL and may_hold_sql(candidate.text, MYSQL)):
+        if not (may_hold_sql(candidate.text, POSTGRES) or MYSQL in (named and named[0], reading.default) and may_hold_sql(candidate.text, MYSQL)):
             continue
-        if reading.default == OTHER:
+        if named is None and reading.default == OTHER:
             break  # the project's engines are none the rules speak for
         judged.append((candidate.text, candidate.anchor))
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(
-            candidate.text, reading.default, rules, candidate.confidence, candidate.strict, hook,
+            candidate.text, named[0] if named else reading.default, rules, candidate.confidence, candidate.strict, hook,
             no_transaction=transactions.outside(candidate.text, candidate.anchor),
             by_syntax=dialect is None, talks_to_sqlite=reading.sqlite_only,
         )
-        hits = [replace(hit, dialect=reading.with_evidence(hit.dialect)) for hit in _most_specific(analysis.hits)]
+        in_class = named and DialectReading(named[0], (Evidence("code", named[0], f"written in class `{named[1]}`"),))
+        hits = []
+        for hit in _most_specific(analysis.hits):
+            by_class = in_class and not (hit.dialect and hit.dialect.evidence)  # its syntax named no engine
+            hits.append(replace(hit, dialect=reading.with_evidence(in_class if by_class else hit.dialect)))
         found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in hits)
         suppressions.extend((s, candidate.anchor) for s in analysis.suppressions)
     enabled = {rule.code for rule in rules}

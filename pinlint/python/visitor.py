@@ -27,6 +27,7 @@ Connection strings written as literals anywhere are read too.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+import re
 from typing import Callable, Sequence
 
 import libcst as cst
@@ -70,6 +71,7 @@ from pinlint.python.test_data import CODE, DATA, call_context, collection_contex
 from pinlint.python.unmistakable_settings import UnmistakableSettings
 from pinlint.python.values import Mutation, read as read_constant
 from pinlint.python.walk import children
+from pinlint.sql.lexer import MYSQL, POSTGRES
 
 _SQLALCHEMY_MODULES = ("sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression", "sqlalchemy.sql.functions")
 
@@ -787,6 +789,18 @@ class SqlCollector(cst.CSTVisitor):
         for definition in self._definitions.get(name, ()) if isinstance(name, str) else ():
             self.hooks[id(definition)] = kind
 
+    def engine_of(self, functions: Functions) -> tuple[str, str] | None:
+        """The engine the innermost class around a node is named after (`MySQLDatabase`,
+        `PostgresqlMigrator`), and the class's name: multi-backend code keeps each engine's SQL in
+        its own classes."""
+        for function in reversed(functions):
+            owner = self._methods_of.get(id(function))
+            if owner is not None:
+                found = _ENGINE_IN_NAME.search(owner.name.value)
+                if found is not None:
+                    return (MYSQL if found.group(1) else POSTGRES), owner.name.value
+        return None
+
     def hook_of(self, functions: Functions) -> HookKind | None:
         """When the innermost registered hook around a node runs, if any."""
         for function in reversed(functions):
@@ -840,6 +854,9 @@ def _call_name(func: cst.BaseExpression) -> tuple[str, str]:
         receiver_name = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", "")
         return (receiver_name if isinstance(receiver_name, str) else ""), func.attr.value
     return "", ""
+
+
+_ENGINE_IN_NAME = re.compile(r"(mysql|mariadb)|(postgres|psycopg|asyncpg|pg8000)", re.IGNORECASE)
 
 
 def _branches(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
