@@ -24,7 +24,7 @@ from pinlint.sent import SentConnection, SentSql, sent_connection
 from pinlint.settings import Settings, select_codes
 from pinlint.connections.files import config_format
 from pinlint.suppression import Coverage, Suppression, config_suppressions, python_suppressions
-from pinlint.targets import Consequence, Target
+from pinlint.targets import Consequence, Target, tracked_elsewhere
 
 if TYPE_CHECKING:
     from pinlint.cache import Cache
@@ -514,7 +514,8 @@ def _config(text: str, fmt: str, rules, display: str, collecting: Report | None)
 
 def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | None:
     hit = placed.hit
-    described = effects(hit, settings.targets)
+    tracked = settings.deployment.tracked if settings.deployment is not None else frozenset()
+    described = effects(hit, settings.targets, tracked)
     if described is None or hit.confidence.rank < settings.min_confidence.rank:
         return None
     text, severity, consequences = described
@@ -535,11 +536,16 @@ def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | Non
     )
 
 
-def effects(hit: Hit, targets: tuple[Target, ...]) -> tuple[str, Severity, dict[str, str]] | None:
+def effects(
+    hit: Hit, targets: tuple[Target, ...], tracked: frozenset[str] = frozenset()
+) -> tuple[str, Severity, dict[str, str]] | None:
     """What ``hit`` does on ``targets`` (None: nothing): the sentence a user reads ("pins the
     session on RDS Proxy; leaks search_path to the next client on PgBouncer"), the severity, and
-    the consequence word per target."""
-    affected = {t: c for t, c in hit.consequences.items() if t in targets}
+    the consequence word per target. ``tracked``: parameters the deployment's PgBouncers restore
+    per client (`track_extra_parameters`), whose SETs leak nowhere there."""
+    affected = {
+        t: c for t, c in hit.consequences.items() if t in targets and not tracked_elsewhere(c, t, tracked)
+    }
     if not affected:
         return None
     ordered = sorted(affected, key=_TARGET_ORDER.index)
