@@ -23,7 +23,8 @@ from pinlint.settings import Settings
 MAX_GITIGNORE_BYTES = 8 * 1024 * 1024
 PYTHON_SUFFIXES = (".py", ".pyi")
 SQL_SUFFIXES = (".sql",)
-LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
+TERRAFORM_SUFFIXES = (".tf",)  # RDS Proxies' configuration (PIN3xx)
+LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES + TERRAFORM_SUFFIXES
 
 
 def is_lintable(path: Path) -> bool:

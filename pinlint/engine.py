@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 
 from pinlint.diagnostics import Confidence, Evidence, Finding, Hit, Severity
-from pinlint.discovery import PYTHON_SUFFIXES, Discovery
+from pinlint.discovery import PYTHON_SUFFIXES, TERRAFORM_SUFFIXES, Discovery
 from pinlint.globs import GitIgnore
 from pinlint.reading import read_regular_file, source_lines
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
@@ -220,8 +220,8 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
             _report_unparsable(report, display, error.message, settings, error.row, error.col, error.uncertain)
             report.sources[display] = source_lines(text)
             return report
-    elif config is not None:
-        placed, suppressions = _config(text, config, rules, display, collecting), config_suppressions(text)
+    elif config is not None or display.endswith(TERRAFORM_SUFFIXES):
+        placed, suppressions = _config(text, config, rules, display, collecting, settings), config_suppressions(text)
     else:
         placed, suppressions = _sql(
             text, rules, settings, lambda: _project_dialect(path, display, report), display, collecting
@@ -499,11 +499,29 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
     return placed, analysis.suppressions
 
 
-def _config(text: str, fmt: str, rules, display: str, collecting: Report | None) -> list[_Placed]:
+def _config(text: str, fmt: str | None, rules, display: str, collecting: Report | None, settings: Settings) -> list[_Placed]:
+    """Connections in a config file (``fmt``; None for Terraform), and what the PIN3xx rules say
+    about the pooler configuration in it."""
     from pinlint.connections.config_file import connections_in
+    from pinlint.deployment import sightings_in
+    from pinlint.rules.base import PoolerConfigRule
+    from pinlint.rules.pin302_unused_server_reset_query import never_runs
 
     placed = []
+    sightings = [s for s in sightings_in(text, display.rsplit("/", 1)[-1]) if s.knobs]
+    for rule in rules:
+        if isinstance(rule, PoolerConfigRule):
+            for sighting in sightings:
+                for hit in rule.check_pooler(sighting, settings.deployment):
+                    knob = hit.anchor
+                    placed.append(_Placed(replace(hit, anchor=None), knob.row, knob.col, knob.row, knob.col + max(knob.length, 1)))
+    if fmt is None:
+        return placed
+    # A reset query PgBouncer never runs pins nothing (PIN302 says it is never run).
+    unused_reset = any(never_runs(s) for s in sightings)
     for connection, (row, col, length) in connections_in(text, fmt):
+        if unused_reset and "reset_query" in connection.params:
+            continue
         if collecting is not None:
             collecting.sent_connections.append(sent_connection(connection, display, row, col, lambda anchor: None))
         for rule in rules:
