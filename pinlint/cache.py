@@ -211,6 +211,8 @@ def _configuration(settings: Settings) -> bytes:
         settings.min_confidence.value,
         [[pattern, list(codes)] for pattern, codes in settings.per_file_ignores],
         settings.first_pass,
+        # The deployment's evidence files: a changed pgbouncer.ini changes findings everywhere.
+        settings.deployment.fingerprint() if settings.deployment is not None else None,
         _code_fingerprint(),
     ]
     return json.dumps(relevant).encode()

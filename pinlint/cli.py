@@ -20,6 +20,7 @@ from pinlint.settings import DIALECT_CHOICES, OUTPUT_FORMATS, ConfigError, Setti
 from pinlint.targets import Target
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_TARGET_CHOICES = ["auto", *(t.value for t in Target)]
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # as a shell reports them
 
 _CHECK_EPILOG = """\
@@ -57,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     selection.add_argument("--ignore", action="append", metavar="RULES", help="leave these rules out")
     context = check.add_argument_group("what the code runs behind")
     context.add_argument(
-        "--target", action="append", metavar="NAME", choices=[t.value for t in Target],
-        help="pooler(s) the project runs behind, repeatable: rds-proxy, pgbouncer, pgbouncer-legacy "
-        "(default: rds-proxy and pgbouncer)",
+        "--target", action="append", metavar="NAME", choices=_TARGET_CHOICES,
+        help="pooler(s) the project runs behind, repeatable: rds-proxy, pgbouncer, pgbouncer-legacy, "
+        "pgbouncer-tracking, supavisor, pgdog, or auto (the default: inferred from the project's files, "
+        "else rds-proxy and pgbouncer; `pinlint targets` explains)",
     )
     context.add_argument(
         "--dialect", choices=DIALECT_CHOICES,
@@ -109,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="PostgreSQL's log_line_prefix, when the server log uses one pinlint does not recognise",
     )
     logs.add_argument(
-        "--target", action="append", metavar="NAME", choices=[t.value for t in Target],
+        "--target", action="append", metavar="NAME", choices=_TARGET_CHOICES,
         help="pooler(s) the server's statements are judged for, repeatable (default: as for check)",
     )
     logs.add_argument("--dialect", choices=DIALECT_CHOICES, help="SQL dialect (default: auto)")
@@ -126,6 +128,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="Serve pinlint's findings, rule docs, quick fixes and ignore actions to an editor over "
         "the Language Server Protocol on stdin and stdout. Needs the server extra: pip install 'pinlint-db[server]'.",
     )
+    targets = commands.add_parser(
+        "targets", help="show the poolers pinlint judges the project for, and why",
+        description="Print the targets `pinlint check` uses for the project at PATH: those the configuration "
+        "names, else those its files show (PgBouncer ini files, compose and Kubernetes images, Terraform and "
+        "CloudFormation RDS Proxies, pooler hosts and ports in connection strings), with the evidence.",
+    )
+    targets.add_argument("path", nargs="?", default=".", metavar="PATH", help="the project (default: .)")
+    targets.add_argument("--target", action="append", metavar="NAME", choices=_TARGET_CHOICES, help="as for check")
+    targets.add_argument("--config", metavar="FILE", help="use this pinlint.toml or pyproject.toml")
+    targets.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    targets.add_argument("--output-format", choices=["full", "json"], default="full", metavar="FORMAT",
+                         help="full (default) or json")
 
     rule = commands.add_parser("rule", help="explain a rule", description="Print a rule's documentation.")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
@@ -145,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _logs(args)
             if args.command == "server":
                 return _server()
+            if args.command == "targets":
+                return _targets(args)
             return _check(args)
     except ConfigError as error:
         print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
@@ -232,7 +248,7 @@ def _check(args: argparse.Namespace) -> int:
         if output_format == "github":
             _write_step_summary(report)
     if output_format in ("full", "concise"):
-        print(_summary(report), file=sys.stderr)
+        print(f"{_summary(report)} {_targets_sentence(settings)}", file=sys.stderr)
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
@@ -284,6 +300,64 @@ def _server() -> int:
         raise ConfigError(f"pinlint server needs pygls ({error}): pip install 'pinlint-db[server]'") from None
     serve()
     return EXIT_CLEAN
+
+
+def _targets(args: argparse.Namespace) -> int:
+    from pinlint.config import resolve_settings
+    from pinlint.targets import MEANING
+
+    if _missing(Path(args.path)):
+        raise ConfigError(f"no such file or directory: {args.path}")
+    options: dict = {"targets": list(dict.fromkeys(args.target))} if args.target else {}
+    config = Path(args.config) if args.config else None
+    settings = resolve_settings([Path(args.path)], Path.cwd(), options, "command line", config, args.isolated)
+    deployment = settings.deployment
+    assert deployment is not None  # resolve_settings always says where the targets come from
+    if args.output_format == "json":
+        data = {
+            "targets": [t.value for t in settings.targets],
+            "evidence": [
+                {"target": s.target.value if s.target else None, "filename": s.filename, "row": s.row, "reason": s.reason}
+                for s in deployment.evidence
+            ],
+        }
+        _write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        return EXIT_CLEAN
+    width = max(len(t.value) for t in settings.targets)
+    lines = [f"Targets ({_SOURCES[deployment.source]}):"]
+    lines += [f"  {t.value:<{width}}  {MEANING[t]}" for t in settings.targets]
+    if deployment.tracked:
+        lines.append(f"PgBouncer also restores per client: {', '.join(sorted(deployment.tracked))} (track_extra_parameters)")
+    if deployment.evidence:
+        lines.append("Evidence:")
+        lines += [
+            visible(f"  {s.filename}:{s.row}: {s.target.value if s.target else 'no target'}: {s.reason}")
+            for s in deployment.evidence
+        ]
+    elif deployment.source == "default":
+        lines.append("No file of the project shows a pooler: name the targets with `targets = [...]` in [tool.pinlint].")
+    lines += [visible(f"Note: {note}") for note in deployment.notes]
+    _write("\n".join(lines) + "\n")
+    return EXIT_CLEAN
+
+
+_SOURCES = {
+    "inferred": "inferred from the project's files",
+    "default": "the default: nothing in the project shows a pooler",
+    "configured": "named by the configuration",
+}
+
+
+def _targets_sentence(settings: Settings) -> str:
+    """The targets the findings were judged for, and where they came from."""
+    names = ", ".join(t.value for t in settings.targets)
+    deployment = settings.deployment
+    if deployment is None or deployment.source == "configured":
+        return f"Targets: {names}."
+    if deployment.source == "default":
+        return f"Targets: {names} (default; no pooler found in the project)."
+    files = len({s.filename for s in deployment.evidence if s.target is not None})
+    return f"Targets: {names} (inferred from {files} file{'s' * (files != 1)}; see `pinlint targets`)."
 
 
 def _write(text: str) -> None:

@@ -45,7 +45,19 @@ def resolve_settings(
             settings = apply(Settings(root=config.resolve().parent, config_file=config), table, str(config))
     settings = apply(settings, options, origin)
     settings.enabled_codes()  # reports bad selectors before any work
-    return settings
+    return with_deployment(settings, paths, cwd)
+
+
+def with_deployment(settings: Settings, paths: list[Path], cwd: Path) -> Settings:
+    """``settings`` with the targets the project shows, unless the configuration named them.
+    The project is the configuration file's directory, else the root around the paths."""
+    from pinlint.deployment import Deployment, infer_deployment, project_root
+
+    if settings.targets_configured:
+        return replace(settings, deployment=Deployment(settings.targets, source="configured"))
+    root = settings.root if settings.config_file is not None else project_root(_common_directory(paths, cwd))
+    deployment = infer_deployment(root, settings)
+    return replace(settings, targets=deployment.targets, deployment=deployment)
 
 
 def _common_directory(paths: list[Path], cwd: Path) -> Path:
@@ -124,7 +136,13 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
             changes[key.replace("-", "_")] = strings
         elif key in ("targets", "target"):
             names = _strings(value if isinstance(value, list) else [value], where)
+            if "auto" in names:
+                if len(names) > 1:
+                    raise ConfigError(f"{where}: `auto` infers the targets; it cannot be combined with others")
+                changes["targets"], changes["targets_configured"] = settings.targets, False
+                continue
             changes["targets"] = tuple(_target(name, where) for name in names)
+            changes["targets_configured"] = True
             if not changes["targets"]:
                 raise ConfigError(f"{where}: name at least one target")
         elif key == "dialect":
@@ -178,7 +196,7 @@ def _target(name: str, where: str) -> Target:
         return Target(name)
     except ValueError:
         raise ConfigError(
-            f"{where}: unknown target {name!r} (choose from {', '.join(t.value for t in Target)})"
+            f"{where}: unknown target {name!r} (choose from auto, {', '.join(t.value for t in Target)})"
         ) from None
 
 

@@ -23,7 +23,8 @@ from pinlint.settings import Settings
 MAX_GITIGNORE_BYTES = 8 * 1024 * 1024
 PYTHON_SUFFIXES = (".py", ".pyi")
 SQL_SUFFIXES = (".sql",)
-LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES
+TERRAFORM_SUFFIXES = (".tf",)  # RDS Proxies' configuration (PIN3xx)
+LINTABLE_SUFFIXES = PYTHON_SUFFIXES + SQL_SUFFIXES + TERRAFORM_SUFFIXES
 
 
 def is_lintable(path: Path) -> bool:
@@ -59,8 +60,10 @@ class Excludes:
 
 
 class Discovery:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, wanted=None) -> None:
+        """``wanted``: which file names a walk yields (default: the files pinlint lints)."""
         self.settings = settings
+        self._wanted = wanted or _lintable_name
         self._excludes = Excludes(settings.exclude + settings.extend_exclude)
         self._bases: dict[Path, Path] = {}  # a named directory -> where its walk anchors patterns
         self._warnings: dict[str, None] = {}  # what was skipped, each said once, in order
@@ -165,7 +168,7 @@ class Discovery:
             subdirs[:] = sorted(d for d in subdirs if not self._excluded(_join(relative_here, d), d, True, gitignores))
             for d in subdirs:
                 inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec) for way, spec in gitignores)
-            lintable = [name for name in files if _lintable_name(name)]
+            lintable = [name for name in files if self._wanted(name)]
             here = top / below if lintable and below else top
             for name in sorted(lintable):
                 if not self._excluded(_join(relative_here, name), name, False, gitignores):

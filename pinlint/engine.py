@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 
 from pinlint.diagnostics import Confidence, Evidence, Finding, Hit, Severity
-from pinlint.discovery import PYTHON_SUFFIXES, Discovery
+from pinlint.discovery import PYTHON_SUFFIXES, TERRAFORM_SUFFIXES, Discovery
 from pinlint.globs import GitIgnore
 from pinlint.reading import read_regular_file, source_lines
 from pinlint.rules import BY_CODE, LINT_RULES, UNPARSABLE_FILE, UNUSED_SUPPRESSION
@@ -24,7 +24,7 @@ from pinlint.sent import SentConnection, SentSql, sent_connection
 from pinlint.settings import Settings, select_codes
 from pinlint.connections.files import config_format
 from pinlint.suppression import Coverage, Suppression, config_suppressions, python_suppressions
-from pinlint.targets import Consequence, Target
+from pinlint.targets import Consequence, Target, tracked_elsewhere
 
 if TYPE_CHECKING:
     from pinlint.cache import Cache
@@ -227,9 +227,10 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
             _report_unparsable(report, display, error.message, settings, error.row, error.col, error.uncertain)
             report.sources[display] = source_lines(text)
             return report
-    elif config is not None:
+    elif config is not None or display.endswith(TERRAFORM_SUFFIXES):
         versions = _project_versions(path, report)
-        placed, suppressions = _config(text, config, rules, display, collecting, versions), config_suppressions(text)
+        placed = _config(text, config, rules, display, collecting, settings, versions)
+        suppressions = config_suppressions(text)
     else:
         placed, suppressions = _sql(
             text, rules, settings, lambda: _project_dialect(path, display, report), display, collecting
@@ -526,11 +527,31 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
     return placed, analysis.suppressions
 
 
-def _config(text: str, fmt: str, rules, display: str, collecting: Report | None, versions) -> list[_Placed]:
+def _config(
+    text: str, fmt: str | None, rules, display: str, collecting: Report | None, settings: Settings, versions
+) -> list[_Placed]:
+    """Connections in a config file (``fmt``; None for Terraform), and what the PIN3xx rules say
+    about the pooler configuration in it."""
     from pinlint.connections.config_file import connections_in
+    from pinlint.deployment import sightings_in
+    from pinlint.rules.base import PoolerConfigRule
+    from pinlint.rules.pin302_unused_server_reset_query import never_runs
 
     placed = []
+    sightings = [s for s in sightings_in(text, display.rsplit("/", 1)[-1]) if s.knobs]
+    for rule in rules:
+        if isinstance(rule, PoolerConfigRule):
+            for sighting in sightings:
+                for hit in rule.check_pooler(sighting, settings.deployment):
+                    knob = hit.anchor
+                    placed.append(_Placed(replace(hit, anchor=None), knob.row, knob.col, knob.row, knob.col + max(knob.length, 1)))
+    if fmt is None:
+        return placed
+    # A reset query PgBouncer never runs pins nothing (PIN302 says it is never run).
+    unused_reset = any(never_runs(s) for s in sightings)
     for connection, (row, col, length) in connections_in(text, fmt):
+        if unused_reset and "reset_query" in connection.params:
+            continue
         connection.versions = versions
         if collecting is not None:
             collecting.sent_connections.append(sent_connection(connection, display, row, col, lambda anchor: None))
@@ -542,7 +563,8 @@ def _config(text: str, fmt: str, rules, display: str, collecting: Report | None,
 
 def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | None:
     hit = placed.hit
-    described = effects(hit, settings.targets)
+    tracked = settings.deployment.tracked if settings.deployment is not None else frozenset()
+    described = effects(hit, settings.targets, tracked)
     if described is None or hit.confidence.rank < settings.min_confidence.rank:
         return None
     text, severity, consequences = described
@@ -563,11 +585,16 @@ def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | Non
     )
 
 
-def effects(hit: Hit, targets: tuple[Target, ...]) -> tuple[str, Severity, dict[str, str]] | None:
+def effects(
+    hit: Hit, targets: tuple[Target, ...], tracked: frozenset[str] = frozenset()
+) -> tuple[str, Severity, dict[str, str]] | None:
     """What ``hit`` does on ``targets`` (None: nothing): the sentence a user reads ("pins the
     session on RDS Proxy; leaks search_path to the next client on PgBouncer"), the severity, and
-    the consequence word per target."""
-    affected = {t: c for t, c in hit.consequences.items() if t in targets}
+    the consequence word per target. ``tracked``: parameters the deployment's PgBouncers restore
+    per client (`track_extra_parameters`), whose SETs leak nowhere there."""
+    affected = {
+        t: c for t, c in hit.consequences.items() if t in targets and not tracked_elsewhere(c, t, tracked)
+    }
     if not affected:
         return None
     ordered = sorted(affected, key=_TARGET_ORDER.index)

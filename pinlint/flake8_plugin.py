@@ -41,7 +41,7 @@ class PinlintChecker:
         manager.add_option(
             "--pinlint-target", comma_separated_list=True, parse_from_config=True, metavar="NAMES",
             help="pinlint: pooler(s) the project runs behind, comma-separated: "
-            f"{', '.join(t.value for t in Target)} (default: [tool.pinlint] targets, else rds-proxy,pgbouncer)",
+            f"{', '.join(t.value for t in Target)} or auto (default: [tool.pinlint] targets, else inferred from the project)",
         )
         manager.add_option(
             "--pinlint-dialect", parse_from_config=True, choices=DIALECT_CHOICES,

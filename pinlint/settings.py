@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from functools import lru_cache
 from pathlib import Path
 
 from pinlint.diagnostics import Confidence
 from pinlint.rules import ALL_RULES, BY_NAME
 from pinlint.targets import DEFAULT_TARGETS, Target
+
+if TYPE_CHECKING:
+    from pinlint.deployment import Deployment
 
 # Directories nobody wants linted (ruff's list, plus pinlint's own cache).
 DEFAULT_EXCLUDES = (
@@ -29,6 +33,10 @@ class ConfigError(Exception):
 class Settings:
     root: Path = field(default_factory=Path.cwd)  # relative patterns are anchored here
     targets: tuple[Target, ...] = DEFAULT_TARGETS
+    # Whether the configuration or a flag named the targets; else (`targets = "auto"`) they are
+    # inferred from the project when settings are resolved, and ``deployment`` says why.
+    targets_configured: bool = False
+    deployment: Deployment | None = None
     dialect: str = "auto"
     select: tuple[str, ...] = ("PIN",)
     extend_select: tuple[str, ...] = ()

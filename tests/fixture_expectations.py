@@ -7,6 +7,8 @@ A fixture file may start with a settings line and marks what pinlint must report
     -- expect: PIN101@5, PIN109    (with its column)
     -- ok: PIN101                  (documentation only: a look-alike that must stay silent)
 
+A settings line may also name `drivers=asyncpg,psycopg`: the drivers the project declares (PIN301).
+
 Python fixtures use `#` instead of `--`. Every finding pinlint reports must be expected, and
 every expectation must be reported: the test fails on anything missing or unexpected.
 """
@@ -17,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from pinlint.deployment import Deployment
 from pinlint.diagnostics import Confidence
 from pinlint.settings import Settings
 from pinlint.targets import Target
@@ -40,9 +43,11 @@ def fixture_settings(path: Path) -> Settings:
     if match:
         options = dict(item.split("=", 1) for item in match.group("items").split())
     targets = tuple(Target(t) for t in options.get("targets", "rds-proxy,pgbouncer").split(","))
+    drivers = tuple(d for d in options.get("drivers", "").split(",") if d)  # declared drivers that prepare (PIN301)
     return Settings(
         root=path.parent,
         targets=targets,
+        deployment=Deployment(targets, preparing_drivers=drivers),
         dialect=options.get("dialect", "auto"),
         min_confidence=Confidence(options.get("min-confidence", "medium")),
     )

@@ -67,7 +67,7 @@ def test_concise_output_is_flake8_style(project, capsys):
         "behind PgBouncer alone, `SET LOCAL search_path ...` inside a transaction also works (outside one it "
         "silently does nothing)\n"
     )
-    assert err == "Found 1 finding (1 error, 0 warnings) in 1 file.\n"
+    assert err == "Found 1 finding (1 error, 0 warnings) in 1 file. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
 
 
 def test_full_output_shows_source_caret_and_help(project, capsys):

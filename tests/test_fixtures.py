@@ -10,7 +10,10 @@ from pinlint.discovery import is_lintable
 from pinlint.engine import lint_source
 
 PROJECTS = FIXTURES / "projects"
-FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*") if p.is_file() and is_lintable(p))
+# Deployment fixtures are whole projects whose files decide the targets (tests/test_deployment.py).
+FIXTURE_FILES = sorted(
+    p for p in FIXTURES.rglob("*") if p.is_file() and is_lintable(p) and FIXTURES / "deployments" not in p.parents
+)
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.relative_to(FIXTURES).as_posix())

@@ -87,7 +87,7 @@ def test_a_named_pipe_is_a_pin900_and_never_blocks(project):
         "pinlint.toml:1:1: PIN900 cannot read the file: it is a named pipe (FIFO), not a regular file",
         "y.py:1:1: PIN900 cannot read the file: it is a named pipe (FIFO), not a regular file",
     ]
-    assert pinlint(project, "--no-cache") == (1, expected, "Found 3 findings (3 errors, 0 warnings) in 3 files.\n")
+    assert pinlint(project, "--no-cache") == (1, expected, "Found 3 findings (3 errors, 0 warnings) in 3 files. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n")
     assert pinlint(project, "y.py", "a.py")[:2] == (1, [expected[0], expected[2]])
 
 
@@ -163,7 +163,7 @@ def test_gitignore_lines_git_accepts_are_honoured_or_skipped_with_a_warning(proj
     # `[[:bogus:]]` compiles (to a pattern matching nothing, as in git), without Python's warnings.
     skipped = pattern != "[[:bogus:]]"
     warning = f"pinlint: warning: .gitignore:2: skipped the pattern {pattern!r}, which pinlint cannot use\n"
-    assert err == (warning if skipped else "") + "Found 1 finding (1 error, 0 warnings) in 1 file.\n"
+    assert err == (warning if skipped else "") + "Found 1 finding (1 error, 0 warnings) in 1 file. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
 
 
 @posix_only
@@ -176,7 +176,7 @@ def test_a_gitignore_that_is_a_pipe_or_a_link_is_not_used(project):
     assert pinlint(project, "--no-cache") == (1, [f"a.py:1:13: {PIN101}", f"sub/b.py:1:13: {PIN101}"], (
         "pinlint: warning: cannot use .gitignore: it is a named pipe (FIFO), not a regular file; its patterns were not used\n"
         "pinlint: warning: cannot use sub/.gitignore: it is a symbolic link, not a regular file; its patterns were not used\n"
-        "Found 2 findings (2 errors, 0 warnings) in 2 files.\n"
+        "Found 2 findings (2 errors, 0 warnings) in 2 files. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
     ))
 
 
@@ -282,14 +282,14 @@ def test_what_cannot_be_read_is_said_not_skipped_silently(restricted):
     assert pinlint(restricted, "--no-cache", preexec_fn=as_user) == (1, [f"a.py:1:13: {PIN101}", f"listed/c.py:1:1: {denied}"], (
         "pinlint: warning: cannot read the directory listed/inner: Permission denied; the files in it were not linted\n"
         "pinlint: warning: cannot read the directory locked: Permission denied; the files in it were not linted\n"
-        "Found 2 findings (2 errors, 0 warnings) in 2 files.\n"
+        "Found 2 findings (2 errors, 0 warnings) in 2 files. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
     ))
     assert pinlint(restricted, "locked/b.py", "listed/inner/d.py", preexec_fn=as_user)[:2] == (
         1, [f"listed/inner/d.py:1:1: {denied}", f"locked/b.py:1:1: {denied}"]
     )
     assert pinlint(restricted, "locked", "--no-cache", preexec_fn=as_user) == (0, [], (
         "pinlint: warning: cannot read the directory locked: Permission denied; the files in it were not linted\n"
-        "All checks passed.\n"
+        "All checks passed. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
     ))
 
 
@@ -312,7 +312,7 @@ DAMAGED_ENTRIES = {
 
 @pytest.mark.parametrize("damage", DAMAGED_ENTRIES, ids=list(DAMAGED_ENTRIES))
 def test_a_damaged_entry_is_a_miss_and_is_rewritten(project, damage):
-    expected = (1, [f"a.py:1:13: {PIN101}"], "Found 1 finding (1 error, 0 warnings) in 1 file.\n")
+    expected = (1, [f"a.py:1:13: {PIN101}"], "Found 1 finding (1 error, 0 warnings) in 1 file. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n")
     assert pinlint(project) == expected
     file = _cache_file(project)
     good = json.loads(file.read_text())
@@ -373,7 +373,7 @@ def test_a_planted_cache_link_is_not_followed_out_of_the_tree(project):
     before = tree(project.parent)
     assert pinlint(project) == (1, [f"a.py:1:13: {PIN101}"], (
         f"pinlint: warning: not using the cache in {project / '.pinlint_cache'}: it is a symbolic link\n"
-        "Found 1 finding (1 error, 0 warnings) in 1 file.\n"
+        "Found 1 finding (1 error, 0 warnings) in 1 file. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
     ))
     assert tree(project.parent) == before
 
@@ -391,7 +391,7 @@ def test_links_inside_a_tagged_cache_are_not_written_through(project):
     assert pinlint(project) == (1, [f"a.py:1:13: {PIN101}"], (
         f"pinlint: warning: cannot write the cache in {cache}: {pinlint_version} is not a directory "
         "(pinlint does not write through links)\n"
-        "Found 1 finding (1 error, 0 warnings) in 1 file.\n"
+        "Found 1 finding (1 error, 0 warnings) in 1 file. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
     ))
     assert tree(project.parent) == before
 

@@ -92,7 +92,7 @@ def test_a_line_break_in_scanned_sql_cannot_start_a_workflow_command(tmp_path):
         f"  = help: {SET_FIX.format(INJECTED_SHOWN)}\n"
         "\n"
     )
-    assert full.stderr == b"Found 1 finding (0 errors, 1 warning) in 1 file.\n"
+    assert full.stderr == b"Found 1 finding (0 errors, 1 warning) in 1 file. Targets: rds-proxy.\n"
     concise = pinlint(tmp_path, "--output-format", "concise", "a.sql")
     assert concise.stdout.decode() == (
         f"a.sql:1:1: PIN101 `SET {INJECTED_SHOWN}` changes a session setting: pins the session on RDS Proxy. "
@@ -135,7 +135,7 @@ def test_rows_end_only_where_python_and_postgresql_end_them(tmp_path):
     (tmp_path / ".env").write_text(
         "A=1\x0c\n# pinlint: ignore[PIN201]\nDATABASE_URL=postgresql://h/d?options=-csearch_path%3Da\n", encoding="utf-8"
     )
-    assert pinlint(tmp_path, ".env").stderr == b"All checks passed.\n"
+    assert pinlint(tmp_path, ".env").stderr == b"All checks passed. Targets: rds-proxy.\n"
 
 
 def test_log_commands_of_github_and_azure_are_shown_inert():
@@ -294,7 +294,7 @@ def test_messages_outside_the_findings_are_one_line(tmp_path):
     assert result.stderr.decode() == f"pinlint: error: {tmp_path}/x\\n::error::y/pyproject.toml: [tool.pinlint] must be a table, got 1\n"
     (tmp_path / "empty\x1b[2J").mkdir()
     result = pinlint(tmp_path, "empty\x1b[2J")
-    assert result.stderr == b"pinlint: warning: no .py or .sql files to lint under empty\\x1b[2J\nAll checks passed.\n"
+    assert result.stderr == b"pinlint: warning: no .py or .sql files to lint under empty\\x1b[2J\nAll checks passed. Targets: rds-proxy.\n"
 
 
 # --- lone surrogates, names that are not UTF-8, consoles that are not UTF-8 ------------------

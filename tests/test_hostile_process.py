@@ -83,7 +83,7 @@ def test_django_settings_with_deep_brackets_are_skipped_not_a_segfault(tmp_path)
     (tmp_path / "views.py").write_text("def rows(q):\n    return q.iterator()\n", encoding="utf-8")
     result = pinlint("check", "--no-cache", "--output-format", "concise", "views.py", cwd=tmp_path)
     assert (result.returncode, result.stdout) == (0, "")
-    assert result.stderr == "All checks passed.\n"
+    assert result.stderr == "All checks passed. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
 
 
 def crash_on_marker(path: Path, display: str, settings: Settings, data: bytes | None = None):

@@ -7,6 +7,7 @@ import pytest
 from pinlint.diagnostics import Confidence
 from pinlint.engine import lint_source
 from pinlint.rules import LINT_RULES
+from pinlint.deployment import Deployment
 from pinlint.rules.base import PythonCase
 from pinlint.settings import Settings
 
@@ -19,7 +20,8 @@ def _cases(kind: str):
 
 def _codes(case) -> list[str]:
     if isinstance(case, PythonCase):
-        settings = Settings(targets=tuple(case.targets), min_confidence=Confidence.LOW)
+        deployment = Deployment(tuple(case.targets), preparing_drivers=case.drivers)
+        settings = Settings(targets=tuple(case.targets), min_confidence=Confidence.LOW, deployment=deployment)
         source, filename = case.source, case.filename
     else:
         settings = Settings(targets=tuple(case.targets), dialect=case.dialect, min_confidence=Confidence.LOW)

@@ -8,7 +8,7 @@ import pytest
 from doc_examples import code_blocks, sections
 from pinlint.engine import lint_source
 from pinlint.diagnostics import Confidence
-from pinlint.rules import ALL_RULES, DRIVER_RULES, SQL_RULES
+from pinlint.rules import ALL_RULES, DRIVER_RULES, POOLER_CONFIG_RULES, SQL_RULES
 from pinlint.settings import Settings
 from pinlint.targets import Target
 
@@ -71,3 +71,21 @@ def test_rule_urls_point_at_the_docs_in_this_repository(repo_root):
     for rule in ALL_RULES:
         relative = rule.url.removeprefix(f"{REPOSITORY_URL}/blob/main/")
         assert (repo_root / relative).read_text(encoding="utf-8") == rule.doc
+
+
+@pytest.mark.parametrize("rule", POOLER_CONFIG_RULES, ids=lambda r: r.code)
+def test_pooler_config_doc_example_is_flagged_and_fix_is_not(rule):
+    from pinlint.deployment import Deployment
+
+    language, filename = ("hcl", "main.tf") if rule.code == "PIN303" else ("ini", "pgbouncer.ini")
+    settings = Settings(targets=tuple(Target), deployment=Deployment(tuple(Target), preparing_drivers=("asyncpg",)))
+    parts = sections(rule.doc)
+
+    def codes(source: str) -> list[str]:
+        return [f.code for f in lint_source(source.encode(), filename, settings).findings]
+
+    examples = code_blocks(parts["Example"], language)
+    assert examples, f"the Example section needs a ```{language} block"
+    assert rule.code in codes(examples[0])
+    for fix in code_blocks(parts["Use instead"], language):
+        assert rule.code not in codes(fix), fix

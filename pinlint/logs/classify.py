@@ -183,7 +183,7 @@ class Judge:
         if source == RDS_PROXY:
             return (Target.RDS_PROXY,)
         if source == PGBOUNCER:
-            return tuple(t for t in self.targets if t in PGBOUNCERS) or PGBOUNCERS
+            return tuple(t for t in self.targets if t in PGBOUNCERS) or (Target.PGBOUNCER, Target.PGBOUNCER_LEGACY)
         return self.targets
 
     def _dialect_of(self, text: str, source: str) -> str:

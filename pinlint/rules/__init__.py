@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pinlint.rules.base import DriverRule, MetaRule, Rule, SqlRule
+from pinlint.rules.base import DriverRule, MetaRule, PoolerConfigRule, Rule, SqlRule
 from pinlint.rules.pin101_session_set import SessionSet
 from pinlint.rules.pin102_session_set_config import SessionSetConfig
 from pinlint.rules.pin103_transaction_scoped_set import TransactionScopedSet
@@ -27,6 +27,9 @@ from pinlint.rules.pin201_rejected_startup_parameter import RejectedStartupParam
 from pinlint.rules.pin202_driver_prepared_statements import DriverPreparedStatements
 from pinlint.rules.pin203_pool_reset_query import PoolResetQuery
 from pinlint.rules.pin204_driver_emitted_session_state import DriverEmittedSessionState
+from pinlint.rules.pin301_pooler_prepared_statements_off import PoolerPreparedStatementsOff
+from pinlint.rules.pin302_unused_server_reset_query import UnusedServerResetQuery
+from pinlint.rules.pin303_mysql_only_pinning_filter import MysqlOnlyPinningFilter
 from pinlint.rules.pin900_unparsable_file import UnparsableFile
 from pinlint.rules.pin901_unused_suppression import UnusedSuppression
 
@@ -58,8 +61,13 @@ DRIVER_RULES: tuple[DriverRule, ...] = (
     PoolResetQuery(),
     DriverEmittedSessionState(),
 )
+POOLER_CONFIG_RULES: tuple[PoolerConfigRule, ...] = (
+    PoolerPreparedStatementsOff(),
+    UnusedServerResetQuery(),
+    MysqlOnlyPinningFilter(),
+)
 # Every rule the engine runs over a file; the meta rules are raised by the engine itself.
-LINT_RULES: tuple[Rule, ...] = SQL_RULES + DRIVER_RULES
+LINT_RULES: tuple[Rule, ...] = SQL_RULES + DRIVER_RULES + POOLER_CONFIG_RULES
 UNPARSABLE_FILE = UnparsableFile()
 UNUSED_SUPPRESSION = UnusedSuppression()
 META_RULES: tuple[MetaRule, ...] = (UNPARSABLE_FILE, UNUSED_SUPPRESSION)

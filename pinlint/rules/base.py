@@ -31,6 +31,7 @@ class PythonCase:
     source: str
     targets: Sequence[Target] = DEFAULT_TARGETS
     filename: str = "case.py"
+    drivers: tuple[str, ...] = ()  # the project's declared drivers that prepare statements (PIN301)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,15 @@ class SqlRule(Rule):
 
 class DriverRule(Rule):
     """A rule about how a driver, pool or framework is set up and called (PIN2xx)."""
+
+
+class PoolerConfigRule(Rule):
+    """A rule about the pooler's own configuration (PIN3xx): a PgBouncer ini file, a container's
+    environment, a Terraform or CloudFormation RDS Proxy. Hits are placed at the setting they name
+    (their ``anchor`` is its `Knob`)."""
+
+    def check_pooler(self, sighting, deployment) -> Iterator[Hit]:
+        return iter(())
 
 
 class MetaRule(Rule):

@@ -8,7 +8,7 @@ from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
-from pinlint.targets import Target, leaks, on_pgbouncers, pins
+from pinlint.targets import Target, leaks, on_transaction_poolers, pins
 
 _FIX = (
     "Connect as that role (a pool per role); behind PgBouncer alone, `SET LOCAL ROLE ...` inside a "
@@ -62,7 +62,7 @@ class RoleSwitch(SqlRule):
         yield Hit(
             self.code,
             f"`SET {command.subject}` switches the session's role",
-            {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaks the role's privileges to the next client"))},
+            {Target.RDS_PROXY: pins(), **on_transaction_poolers(leaks("leaks the role's privileges to the next client"))},
             _FIX,
             stmt.start,
         )

@@ -8,7 +8,7 @@ from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import PG_TRANSACTION_DEFAULTS, mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
-from pinlint.targets import Target, leaks, on_pgbouncers, pins
+from pinlint.targets import Target, leaks, on_transaction_poolers, pins
 
 
 class SessionCharacteristics(SqlRule):
@@ -54,7 +54,9 @@ class SessionCharacteristics(SqlRule):
             return
         consequences = {Target.RDS_PROXY: pins()}
         if command.changes_value:
-            consequences.update(on_pgbouncers(leaks("leaks the transaction defaults to the next client")))
+            leak = leaks("leaks the transaction defaults to the next client")
+            # PgDog re-syncs `SET name = value` per client, not `SET SESSION CHARACTERISTICS`.
+            consequences.update(on_transaction_poolers(leak, pgdog=None if command.kind == "parameter" else leak))
         yield Hit(
             self.code,
             f"`{what}` changes the session's transaction defaults",

@@ -7,7 +7,7 @@ from typing import Iterator
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.lexer import MYSQL, PUNCT, QIDENT, WORD, Statement
-from pinlint.targets import Target, breaks, pins
+from pinlint.targets import Target, breaks, on_transaction_poolers, pins
 
 _FIX = (
     "Bind parameters through the driver instead (`cur.execute(sql, params)`); if you must, keep "
@@ -55,7 +55,7 @@ class SqlPreparedStatement(SqlRule):
                 yield Hit(
                     self.code,
                     "`DEALLOCATE ALL` drops prepared statements of whichever backend it lands on",
-                    {Target.RDS_PROXY: pins(), Target.PGBOUNCER_LEGACY: _BREAKS},
+                    {Target.RDS_PROXY: pins(), Target.PGBOUNCER_LEGACY: _BREAKS, Target.SUPAVISOR: _BREAKS, Target.PGDOG: _BREAKS},
                     _FIX,
                     stmt.start,
                 )
@@ -64,7 +64,8 @@ class SqlPreparedStatement(SqlRule):
             return
         consequences = {Target.RDS_PROXY: pins()}
         if stmt.dialect != MYSQL:
-            consequences.update({Target.PGBOUNCER: _BREAKS, Target.PGBOUNCER_LEGACY: _BREAKS})
+            # PgDog rewrites SQL-level names only with `prepared_statements = "full"`, which is off by default.
+            consequences.update(on_transaction_poolers(_BREAKS))
         yield Hit(self.code, f"SQL-level `{verb}` of a prepared statement", consequences, _FIX, stmt.start)
 
 

@@ -7,7 +7,7 @@ from typing import Iterator
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, Statement
-from pinlint.targets import Target, breaks, pins
+from pinlint.targets import Target, breaks, on_transaction_poolers, pins
 
 _WHAT = {"ALL", "PLANS", "SEQUENCES", "TEMP", "TEMPORARY"}
 
@@ -35,9 +35,9 @@ class Discard(SqlRule):
         if stmt.word(1) not in _WHAT:
             return
         wipes = breaks("wipes the state of whichever backend it lands on")
-        consequences = {Target.RDS_PROXY: pins(), Target.PGBOUNCER_LEGACY: wipes}
-        if stmt.word(1) != "ALL":
-            consequences[Target.PGBOUNCER] = wipes  # PgBouncer >= 1.22 understands DISCARD ALL
+        consequences = {Target.RDS_PROXY: pins(), **on_transaction_poolers(wipes)}
+        if stmt.word(1) == "ALL":  # PgBouncer >= 1.22 understands DISCARD ALL
+            del consequences[Target.PGBOUNCER], consequences[Target.PGBOUNCER_TRACKING]
         yield Hit(
             self.code,
             f"`DISCARD {stmt.word(1)}` resets session state",

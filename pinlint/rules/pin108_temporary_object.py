@@ -8,7 +8,7 @@ from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import temporary_object
 from pinlint.sql.lexer import MYSQL, Statement
-from pinlint.targets import Target, leaks, on_pgbouncers, pins
+from pinlint.targets import Target, leaks, on_transaction_poolers, pins
 
 
 class TemporaryObject(SqlRule):
@@ -42,9 +42,10 @@ class TemporaryObject(SqlRule):
         consequences = {Target.RDS_PROXY: pins()}
         on_commit_drop = any(stmt.words(i, 3) == ("ON", "COMMIT", "DROP") for i in range(len(stmt.tokens)))
         if stmt.dialect != MYSQL and not on_commit_drop:
-            consequences.update(on_pgbouncers(leaks(
-                "leaks it to the next client", "it stays on one backend, where your later statements may not run"
-            )))
+            consequences.update(on_transaction_poolers(
+                leaks("leaks it to the next client", "it stays on one backend, where your later statements may not run"),
+                pgdog=pins("PgDog keeps the client on one server connection from then on"),
+            ))
         yield Hit(
             self.code,
             f"{what} outlives the statement",

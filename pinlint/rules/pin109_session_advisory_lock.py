@@ -9,13 +9,17 @@ from pinlint.drivers.api import ApiCall
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import MYSQL, Statement
-from pinlint.targets import Target, breaks, on_pgbouncers, pins
+from pinlint.targets import Target, breaks, on_transaction_poolers, pins
 
 PG_LOCKS = frozenset(
     {"pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared"}
 )
 PG_UNLOCKS = frozenset({"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all"})
 MYSQL_LOCKS = frozenset({"get_lock", "release_lock", "release_all_locks"})
+
+
+# PgDog holds the client's server connection from the lock to its unlock (its query parser must be on).
+_PGDOG = pins("PgDog keeps the client on one server connection until it unlocks")
 
 
 class SessionAdvisoryLock(SqlRule):
@@ -59,7 +63,7 @@ class SessionAdvisoryLock(SqlRule):
                 yield Hit(
                     self.code,
                     f"`{call.name}()` is a session-level advisory lock",
-                    {Target.RDS_PROXY: pins(), **on_pgbouncers(effect)},
+                    {Target.RDS_PROXY: pins(), **on_transaction_poolers(effect, pgdog=_PGDOG if call.name in PG_LOCKS else None)},
                     "Use `pg_advisory_xact_lock(...)` / `pg_try_advisory_xact_lock(...)` inside a "
                     "transaction, or take the lock on a direct (unpooled) connection",
                     call.token.start,
@@ -70,8 +74,8 @@ class SessionAdvisoryLock(SqlRule):
             yield Hit(
                 self.code,
                 f"django-pglocks {call.described} takes a session-level `pg_advisory_lock`",
-                {Target.RDS_PROXY: pins(), **on_pgbouncers(
-                    breaks("breaks mutual exclusion", "the lock stays on a backend that other clients reuse"))},
+                {Target.RDS_PROXY: pins(), **on_transaction_poolers(
+                    breaks("breaks mutual exclusion", "the lock stays on a backend that other clients reuse"), pgdog=_PGDOG)},
                 "Take `pg_advisory_xact_lock(%s)` inside `transaction.atomic()` instead, or lock on a direct connection",
                 confidence=call.confidence, anchor=call.anchor,
             )

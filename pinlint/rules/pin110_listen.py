@@ -8,7 +8,7 @@ from pinlint.diagnostics import Hit
 from pinlint.drivers.api import ApiCall
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, PUNCT, QIDENT, WORD, Statement
-from pinlint.targets import Target, breaks, on_pgbouncers, pins
+from pinlint.targets import Target, breaks, on_transaction_poolers, pins
 
 _FIX = "Listen on a dedicated direct (unpooled) connection, or poll"
 _LOST = breaks("loses the notifications", "they go to a backend the client no longer holds")
@@ -40,7 +40,7 @@ class Listen(SqlRule):
             yield Hit(
                 self.code,
                 "`LISTEN` subscribes the backend, not the client",
-                {Target.RDS_PROXY: pins(), **on_pgbouncers(_LOST)},
+                {Target.RDS_PROXY: pins(), **on_transaction_poolers(_LOST)},
                 _FIX,
                 stmt.start,
             )
@@ -50,5 +50,5 @@ class Listen(SqlRule):
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
         if call.api == "asyncpg.Connection.add_listener":
             yield Hit(self.code, f"{call.described} sends `LISTEN`, which subscribes the backend, not the client",
-                      {Target.RDS_PROXY: pins(), **on_pgbouncers(_LOST)}, _FIX,
+                      {Target.RDS_PROXY: pins(), **on_transaction_poolers(_LOST)}, _FIX,
                       confidence=call.confidence, anchor=call.anchor)

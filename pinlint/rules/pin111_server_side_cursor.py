@@ -9,7 +9,7 @@ from pinlint.drivers.api import NAMED_CURSOR, ApiCall
 from pinlint.python.project import SETTINGS_UNREADABLE
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.lexer import POSTGRES, QIDENT, WORD, Statement
-from pinlint.targets import Target, breaks, on_pgbouncers, pins
+from pinlint.targets import Target, breaks, on_transaction_poolers, pins
 
 _MODIFIERS = {"BINARY", "ASENSITIVE", "INSENSITIVE", "NO", "SCROLL"}
 _BREAKS_HOLD = breaks("breaks the cursor", 'later FETCHes land on another backend: `cursor "..." does not exist`')
@@ -65,7 +65,7 @@ class ServerSideCursor(SqlRule):
         with_hold = stmt.words(index + 1, 2) == ("WITH", "HOLD")
         consequences = {Target.RDS_PROXY: pins()}
         if with_hold:
-            consequences.update(on_pgbouncers(_BREAKS_HOLD))
+            consequences.update(on_transaction_poolers(_BREAKS_HOLD))
         yield Hit(
             self.code,
             "`DECLARE ... CURSOR WITH HOLD` outlives its transaction" if with_hold else "`DECLARE ... CURSOR` opens a server-side cursor",
@@ -82,7 +82,7 @@ class ServerSideCursor(SqlRule):
             hold = call.value("withhold")
             consequences = {Target.RDS_PROXY: pins()}
             if hold is not None and hold is not False:
-                consequences.update(on_pgbouncers(_BREAKS_HOLD))
+                consequences.update(on_transaction_poolers(_BREAKS_HOLD))
             if len(consequences) == 1:
                 subject = "declares a server-side cursor"
             elif hold is True:
@@ -114,7 +114,7 @@ class ServerSideCursor(SqlRule):
 def _iterator_consequences(call: ApiCall) -> dict:
     consequences = {Target.RDS_PROXY: pins()}
     if not call.facts.get("in_atomic"):
-        consequences.update(on_pgbouncers(breaks(
+        consequences.update(on_transaction_poolers(breaks(
             "breaks the cursor", "in autocommit mode Django declares it WITH HOLD: `cursor \"_django_curs_...\" does not exist`"
         )))
     return consequences

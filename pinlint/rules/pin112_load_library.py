@@ -7,7 +7,7 @@ from typing import Iterator
 from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.lexer import MYSQL, POSTGRES, STRING, Statement
-from pinlint.targets import Target, leaks, on_pgbouncers, pins
+from pinlint.targets import Target, leaks, on_transaction_poolers, pins
 
 
 class LoadLibrary(SqlRule):
@@ -30,7 +30,7 @@ class LoadLibrary(SqlRule):
         yield Hit(
             self.code,
             f"`LOAD '{library}'` loads a library into the session",
-            {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaves it loaded on the backend for the next client"))},
+            {Target.RDS_PROXY: pins(), **on_transaction_poolers(leaks("leaves it loaded on the backend for the next client"))},
             f"Preload it per role or database: `ALTER ROLE app SET session_preload_libraries = '{library}'` "
             "(or the DB parameter group)",
             stmt.start,

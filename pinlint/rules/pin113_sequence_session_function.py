@@ -8,7 +8,7 @@ from pinlint.diagnostics import Hit
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import POSTGRES, Statement
-from pinlint.targets import Target, breaks, on_pgbouncers, pins
+from pinlint.targets import Target, breaks, on_transaction_poolers, pins
 
 SESSION_READS = frozenset({"currval", "lastval"})
 SEQUENCE_WRITES = frozenset({"nextval", "setval"})
@@ -41,7 +41,7 @@ class SequenceSessionFunction(SqlRule):
                 yield Hit(
                     self.code,
                     f"`{call.name}()` reads the session's last sequence value",
-                    {Target.RDS_PROXY: pins(), **on_pgbouncers(breaks(
+                    {Target.RDS_PROXY: pins(), **on_transaction_poolers(breaks(
                         "returns another session's value", "it comes from whichever backend the statement lands on"
                     ))},
                     "Return the id from the write itself: `INSERT ... RETURNING id`",

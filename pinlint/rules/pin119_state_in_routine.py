@@ -17,7 +17,7 @@ from pinlint.rules.pin115_user_variable import UserVariable
 from pinlint.sql.classify import function_calls, mysql_set, pg_set, routine_bodies, split_top_level
 from pinlint.sql.dynamic import executed_sql
 from pinlint.sql.lexer import PUNCT, QIDENT, STRING, WORD, Statement, Token, lex, statements
-from pinlint.targets import Target, leaks, on_pgbouncers
+from pinlint.targets import Target, leaks, on_transaction_poolers
 
 _INNER_RULES = (
     SessionSet(), SessionSetConfig(), RoleSwitch(), TemporaryObject(), SessionAdvisoryLock(), Listen(), UserVariable(),
@@ -83,7 +83,7 @@ class StateInRoutine(SqlRule):
                     ),
                     {
                         Target.RDS_PROXY: leaks("leaks the state to other clients", "the proxy cannot see inside routines"),
-                        **on_pgbouncers(leaks("leaks the state to the next client")),
+                        **on_transaction_poolers(leaks("leaks the state to the next client")),
                     },
                     "Use the function's own `SET` clause (`CREATE FUNCTION ... SET search_path = ...`), "
                     "which is scoped to the call; keep session-level effects out of routine bodies",

@@ -8,7 +8,9 @@ from pinlint.connections.dsn import startup_options
 from pinlint.connections.model import ASYNCPG, Composed, Connection, Setting, entries
 from pinlint.diagnostics import Confidence, Hit, lowest
 from pinlint.rules.base import DriverRule, PythonCase
-from pinlint.targets import PGBOUNCER_LEGACY_TRACKED, PGBOUNCER_TRACKED, Consequence, Target, rejects
+from pinlint.targets import (
+    PGBOUNCER_LEGACY_TRACKED, PGBOUNCER_TRACKED, PGBOUNCER_TRACKING_TRACKED, Consequence, Target, rejects,
+)
 
 # The startup parameters RDS Proxy accepts (besides user and database).
 RDS_PROXY_STARTUP = frozenset({"application_name", "client_encoding", "datestyle", "timezone", "extra_float_digits", "search_path"})
@@ -16,6 +18,9 @@ RDS_PROXY_STARTUP = frozenset({"application_name", "client_encoding", "datestyle
 # lists it (then it is silently dropped). application_name was always accepted at startup.
 PGBOUNCER_STARTUP = PGBOUNCER_TRACKED
 PGBOUNCER_LEGACY_STARTUP = PGBOUNCER_LEGACY_TRACKED | {"application_name"}
+PGBOUNCER_TRACKING_STARTUP = PGBOUNCER_TRACKING_TRACKED
+# PgDog tracks what `options` and startup parameters set and re-applies it per client; Supavisor
+# documents nothing about them, so neither is reported.
 
 _RDS_OPTIONS = rejects("rejects the connection", "“RDS Proxy currently doesn't support command-line options”")
 
@@ -87,6 +92,11 @@ class RejectedStartupParameter(DriverRule):
             consequences[Target.PGBOUNCER] = rejects(
                 "rejects the connection", f"“unsupported startup parameter in options: {untracked[0]}”"
             )
+        untracked = [n for n in names if n.lower() not in PGBOUNCER_TRACKING_STARTUP] or list(parsed.other)
+        if untracked:
+            consequences[Target.PGBOUNCER_TRACKING] = rejects(
+                "rejects the connection", f"“unsupported startup parameter in options: {untracked[0]}”"
+            )
         legacy_untracked = [n for n in names if n.lower() not in PGBOUNCER_LEGACY_STARTUP] or list(parsed.other)
         consequences[Target.PGBOUNCER_LEGACY] = rejects(
             "rejects the connection",
@@ -111,6 +121,7 @@ class RejectedStartupParameter(DriverRule):
             (Target.RDS_PROXY, RDS_PROXY_STARTUP, "“RDS Proxy currently doesn't support the option {}”"),
             (Target.PGBOUNCER, PGBOUNCER_STARTUP, "“unsupported startup parameter: {}”"),
             (Target.PGBOUNCER_LEGACY, PGBOUNCER_LEGACY_STARTUP, "“unsupported startup parameter: {}”"),
+            (Target.PGBOUNCER_TRACKING, PGBOUNCER_TRACKING_STARTUP, "“unsupported startup parameter: {}”"),
         ):
             refused = [k for k in keys if k.lower() not in accepted]
             if refused:

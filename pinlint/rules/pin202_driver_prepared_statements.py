@@ -14,6 +14,7 @@ from pinlint.rules.base import DriverRule, PythonCase
 from pinlint.targets import Consequence, Target, breaks, pins
 
 _LEGACY = "named prepared statements need PgBouncer 1.21+ with max_prepared_statements > 0"
+_SUPAVISOR = "Supavisor keeps named prepared statements only with NAMED_PREPARED_STATEMENTS_ENABLED, off by default"
 _RDS_MYSQL = {Target.RDS_PROXY: pins("RDS Proxy pins MySQL sessions that prepare statements")}
 # psycopg's own PgBouncer support closes statements at protocol level: PgBouncer 1.22+ and libpq 17+.
 _PSYCOPG_PGBOUNCER = "or run PgBouncer 1.22+ with `max_prepared_statements > 0` and libpq 17+"
@@ -51,7 +52,10 @@ SQLALCHEMY_PSYCOPG = (2, 0)  # the `postgresql+psycopg` dialect
 
 
 def _breaks(statement: str) -> dict[Target, Consequence]:
-    return {Target.PGBOUNCER_LEGACY: breaks(f"breaks with `prepared statement \"{statement}\" does not exist`", _LEGACY)}
+    return {
+        Target.PGBOUNCER_LEGACY: breaks(f"breaks with `prepared statement \"{statement}\" does not exist`", _LEGACY),
+        Target.SUPAVISOR: breaks(f"breaks with `prepared statement \"{statement}\" does not exist`", _SUPAVISOR),
+    }
 
 
 def _old_psycopg(versions: LazyVersions) -> Known | None:

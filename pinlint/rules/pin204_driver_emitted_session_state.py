@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator
 
 from pinlint.connections.model import (
@@ -12,7 +13,7 @@ from pinlint.drivers.api import NEW_CONNECTION, ApiCall
 from pinlint.project_versions import Known
 from pinlint.rules.base import DriverRule, PythonCase, SqlContext
 from pinlint.sql.lexer import MYSQL, lex, statements
-from pinlint.targets import Consequence, Target, leaks, on_pgbouncers, pins
+from pinlint.targets import Consequence, Target, leaks, leaks_unless_tracked, on_transaction_poolers, pins
 
 from pinlint.rules.pin101_session_set import SessionSet
 from pinlint.rules.pin104_role_switch import RoleSwitch
@@ -20,7 +21,7 @@ from pinlint.rules.pin105_session_characteristics import SessionCharacteristics
 from pinlint.rules.pin115_user_variable import UserVariable
 
 _INIT_COMMAND_RULES = (SessionSet(), RoleSwitch(), SessionCharacteristics(), UserVariable())
-_JIT = {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("can leak `jit = off` to the next client",
+_JIT = {Target.RDS_PROXY: pins(), **on_transaction_poolers(leaks("can leak `jit = off` to the next client",
                                                           "the toggle and its restore may land on different backends"))}
 JIT_FIX = (
     "Register a codec on connect for each enum the queries use (`await conn.set_type_codec('mood', encoder=str, "
@@ -48,7 +49,8 @@ def _django_on_psycopg2(connection: Connection) -> str | bool | None:
 
 
 def _characteristics(setting: str) -> dict[Target, Consequence]:
-    return {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks(f"leaks `{setting}` to the next client"))}
+    # A `SET` of a parameter: PgDog re-syncs it per client.
+    return {Target.RDS_PROXY: pins(), **on_transaction_poolers(leaks(f"leaks `{setting}` to the next client"), pgdog=None)}
 
 
 class DriverEmittedSessionState(DriverRule):
@@ -158,7 +160,7 @@ class DriverEmittedSessionState(DriverRule):
             yield Hit(
                 self.code,
                 f"{connection.described} `assume_role` makes Django run `SET ROLE`",
-                {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaks the role's privileges to other clients"))},
+                {Target.RDS_PROXY: pins(), **on_transaction_poolers(leaks("leaks the role's privileges to other clients"))},
                 "Log in as that role (its own USER/PASSWORD) instead of `assume_role`",
                 confidence=connection.confidence, when=NEW_CONNECTION.when, anchor=role.anchor,
             )
@@ -180,7 +182,10 @@ class DriverEmittedSessionState(DriverRule):
                 self.code,
                 f"{connection.described} uses `{engine.value}`, which runs a session `SET search_path` for the tenant "
                 "when it opens a cursor",
-                {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaks one tenant's search_path to other clients"))},
+                {Target.RDS_PROXY: pins(), **{
+                    target: replace(consequence, phrase="leaks one tenant's search_path to other clients")
+                    for target, consequence in leaks_unless_tracked("search_path").items()
+                }},
                 "Run tenants behind a session-mode pool or direct connections, or schema-qualify queries instead of "
                 "switching search_path",
                 confidence=connection.confidence, anchor=engine.anchor,
