@@ -585,6 +585,11 @@ def _finding(display: str, placed: _Placed, settings: Settings) -> Finding | Non
     )
 
 
+def _listed(names: list[str]) -> str:
+    """`A`, `A and B`, `A, B and C`."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def effects(
     hit: Hit, targets: tuple[Target, ...], tracked: frozenset[str] = frozenset()
 ) -> tuple[str, Severity, dict[str, str]] | None:
@@ -601,7 +606,7 @@ def effects(
     clauses: dict[Consequence, list[str]] = {}
     for target in ordered:
         clauses.setdefault(affected[target], []).append(target.display)
-    text = "; ".join(consequence.describe(" and ".join(names)) for consequence, names in clauses.items())
+    text = "; ".join(consequence.describe(_listed(names)) for consequence, names in clauses.items())
     if hit.when:
         text += f"; it {hit.when}"
     severity = Severity.ERROR if hit.when or any(c.is_error for c in affected.values()) else Severity.WARNING

@@ -289,11 +289,12 @@ def test_a_warning_on_every_target_with_the_word_ignored():
     [finding] = [f for f in report.findings if f.code == "PIN120"]
     assert finding.severity == Severity.WARNING
     assert finding.message == (
-        "`SET LOCAL a.b` runs outside a transaction (`conn` is in autocommit mode): does nothing on RDS Proxy and "
-        "PgBouncer and PgBouncer < 1.21 (PostgreSQL only warns `SET LOCAL can only be used in transaction blocks`)"
+        "`SET LOCAL a.b` runs outside a transaction (`conn` is in autocommit mode): does nothing on RDS Proxy, "
+        "PgBouncer, PgBouncer < 1.21, PgBouncer tracking search_path, Supavisor and PgDog (PostgreSQL only warns "
+        "`SET LOCAL can only be used in transaction blocks`)"
     )
     [entry] = [e for e in json.loads(render_json(report)) if e["code"] == "PIN120"]
-    assert entry["consequences"] == {"rds-proxy": "ignored", "pgbouncer": "ignored", "pgbouncer-legacy": "ignored"}
+    assert entry["consequences"] == {target.value: "ignored" for target in Target}
 
 
 def test_suppressed_like_any_rule():
