@@ -29,7 +29,7 @@ _CHECK_EPILOG = """\
 exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 130 interrupted (Ctrl-C),
 143 terminated (SIGTERM).
 Settings come from [tool.pinlint] in the nearest pinlint.toml or pyproject.toml;
-flags override them. Explain a rule with `pinlint rule PIN101`.
+flags override them. Explain a rule with `pinlint rule PIN101`; list them with `pinlint rule --list`.
 """
 _LOGS_EPILOG = """\
 exit codes: 0 no incidents, 1 incidents, 2 usage or configuration error.
