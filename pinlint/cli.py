@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--all", action="store_true", help="every rule's documentation")
     listing.add_argument("--list", action="store_true", help="one line per rule: code, name and summary")
     rule.add_argument("--output-format", choices=["text", "json"], default="text")
-    for command in (check, logs, rule):  # a mistake after a command shows that command's usage
+    for command in commands.choices.values():  # a mistake after a command shows that command's usage
         command.set_defaults(usage_error=command.error)
     return parser
 
