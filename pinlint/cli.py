@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -23,11 +24,13 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _TARGET_CHOICES = ["auto", *(t.value for t in Target)]
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # as a shell reports them
 
+# What `check` lints, as discovery decides it (`pinlint.discovery`, `pinlint.connections.files`).
+_LINTED_FILES = ".py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties) files"
 _CHECK_EPILOG = """\
 exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 130 interrupted (Ctrl-C),
 143 terminated (SIGTERM).
 Settings come from [tool.pinlint] in the nearest pinlint.toml or pyproject.toml;
-flags override them. Explain a rule with `pinlint rule PIN101`.
+flags override them. Explain a rule with `pinlint rule PIN101`; list them with `pinlint rule --list`.
 """
 _LOGS_EPILOG = """\
 exit codes: 0 no incidents, 1 incidents, 2 usage or configuration error.
@@ -49,7 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", help="lint files and directories", epilog=_CHECK_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Lint .py and .sql files; directories are walked, honouring .gitignore and excludes.",
+        description=f"Lint {_LINTED_FILES.replace(' files', '')}: Python code, SQL and the connection "
+        "settings in configuration files. Directories are walked, honouring .gitignore and excludes.",
     )
     check.add_argument("paths", nargs="*", metavar="PATH", help="files or directories (default: .); - reads stdin")
     selection = check.add_argument_group("rule selection (codes like PIN101, prefixes like PIN1, or names)")
@@ -85,9 +89,23 @@ def build_parser() -> argparse.ArgumentParser:
     caching = check.add_argument_group("cache (reports of unchanged files are reused)")
     caching.add_argument(
         "--cache-dir", metavar="DIR",
-        help="where to keep it (default: .pinlint_cache next to the configuration file, or in the current directory)",
+        help="where to keep it (default: .pinlint_cache next to the configuration file, else in the nearest "
+        "directory with .git, .hg, pyproject.toml, setup.py or setup.cfg; none outside a project)",
     )
     caching.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    adopting = check.add_argument_group("existing code (report only what a change adds)")
+    adopting.add_argument(
+        "--baseline", metavar="FILE",
+        help="leave out the findings recorded in FILE (default: the configuration's `baseline`)",
+    )
+    adopting.add_argument(
+        "--write-baseline", metavar="FILE", help="record every finding in FILE instead of reporting them, and exit 0"
+    )
+    adopting.add_argument(
+        "--changed-since", metavar="REF",
+        help="report only findings on lines added or changed since git revision REF (from its merge "
+        "base with HEAD, uncommitted and untracked files included)",
+    )
     output = check.add_argument_group("output")
     output.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, metavar="FORMAT",
@@ -143,18 +161,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = commands.add_parser("rule", help="explain a rule", description="Print a rule's documentation.")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
-    rule.add_argument("--all", action="store_true", help="every rule")
+    listing = rule.add_mutually_exclusive_group()
+    listing.add_argument("--all", action="store_true", help="every rule's documentation")
+    listing.add_argument("--list", action="store_true", help="one line per rule: code, name and summary")
     rule.add_argument("--output-format", choices=["text", "json"], default="text")
+    for command in commands.choices.values():  # a mistake after a command shows that command's usage
+        command.set_defaults(usage_error=command.error)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    args, unrecognized = parser.parse_known_args(words)
+    if unrecognized:
+        before_command = words.index(unrecognized[0]) < words.index(args.command)
+        (parser.error if before_command else args.usage_error)(f"unrecognized arguments: {' '.join(unrecognized)}")
     try:
         with _terminated_on_sigterm():
             if args.command == "rule":
-                return _rule(args, parser)
+                return _rule(args)
             if args.command == "logs":
                 return _logs(args)
             if args.command == "server":
@@ -216,6 +242,21 @@ def _check(args: argparse.Namespace) -> int:
         settings = _replace(settings, force_exclude=True)
     if args.no_respect_gitignore:
         settings = _replace(settings, respect_gitignore=False)
+    # Both are read before any linting: a bad baseline or revision is a usage error, found at once.
+    baseline = None
+    if args.write_baseline:
+        if args.changed_since:
+            raise ConfigError("--write-baseline records every finding; it cannot be combined with --changed-since")
+    elif args.baseline or settings.baseline:
+        from pinlint.baseline import load_baseline
+
+        baseline = load_baseline(Path(args.baseline) if args.baseline else settings.baseline)
+    changed = None
+    if args.changed_since:
+        from pinlint.changed_lines import changed_lines
+        from pinlint.config import common_directory
+
+        changed = changed_lines(args.changed_since, common_directory(search, cwd))
 
     if reading_stdin:
         display = args.stdin_filename or "-"
@@ -223,7 +264,11 @@ def _check(args: argparse.Namespace) -> int:
             report = Report()
         else:
             is_python = None if args.stdin_filename else True
-            report = lint_source(sys.stdin.buffer.read(), display, settings, is_python)
+            data = sys.stdin.buffer.read()
+            report = lint_source(data, display, settings, is_python)
+            if not args.stdin_filename and _looks_like_sql(data, report):
+                print("pinlint: hint: stdin is read as Python; name SQL with --stdin-filename (for example query.sql)", file=sys.stderr)
+        report.linted = [display]
     else:
         cache = None if args.no_cache else _open_cache(args.cache_dir, settings, [cwd, *paths])
         report = lint_paths(paths, settings, cwd, args.jobs or default_jobs(), cache)
@@ -238,8 +283,30 @@ def _check(args: argparse.Namespace) -> int:
 
     for warning in report.warnings:
         print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
+    from pinlint.discovery import is_lintable
+
+    for path in paths:
+        if os.path.isfile(path) and not is_lintable(path):
+            print(f"pinlint: warning: {visible(str(path))} is not one of the {_LINTED_FILES} pinlint lints", file=sys.stderr)
     for directory in report.empty_directories:
-        print(f"pinlint: warning: no .py or .sql files to lint under {visible(str(directory))}", file=sys.stderr)
+        print(f"pinlint: warning: no {_LINTED_FILES} to lint under {visible(str(directory))}", file=sys.stderr)
+    if args.write_baseline:
+        return _write_baseline(Path(args.write_baseline), report, cwd)
+    left_out = []  # what the summary says was not shown, and why
+    if baseline is not None:
+        from pinlint.baseline import apply_baseline
+
+        outcome = apply_baseline(baseline, report, cwd, report.linted)
+        report.findings = outcome.new
+        left_out.append(f"{_count(outcome.known, 'finding')} in the baseline not shown.")
+        if outcome.stale:
+            entries = "entry" if outcome.stale == 1 else "entries"
+            left_out.append(f"{outcome.stale} baseline {entries} no longer found (--write-baseline updates it).")
+    if changed is not None:
+        kept = [finding for finding in report.findings if changed.covers(finding, cwd)]
+        hidden = len(report.findings) - len(kept)
+        report.findings = kept
+        left_out.append(f"{_count(hidden, 'finding')} on lines unchanged since {visible(args.changed_since)} not shown.")
     output_format = settings.output_format
     if args.statistics:
         _write(_statistics(report, output_format))
@@ -248,9 +315,20 @@ def _check(args: argparse.Namespace) -> int:
         if output_format == "github":
             _write_step_summary(report)
     if output_format in ("full", "concise"):
-        print(f"{_summary(report)} {_targets_sentence(settings)}", file=sys.stderr)
+        print(" ".join([_summary(report), *left_out, _targets_sentence(settings)]), file=sys.stderr)
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _write_baseline(file: Path, report, cwd: Path) -> int:
+    from pinlint.baseline import write_baseline
+
+    try:
+        count = write_baseline(file, report, cwd)
+    except OSError as error:
+        raise ConfigError(f"cannot write the baseline {visible(str(file))}: {error.strerror or error}") from None
+    print(f"pinlint: recorded {_count(count, 'finding')} in {visible(str(file))}", file=sys.stderr)
     return EXIT_CLEAN
 
 
@@ -373,13 +451,31 @@ def _open_cache(directory: str | None, settings: Settings, linted: list[Path]):
     warning for the default one (which comes with the tree, and must not stop the run)."""
     from pinlint.cache import DEFAULT_DIRECTORY, Cache, refusal
 
-    chosen = Path(directory) if directory else settings.root / DEFAULT_DIRECTORY
+    if directory:
+        chosen = Path(directory)
+    else:
+        root = settings.root if settings.config_file is not None else _project_root(Path.cwd())
+        if root is None:
+            return None  # not in a project: nowhere a cache belongs
+        chosen = root / DEFAULT_DIRECTORY
     reason = refusal(chosen, [settings.root, *(p for p in linted if os.path.isdir(p))])
     if reason is None:
         return Cache(chosen, settings)
     if directory:
         raise ConfigError(f"--cache-dir {directory}: {reason}")
     print(f"pinlint: warning: not using the cache in {chosen}: {reason}", file=sys.stderr)
+    return None
+
+
+# What marks a project's root directory when no configuration file does.
+_PROJECT_MARKERS = (".git", ".hg", "pyproject.toml", "setup.py", "setup.cfg")
+
+
+def _project_root(start: Path) -> Path | None:
+    """The nearest directory at or above ``start`` with a project marker, or None."""
+    for directory in (start, *start.parents):
+        if any(os.path.lexists(directory / marker) for marker in _PROJECT_MARKERS):
+            return directory
     return None
 
 
@@ -469,6 +565,27 @@ def _statistics(report, output_format: str) -> str:
     return "".join(f"{count:>{width}}\t{code}\t{BY_CODE[code].name}\n" for code, count in rows)
 
 
+# A first word of SQL a Python module cannot start with (a Python `select = ...` has no space-led name after it).
+_SQL_START = re.compile(
+    r"(?:\s|--[^\n]*(?:\n|$))*(?:select|insert|update|delete|with|set|create|alter|drop|begin|prepare|listen|"
+    r"grant|truncate|copy|do|declare|lock|reset|discard|show|explain|vacuum|analyze)\s+[\w*(\"']",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_sql(data: bytes, report) -> bool:
+    """Whether stdin read as Python failed to parse and starts like SQL: a hint that it was."""
+    from pinlint.rules import UNPARSABLE_FILE
+
+    if not any(finding.code == UNPARSABLE_FILE.code for finding in report.findings):
+        return False
+    return _SQL_START.match(data[:4096].decode("utf-8", "replace")) is not None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' * (number != 1)}"
+
+
 def _summary(report) -> str:
     if not report.findings:
         return "All checks passed."
@@ -482,21 +599,28 @@ def _summary(report) -> str:
     )
 
 
-def _rule(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+def _rule(args: argparse.Namespace) -> int:
     from pinlint.rules import ALL_RULES, lookup
 
-    if args.all:
+    if args.rule and (args.all or args.list):
+        args.usage_error(f"give a CODE or NAME, or --{'all' if args.all else 'list'}, not both")
+    if args.all or args.list:
         rules = list(ALL_RULES)
     elif args.rule:
         rule = lookup(args.rule)
         if rule is None:
-            raise ConfigError(f"unknown rule {args.rule!r}; `pinlint rule --all` lists them")
+            raise ConfigError(f"unknown rule {visible(repr(args.rule))}; `pinlint rule --list` lists them")
         rules = [rule]
     else:
-        parser.error("rule: give a CODE or NAME, or --all")
-    if args.output_format == "json":
+        args.usage_error("give a CODE or NAME, or --list or --all")
+    if args.list and args.output_format == "text":
+        width = max(len(r.name) for r in rules)
+        _write("".join(f"{r.code}  {r.name:<{width}}  {r.summary}\n" for r in rules))
+    elif args.output_format == "json":
         data = [{"code": r.code, "name": r.name, "summary": r.summary, "explanation": r.doc} for r in rules]
-        _write(json.dumps(data if args.all else data[0], indent=2, ensure_ascii=False) + "\n")
+        if args.list:
+            data = [{key: item[key] for key in ("code", "name", "summary")} for item in data]
+        _write(json.dumps(data if args.all or args.list else data[0], indent=2, ensure_ascii=False) + "\n")
     else:
         _write("\n".join(r.doc.rstrip("\n") + "\n" for r in rules))
     return EXIT_CLEAN

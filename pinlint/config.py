@@ -25,6 +25,7 @@ _LIST_KEYS = ("select", "extend-select", "ignore", "exclude", "extend-exclude")
 MAX_CONFIG_BYTES = 1024 * 1024
 KEYS = _LIST_KEYS + (
     "targets", "target", "dialect", "min-confidence", "output-format", "per-file-ignores", "respect-gitignore",
+    "baseline",
 )
 
 
@@ -37,7 +38,7 @@ def resolve_settings(
     front end resolves settings here, so the CLI and the flake8 plugin cannot disagree."""
     settings = Settings(root=cwd)
     if not isolated:
-        config = config if config is not None else find_config(_common_directory(paths, cwd))
+        config = config if config is not None else find_config(common_directory(paths, cwd))
         if config is not None:
             if not os.path.lexists(config):
                 raise ConfigError(f"no such configuration file: {config}")
@@ -60,7 +61,8 @@ def with_deployment(settings: Settings, paths: list[Path], cwd: Path) -> Setting
     return replace(settings, targets=deployment.targets, deployment=deployment)
 
 
-def _common_directory(paths: list[Path], cwd: Path) -> Path:
+def common_directory(paths: list[Path], cwd: Path) -> Path:
+    """The deepest directory holding all of ``paths`` (``cwd`` when there are none)."""
     # realpath, unlike Path.resolve, neither raises on a link loop nor on a directory it may not enter.
     resolved = [Path(os.path.realpath(cwd / p if os.path.isdir(cwd / p) else (cwd / p).parent)) for p in paths] or [cwd]
     common = resolved[0]
@@ -151,6 +153,10 @@ def apply(settings: Settings, options: dict[str, Any], origin: str) -> Settings:
             changes["min_confidence"] = Confidence(_choice(value, [c.value for c in Confidence], where))
         elif key == "output-format":
             changes["output_format"] = _choice(value, OUTPUT_FORMATS, where)
+        elif key == "baseline":
+            if not isinstance(value, str) or not value or "\0" in value:
+                raise ConfigError(f"{where}: expected the baseline file's path, got {_shown(value)}")
+            changes["baseline"] = settings.root / value  # relative to the configuration file
         elif key == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: expected true or false, got {value!r}")

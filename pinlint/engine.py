@@ -44,6 +44,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     sources: dict[str, list[str]] = field(default_factory=dict)  # lines of files with findings
     files: int = 0
+    linted: list[str] = field(default_factory=list)  # the shown paths of the files linted
     empty_directories: list[Path] = field(default_factory=list)  # named, but nothing to lint there
     warnings: list[str] = field(default_factory=list)  # what the walk had to skip, and why
     # Directories whose Django settings the findings were read from (a cache entry depends on them).
@@ -93,6 +94,7 @@ def lint_paths(
     report = Report()
     discovery = Discovery(settings)
     files, displays = discovery.shown(discovery.files(paths), display_root or Path.cwd())
+    report.linted = displays
     report.empty_directories = discovery.empty_directories
     report.warnings = discovery.warnings
     results: list[Report | None] = [None] * len(files)

@@ -49,6 +49,7 @@ class Settings:
     force_exclude: bool = False
     output_format: str = "full"
     config_file: Path | None = None
+    baseline: Path | None = None  # findings it holds are not reported (`pinlint.baseline`)
     # Skip the full analysis of Python files the cheap first pass clears (off only in the tests
     # that prove it loses nothing).
     first_pass: bool = True

@@ -163,6 +163,7 @@ def test_a_damaged_cache_file_is_ignored(tmp_path, linted):
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()  # a project root: the default cache goes there
     (tmp_path / "app.py").write_text(SESSION_SET)
     return tmp_path
 
@@ -175,6 +176,22 @@ def test_the_default_cache_is_tagged_and_ignored_by_git(project, capsys):
     assert (cache / ".gitignore").read_text() == "# Created by pinlint.\n*\n"
     assert main(["check", "app.py", "--output-format", "concise"]) == 1
     assert capsys.readouterr().out == cold
+
+
+def test_the_default_cache_sits_at_the_project_root_and_nowhere_outside_a_project(project, capsys):
+    (project / "src" / "deep").mkdir(parents=True)
+    os.chdir(project / "src" / "deep")
+    assert main(["check", "../../app.py", "--output-format", "concise"]) == 1
+    assert (project / ".pinlint_cache" / "CACHEDIR.TAG").is_file()
+    assert not (project / "src" / "deep" / ".pinlint_cache").exists()
+    outside = project / "outside"
+    outside.mkdir()
+    (project / ".git").rmdir()  # no .git, .hg, pyproject.toml, setup.py or setup.cfg above it now
+    os.chdir(outside)
+    capsys.readouterr()
+    assert main(["check", "../app.py", "--output-format", "concise"]) == 1
+    assert os.listdir(outside) == []
+    assert capsys.readouterr().err == "Found 1 finding (1 error, 0 warnings) in 1 file.\n"  # no warning either
 
 
 def test_no_cache_writes_nothing_and_cache_dir_moves_it(project, capsys):

@@ -96,6 +96,16 @@ def test_more_than_ten_of_a_level_adds_a_notice_and_the_summary_lists_all(projec
     )
 
 
+def test_without_a_job_summary_the_notice_names_only_the_step_log(project, capsys, monkeypatch):
+    (project / "many.sql").write_text("".join(f"SET work_mem = '{n}MB';\n" for n in range(11)), encoding="utf-8")
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    code, out = run(capsys, "many.sql", "--target", "rds-proxy", "--output-format", "github")
+    assert out.splitlines()[-1] == (
+        "::notice title=pinlint::pinlint found 11 warnings; GitHub annotates at most 10 of each level per step, "
+        "so all of them are listed in the step log"
+    )
+
+
 def test_summary_links_to_the_line_at_the_commit(project, capsys, monkeypatch):
     summary = project / "summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))

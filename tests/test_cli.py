@@ -348,6 +348,83 @@ def test_stdin_with_and_without_a_filename(project, capsys, monkeypatch):
     assert code == 1 and out.startswith("db/x.sql:1:1: PIN110")
 
 
+def test_stdin_that_looks_like_sql_gets_a_hint_without_a_filename(project, capsys, monkeypatch):
+    import io
+
+    hint = "pinlint: hint: stdin is read as Python; name SQL with --stdin-filename (for example query.sql)\n"
+    for text, hinted in [
+        (b"-- tenant switch\nSET search_path TO a;\n", True),
+        (b"\n  select * from t;\n", True),
+        (b"def f(:\n", False),  # broken Python is not SQL
+        (b"select = 1\n", False),  # Python that parses
+    ]:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(text)))
+        code, out, err = run(capsys, "check", "-", "--output-format", "concise")
+        assert err.startswith(hint) == hinted, text
+    # Named, it is linted as SQL and needs no hint.
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"SET search_path TO a;\n")))
+    code, out, err = run(capsys, "check", "-", "--stdin-filename", "q.sql", "--output-format", "concise")
+    assert out.startswith("q.sql:1:1: PIN101") and "hint" not in err
+
+
+def test_files_pinlint_does_not_lint_are_named_in_a_warning(project, capsys):
+    write(project / "notes.txt", "SET search_path TO a;\n")
+    (project / "empty").mkdir()
+    kinds = ".py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties) files"
+    assert run(capsys, "check", "notes.txt", "empty") == (
+        0, "",
+        f"pinlint: warning: notes.txt is not one of the {kinds} pinlint lints\n"
+        f"pinlint: warning: no {kinds} to lint under empty\nAll checks passed.\n",
+    )
+
+
+def test_the_file_kinds_in_messages_are_the_ones_discovery_lints():
+    from pinlint.cli import _LINTED_FILES
+    from pinlint.connections.files import CONFIG_FORMATS
+    from pinlint.discovery import PYTHON_SUFFIXES, SQL_SUFFIXES
+
+    suffixes = ", ".join([*PYTHON_SUFFIXES, *SQL_SUFFIXES])
+    assert _LINTED_FILES == f"{suffixes} or configuration ({', '.join(CONFIG_FORMATS)}) files"
+
+
+def test_a_usage_error_after_a_command_shows_that_commands_usage(project, capsys):
+    for args, usage in [
+        (["check", "--bogus"], "usage: pinlint check "),
+        (["check", ".", "--target", "haproxy"], "usage: pinlint check "),
+        (["logs", "x.log", "--bogus"], "usage: pinlint logs "),
+        (["rule", "--bogus"], "usage: pinlint rule "),
+        (["--bogus", "check"], "usage: pinlint [-h]"),
+    ]:
+        with pytest.raises(SystemExit) as exit_info:
+            main(args)
+        err = capsys.readouterr().err
+        assert exit_info.value.code == 2 and err.startswith(usage), args
+    assert err.endswith("pinlint: error: unrecognized arguments: --bogus\n")
+    help_text = subprocess.run([sys.executable, "-m", "pinlint", "check", "--help"], capture_output=True, text=True).stdout
+    assert (
+        "Lint .py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties): Python code, "
+        "SQL and the connection settings in configuration files."
+    ) in " ".join(help_text.split())
+
+
+def test_rule_list(capsys):
+    from pinlint.rules import ALL_RULES
+
+    code, out, _ = run(capsys, "rule", "--list")
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == len(ALL_RULES)
+    width = max(len(rule.name) for rule in ALL_RULES)
+    assert lines[0] == f"PIN101  {'session-set':<{width}}  Session-level SET or RESET leaves state on a pooled backend"
+    code, out, _ = run(capsys, "rule", "--list", "--output-format", "json")
+    assert json.loads(out)[0] == {
+        "code": "PIN101", "name": "session-set", "summary": "Session-level SET or RESET leaves state on a pooled backend"
+    }
+    assert run(capsys, "rule", "PIN7\x1b") == (2, "", "pinlint: error: unknown rule 'PIN7\\x1b'; `pinlint rule --list` lists them\n")
+    with pytest.raises(SystemExit):
+        main(["rule", "PIN101", "--list"])
+    assert capsys.readouterr().err.endswith("pinlint rule: error: give a CODE or NAME, or --list, not both\n")
+
+
 def test_rule_command(capsys):
     code, out, _ = run(capsys, "rule", "PIN110")
     assert code == 0 and out.startswith("# PIN110 listen\n")

@@ -70,7 +70,7 @@ def tree(top: Path) -> dict[str, str]:
 @pytest.fixture
 def project(tmp_path) -> Path:
     """A project inside a directory of its own, so that what is written next to it shows."""
-    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / ".git").mkdir(parents=True)  # a project root: the default cache goes there
     (tmp_path / "project" / "a.py").write_text(SESSION_SET)
     return tmp_path / "project"
 

@@ -294,7 +294,10 @@ def test_messages_outside_the_findings_are_one_line(tmp_path):
     assert result.stderr.decode() == f"pinlint: error: {tmp_path}/x\\n::error::y/pyproject.toml: [tool.pinlint] must be a table, got 1\n"
     (tmp_path / "empty\x1b[2J").mkdir()
     result = pinlint(tmp_path, "empty\x1b[2J")
-    assert result.stderr == b"pinlint: warning: no .py or .sql files to lint under empty\\x1b[2J\nAll checks passed. Targets: rds-proxy.\n"
+    assert result.stderr == (
+        b"pinlint: warning: no .py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties) "
+        b"files to lint under empty\\x1b[2J\nAll checks passed. Targets: rds-proxy.\n"
+    )
 
 
 # --- lone surrogates, names that are not UTF-8, consoles that are not UTF-8 ------------------

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from typing import Callable
 
 from pinlint.diagnostics import Finding
 from pinlint.engine import Report
 
 
-def fingerprints(report: Report) -> list[str]:
-    """One hex fingerprint per finding of ``report``, in the same order."""
+def fingerprints(report: Report, path_of: Callable[[Finding], str] | None = None) -> list[str]:
+    """One hex fingerprint per finding of ``report``, in the same order. ``path_of`` names the
+    file as the fingerprint knows it (default: as shown); a baseline names it relative to itself,
+    so that it matches from any working directory."""
     seen: Counter[tuple[str, str, str]] = Counter()
     result = []
     for finding in report.findings:
-        key = (finding.code, finding.path, flagged_text(finding, report.sources.get(finding.path, [])))
+        path = finding.path if path_of is None else path_of(finding)
+        key = (finding.code, path, flagged_text(finding, report.sources.get(finding.path, [])))
         index = seen[key]
         seen[key] += 1
         # surrogatepass: a name or message can hold lone surrogates, and valid text hashes as before.

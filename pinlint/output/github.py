@@ -31,9 +31,11 @@ def render(report: Report) -> str:
     levels = Counter(finding.severity for finding in report.findings)
     if any(count > ANNOTATIONS_PER_LEVEL for count in levels.values()):
         counted = " and ".join(_count(levels[s], s.value) for s in Severity if levels[s])
+        # The CLI writes the job summary wherever the runner provides one.
+        where = "the step log and the job summary" if os.environ.get("GITHUB_STEP_SUMMARY") else "the step log"
         message = (
             f"pinlint found {counted}; GitHub annotates at most {ANNOTATIONS_PER_LEVEL} of each level per step, "
-            "so all of them are listed in the step log and the job summary"
+            f"so all of them are listed in {where}"
         )
         lines.append(f"::notice title=pinlint::{escape_data(message)}")
     return "".join(line + "\n" for line in lines)
