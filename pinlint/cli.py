@@ -25,7 +25,7 @@ _TARGET_CHOICES = ["auto", *(t.value for t in Target)]
 EXIT_INTERRUPTED, EXIT_TERMINATED = 128 + signal.SIGINT, 128 + signal.SIGTERM  # as a shell reports them
 
 # What `check` lints, as discovery decides it (`pinlint.discovery`, `pinlint.connections.files`).
-_LINTED_FILES = ".py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties) files"
+_LINTED_FILES = ".py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties, .tf) files"
 _CHECK_EPILOG = """\
 exit codes: 0 no findings, 1 findings, 2 usage or configuration error, 130 interrupted (Ctrl-C),
 143 terminated (SIGTERM).

@@ -56,7 +56,7 @@ def with_deployment(settings: Settings, paths: list[Path], cwd: Path) -> Setting
 
     if settings.targets_configured:
         return replace(settings, deployment=Deployment(settings.targets, source="configured"))
-    root = settings.root if settings.config_file is not None else project_root(_common_directory(paths, cwd))
+    root = settings.root if settings.config_file is not None else project_root(common_directory(paths, cwd))
     deployment = infer_deployment(root, settings)
     return replace(settings, targets=deployment.targets, deployment=deployment)
 

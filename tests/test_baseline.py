@@ -30,6 +30,9 @@ def repo(tmp_path, monkeypatch):
     return repo
 
 
+TARGETS = " Targets: rds-proxy, pgbouncer (default; no pooler found in the project)."  # ends every summary
+
+
 def run(capsys, *args: str) -> tuple[int, list[str], str]:
     """Exit code, concise lines without their fix, and stderr."""
     code = main(["check", "--no-cache", "--output-format", "concise", *args])
@@ -67,7 +70,7 @@ def test_the_baseline_file_is_sorted_versioned_and_names_files_relative_to_itsel
 def test_known_findings_are_left_out_and_a_copy_of_one_is_new(repo, capsys):
     run(capsys, "--write-baseline", "baseline.json")
     repo.commit("the baseline")
-    assert run(capsys, "--baseline", "baseline.json") == (0, [], "All checks passed. 2 findings in the baseline not shown.\n")
+    assert run(capsys, "--baseline", "baseline.json") == (0, [], "All checks passed. 2 findings in the baseline not shown." + TARGETS + "\n")
 
     repo.git("checkout", "--quiet", "-b", "feature")
     # Lines moving above a known finding keep it known; a second identical one is new.
@@ -76,7 +79,7 @@ def test_known_findings_are_left_out_and_a_copy_of_one_is_new(repo, capsys):
     assert run(capsys, "--baseline", "baseline.json") == (
         1,
         [f"app/db.py:6:17: PIN110 {MESSAGE}"],
-        "Found 1 finding (1 error, 0 warnings) in 1 file. 2 findings in the baseline not shown.\n",
+        "Found 1 finding (1 error, 0 warnings) in 1 file. 2 findings in the baseline not shown." + TARGETS + "\n",
     )
     # Every output format and the exit code see only the new finding.
     code = main(["check", "--no-cache", "--baseline", "baseline.json", "--output-format", "json"])
@@ -88,7 +91,7 @@ def test_the_baseline_matches_from_any_working_directory(repo, capsys, monkeypat
     run(capsys, "--write-baseline", "baseline.json")
     monkeypatch.chdir(repo.root / "app")
     assert run(capsys, "..", "--baseline", "../baseline.json") == (
-        0, [], "All checks passed. 2 findings in the baseline not shown.\n"
+        0, [], "All checks passed. 2 findings in the baseline not shown." + TARGETS + "\n"
     )
 
 
@@ -97,14 +100,14 @@ def test_entries_no_longer_found_are_counted_for_the_files_linted(repo, capsys):
     repo.write("app/db.py", "def wait(cur):\n    pass\n")
     assert run(capsys, "--baseline", "baseline.json") == (
         0, [], "All checks passed. 1 finding in the baseline not shown. "
-        "1 baseline entry no longer found (--write-baseline updates it).\n",
+        "1 baseline entry no longer found (--write-baseline updates it)." + TARGETS + "\n",
     )
     # Linting another file only, an entry of a file that was not linted is not stale...
-    assert run(capsys, "db", "--baseline", "baseline.json")[2] == "All checks passed. 1 finding in the baseline not shown.\n"
+    assert run(capsys, "db", "--baseline", "baseline.json")[2] == "All checks passed. 1 finding in the baseline not shown." + TARGETS + "\n"
     # ...unless the file is gone.
     (repo.root / "app" / "db.py").unlink()
     assert run(capsys, "db", "--baseline", "baseline.json")[2] == (
-        "All checks passed. 1 finding in the baseline not shown. 1 baseline entry no longer found (--write-baseline updates it).\n"
+        "All checks passed. 1 finding in the baseline not shown. 1 baseline entry no longer found (--write-baseline updates it)." + TARGETS + "\n"
     )
 
 
@@ -117,7 +120,7 @@ def test_the_configuration_names_the_baseline_relative_to_itself(repo, capsys, m
     monkeypatch.chdir(repo.root / "db")
     assert run(capsys, "schema.sql") == (
         1, [f"schema.sql:2:1: PIN110 {MESSAGE}"],
-        "Found 1 finding (1 error, 0 warnings) in 1 file. 1 finding in the baseline not shown.\n",
+        "Found 1 finding (1 error, 0 warnings) in 1 file. 1 finding in the baseline not shown." + TARGETS + "\n",
     )
     # --baseline on the command line wins, and is relative to the working directory.
     (repo.root / "db" / "empty.json").write_text('{"version": 1, "findings": []}\n', encoding="utf-8")

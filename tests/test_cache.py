@@ -191,7 +191,9 @@ def test_the_default_cache_sits_at_the_project_root_and_nowhere_outside_a_projec
     capsys.readouterr()
     assert main(["check", "../app.py", "--output-format", "concise"]) == 1
     assert os.listdir(outside) == []
-    assert capsys.readouterr().err == "Found 1 finding (1 error, 0 warnings) in 1 file.\n"  # no warning either
+    assert capsys.readouterr().err == (  # no warning either
+        "Found 1 finding (1 error, 0 warnings) in 1 file. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n"
+    )
 
 
 def test_no_cache_writes_nothing_and_cache_dir_moves_it(project, capsys):

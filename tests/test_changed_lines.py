@@ -37,16 +37,19 @@ def repo(tmp_path, monkeypatch):
     return repo
 
 
+TARGETS = " Targets: rds-proxy, pgbouncer."  # named: deploy/.env's port 6432 would say PgBouncer alone
+
+
 def run(capsys, *args: str) -> tuple[int, list[str], str]:
     """Exit code, concise lines without their fix, and stderr."""
-    code = main(["check", "--no-cache", "--output-format", "concise", *args])
+    code = main(["check", "--no-cache", "--output-format", "concise", "--target", "rds-proxy", "--target", "pgbouncer", *args])
     out, err = capsys.readouterr()
     return code, [line.split(". Fix: ")[0] for line in out.splitlines()], err
 
 
 def test_only_findings_on_lines_a_branch_adds_or_changes(repo, capsys):
     assert run(capsys, "--changed-since", "main") == (
-        0, [], "All checks passed. 3 findings on lines unchanged since main not shown.\n"
+        0, [], "All checks passed. 3 findings on lines unchanged since main not shown." + TARGETS + "\n"
     )
     # Committed: a line added in a known file, a renamed file with one line edited, a new file.
     repo.write("app/db.py", LISTEN + '    cur.execute("LISTEN more")\n')
@@ -69,7 +72,7 @@ def test_only_findings_on_lines_a_branch_adds_or_changes(repo, capsys):
         "options”); rejects the connection on PgBouncer (“unsupported startup parameter in options: search_path”)",
         f"scratch/ünï côde.sql:2:1: {LISTEN_MESSAGE}",
     ]
-    assert err == "Found 5 findings (5 errors, 0 warnings) in 5 files. 2 findings on lines unchanged since main not shown.\n"
+    assert err == "Found 5 findings (5 errors, 0 warnings) in 5 files. 2 findings on lines unchanged since main not shown." + TARGETS + "\n"
 
 
 def test_what_the_base_branch_gained_since_the_branch_left_it_is_not_the_branchs(repo, capsys):

@@ -370,21 +370,22 @@ def test_stdin_that_looks_like_sql_gets_a_hint_without_a_filename(project, capsy
 def test_files_pinlint_does_not_lint_are_named_in_a_warning(project, capsys):
     write(project / "notes.txt", "SET search_path TO a;\n")
     (project / "empty").mkdir()
-    kinds = ".py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties) files"
+    kinds = ".py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties, .tf) files"
     assert run(capsys, "check", "notes.txt", "empty") == (
         0, "",
         f"pinlint: warning: notes.txt is not one of the {kinds} pinlint lints\n"
-        f"pinlint: warning: no {kinds} to lint under empty\nAll checks passed.\n",
+        f"pinlint: warning: no {kinds} to lint under empty\n"
+        "All checks passed. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n",
     )
 
 
 def test_the_file_kinds_in_messages_are_the_ones_discovery_lints():
     from pinlint.cli import _LINTED_FILES
     from pinlint.connections.files import CONFIG_FORMATS
-    from pinlint.discovery import PYTHON_SUFFIXES, SQL_SUFFIXES
+    from pinlint.discovery import PYTHON_SUFFIXES, SQL_SUFFIXES, TERRAFORM_SUFFIXES
 
     suffixes = ", ".join([*PYTHON_SUFFIXES, *SQL_SUFFIXES])
-    assert _LINTED_FILES == f"{suffixes} or configuration ({', '.join(CONFIG_FORMATS)}) files"
+    assert _LINTED_FILES == f"{suffixes} or configuration ({', '.join([*CONFIG_FORMATS, *TERRAFORM_SUFFIXES])}) files"
 
 
 def test_a_usage_error_after_a_command_shows_that_commands_usage(project, capsys):
@@ -402,7 +403,7 @@ def test_a_usage_error_after_a_command_shows_that_commands_usage(project, capsys
     assert err.endswith("pinlint: error: unrecognized arguments: --bogus\n")
     help_text = subprocess.run([sys.executable, "-m", "pinlint", "check", "--help"], capture_output=True, text=True).stdout
     assert (
-        "Lint .py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties): Python code, "
+        "Lint .py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties, .tf): Python code, "
         "SQL and the connection settings in configuration files."
     ) in " ".join(help_text.split())
 

@@ -295,7 +295,7 @@ def test_messages_outside_the_findings_are_one_line(tmp_path):
     (tmp_path / "empty\x1b[2J").mkdir()
     result = pinlint(tmp_path, "empty\x1b[2J")
     assert result.stderr == (
-        b"pinlint: warning: no .py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties) "
+        b"pinlint: warning: no .py, .pyi, .sql or configuration (.env, .ini, .cfg, .toml, .yaml, .yml, .properties, .tf) "
         b"files to lint under empty\\x1b[2J\nAll checks passed. Targets: rds-proxy.\n"
     )
 
