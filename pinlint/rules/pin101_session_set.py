@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
+from pinlint.fixes.repairs import set_local
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import MYSQL_TRACKED, PG_TRANSACTION_DEFAULTS, mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
@@ -78,6 +79,7 @@ class SessionSet(SqlRule):
             {Target.RDS_PROXY: pins(), **leaks_unless_tracked(name)},
             _pg_fix(name),
             stmt.start,
+            repair=set_local(stmt.tokens) if command.verb == "SET" else None,
         )
 
     def _mysql(self, stmt: Statement) -> Iterator[Hit]:

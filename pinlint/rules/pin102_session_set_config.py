@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
+from pinlint.fixes.repairs import SqlEdits, same_case
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import bool_constant, function_calls, string_constant
-from pinlint.sql.lexer import POSTGRES, Statement
+from pinlint.sql.lexer import POSTGRES, WORD, Statement
 from pinlint.targets import Target, leaks_unless_tracked, pins
 
 
@@ -51,4 +52,15 @@ class SessionSetConfig(SqlRule):
                 "Use `set_config(..., true)` inside a transaction (PgBouncer; outside one it silently does "
                 f"nothing), or set the value per role or database (`ALTER ROLE app SET {name or 'the_parameter'} = ...`)",
                 call.token.start,
+                repair=_transaction_scoped(call.args[2]) if is_local is False else None,
             )
+
+
+def _transaction_scoped(flag) -> SqlEdits | None:
+    """The constant `false` (or `'f'`, ...) as `true`, when it is one token."""
+    if len(flag) != 1:
+        return None
+    token = flag[0]
+    shown = same_case("true", token.text) if token.kind == WORD else "true"
+    return SqlEdits("Scope it to the transaction with `set_config(..., true)`", False,
+                    ((token.start, token.end, shown),), needs_transaction=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
+from pinlint.fixes.repairs import set_local
 from pinlint.rules.base import Case, SqlContext, SqlRule
 from pinlint.sql.classify import mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
@@ -65,4 +66,5 @@ class RoleSwitch(SqlRule):
             {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("leaks the role's privileges to the next client"))},
             _FIX,
             stmt.start,
+            repair=set_local(stmt.tokens) if command.verb == "SET" else None,
         )

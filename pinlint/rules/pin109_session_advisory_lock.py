@@ -6,6 +6,7 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.drivers.api import ApiCall
+from pinlint.fixes.repairs import SqlEdits, same_case
 from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import MYSQL, Statement
@@ -16,6 +17,8 @@ PG_LOCKS = frozenset(
 )
 PG_UNLOCKS = frozenset({"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all"})
 MYSQL_LOCKS = frozenset({"get_lock", "release_lock", "release_all_locks"})
+# Each session lock function's transaction-level twin; unlocking has none (the lock ends with the transaction).
+_XACT = {name: name.replace("advisory_lock", "advisory_xact_lock") for name in PG_LOCKS}
 
 
 class SessionAdvisoryLock(SqlRule):
@@ -63,6 +66,7 @@ class SessionAdvisoryLock(SqlRule):
                     "Use `pg_advisory_xact_lock(...)` / `pg_try_advisory_xact_lock(...)` inside a "
                     "transaction, or take the lock on a direct (unpooled) connection",
                     call.token.start,
+                    repair=_transaction_lock(call.token),
                 )
 
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
@@ -75,3 +79,12 @@ class SessionAdvisoryLock(SqlRule):
                 "Take `pg_advisory_xact_lock(%s)` inside `transaction.atomic()` instead, or lock on a direct connection",
                 confidence=call.confidence, anchor=call.anchor,
             )
+
+
+def _transaction_lock(token) -> SqlEdits | None:
+    xact = _XACT.get(token.text.lower())
+    if xact is None:
+        return None
+    return SqlEdits(f"Take the lock for the transaction with `{xact}()`", False,
+                    ((token.start, token.end, same_case(xact, token.text)),),
+                    needs_transaction=True)

@@ -9,6 +9,7 @@ from pinlint.connections.model import (
 )
 from pinlint.diagnostics import Hit
 from pinlint.drivers.api import ApiCall
+from pinlint.fixes.repairs import Keywords, Value
 from pinlint.rules.base import DriverRule, PythonCase
 from pinlint.targets import Consequence, Target, breaks, pins
 
@@ -39,6 +40,18 @@ SQLALCHEMY_ASYNCPG_FIX = (
     "Pass `connect_args={\"statement_cache_size\": 0, \"prepared_statement_cache_size\": 0, "
     "\"prepared_statement_name_func\": lambda: f\"__asyncpg_{uuid4()}__\"}` (SQLAlchemy's asyncpg dialect "
     "always prepares, so the names must not collide), or use `postgresql+psycopg` with `prepare_threshold=None`"
+)
+
+
+# Where each kind of psycopg connection takes its connect keywords.
+_PSYCOPG_KEYWORDS_INTO = {CONNECT: "", POOL: "kwargs", ENGINE: "connect_args"}
+# Adding a setting the code leaves at its default changes how queries are sent, not what they
+# return; replacing a value someone wrote gives up the plan reuse it was chosen for.
+_NEVER_PREPARE = "Set `prepare_threshold=None`"
+_NO_CACHE = "Set `statement_cache_size=0`"
+_UNIQUE_NAMES = (
+    ("statement_cache_size", "0"), ("prepared_statement_cache_size", "0"),
+    ("prepared_statement_name_func", 'lambda: f"__asyncpg_{uuid4()}__"'),
 )
 
 
@@ -128,7 +141,8 @@ class DriverPreparedStatements(DriverRule):
                       _breaks("_pg3_0"), "Drop `prepare=True`", confidence=call.confidence, anchor=call.anchor)
         elif call.api == "psycopg.Connection.prepare_threshold" and _is_integer(call.value("prepare_threshold")):
             yield Hit(self.code, f"{call.described} makes psycopg {_prepares(call.value('prepare_threshold'))}",
-                      _breaks("_pg3_0"), PSYCOPG_ATTRIBUTE_FIX, confidence=call.confidence, anchor=call.anchor)
+                      _breaks("_pg3_0"), PSYCOPG_ATTRIBUTE_FIX, confidence=call.confidence, anchor=call.anchor,
+                      repair=Value("Set it to `None`", False, "None"))
         elif call.api == "asyncpg.Connection.prepare":
             yield Hit(self.code, f"{call.described} creates a named prepared statement (unnamed only with asyncpg "
                       "0.31+ and `statement_cache_size=0`)", _breaks("__asyncpg_stmt_1__"),
@@ -143,11 +157,13 @@ class DriverPreparedStatements(DriverRule):
         threshold = connection.get("prepare_threshold")
         if threshold is None:
             if connection.complete and connection.kind != URL:
+                into = _PSYCOPG_KEYWORDS_INTO.get(connection.kind)
+                repair = None if into is None else Keywords(_NEVER_PREPARE, True, (("prepare_threshold", "None"),), into)
                 yield self._hit(connection, f"{connection.described} leaves `prepare_threshold` at 5: psycopg "
-                                f"{_prepares(5, 's')}", _breaks("_pg3_0"), PSYCOPG_FIX)
+                                f"{_prepares(5, 's')}", _breaks("_pg3_0"), PSYCOPG_FIX, repair=repair)
         elif _is_integer(threshold.value):
             yield self._hit(connection, f"`prepare_threshold={threshold.value}` makes psycopg {_prepares(threshold.value)}",
-                            _breaks("_pg3_0"), PSYCOPG_FIX, threshold.anchor)
+                            _breaks("_pg3_0"), PSYCOPG_FIX, threshold.anchor, Value(_NEVER_PREPARE, False, "None"))
         elif isinstance(threshold.value, str) and (connection.framework == SQLALCHEMY or connection.kind == URL):
             wanted = "`None`" if threshold.value == "None" else "a number"
             yield self._hit(connection, f"`prepare_threshold={threshold.value}` reaches psycopg as a string, not as {wanted}",
@@ -168,10 +184,11 @@ class DriverPreparedStatements(DriverRule):
         if size is None:
             if connection.complete:
                 yield self._hit(connection, f"{connection.described} leaves `statement_cache_size` at 100: asyncpg "
-                                "prepares every query as a named statement", _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX)
+                                "prepares every query as a named statement", _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX,
+                                repair=Keywords(_NO_CACHE, True, (("statement_cache_size", "0"),)))
         elif isinstance(size.value, int) and size.value != 0:
             yield self._hit(connection, f"`statement_cache_size={size.value}` makes asyncpg prepare named statements",
-                            _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX, size.anchor)
+                            _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX, size.anchor, Value(_NO_CACHE, False, "0"))
 
     def _sqlalchemy_asyncpg(self, connection: Connection) -> Iterator[Hit]:
         missing = [
@@ -180,13 +197,20 @@ class DriverPreparedStatements(DriverRule):
             if not _satisfied(connection.get(name), wanted)
         ]
         if missing and (connection.complete or any(connection.get(m) is not None for m in missing)):
+            pairs = tuple(pair for pair in _UNIQUE_NAMES if pair[0] in missing)
+            # A value someone wrote (a cache size of 100) is a choice the fix overrides.
+            written = any(connection.get(m) is not None for m in missing)
+            imports = (("uuid4", "from uuid import uuid4"),) if "prepared_statement_name_func" in missing else ()
+            repair = Keywords(f"Set {', '.join(f'`{name}`' for name, _ in pairs)} in `connect_args`", not written,
+                              pairs, "connect_args", imports)
             yield self._hit(connection, f"{connection.described} with `postgresql+asyncpg` prepares every statement "
                             f"under asyncpg's names (missing {', '.join(f'`{m}`' for m in missing)})",
-                            _breaks("__asyncpg_stmt_1__"), SQLALCHEMY_ASYNCPG_FIX)
+                            _breaks("__asyncpg_stmt_1__"), SQLALCHEMY_ASYNCPG_FIX, repair=repair)
 
-    def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None) -> Hit:
+    def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None,
+             repair: object = None) -> Hit:
         return Hit(self.code, subject, consequences, fix, confidence=connection.confidence,
-                   anchor=anchor if anchor is not None else connection.anchor)
+                   anchor=anchor if anchor is not None else connection.anchor, repair=repair)
 
 
 def _is_integer(value: object) -> bool:

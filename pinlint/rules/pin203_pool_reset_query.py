@@ -6,6 +6,7 @@ from typing import Iterator
 
 from pinlint.connections.model import ASYNCPG, POOL, Connection
 from pinlint.diagnostics import Hit
+from pinlint.fixes.repairs import Keywords
 from pinlint.rules.base import DriverRule, PythonCase, SqlContext
 from pinlint.sql.classify import pg_set
 from pinlint.sql.lexer import POSTGRES, Statement, lex, statements
@@ -13,6 +14,9 @@ from pinlint.targets import Target, pins
 
 _RESET_QUERY = "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL"
 _EVERY_CONNECTION = {Target.RDS_PROXY: pins("every connection of the pool, at every release")}
+# asyncpg awaits what `reset` returns, after its own rollback and listener cleanup.
+_KEEP_SESSION = "lambda conn: asyncio.sleep(0)"
+_KEEP_SESSION_TITLE = "Reset with a no-op `reset=` (asyncpg 0.30+)"
 ASYNCPG_FIX = (
     "asyncpg 0.30+: `create_pool(..., reset=keep_session)` with `async def keep_session(conn): pass` "
     "(asyncpg still rolls back an open transaction and drops listener callbacks before calling it)"
@@ -47,10 +51,13 @@ class PoolResetQuery(DriverRule):
         reset = connection.get("reset")
         default_reset = reset.value is None if reset is not None else connection.complete  # `reset=None` is the default
         if connection.driver == ASYNCPG and connection.kind == POOL and default_reset:
+            # Unsafe: session state the application sets is then no longer reset for the next user.
+            repair = Keywords(_KEEP_SESSION_TITLE, False, (("reset", _KEEP_SESSION),), imports=(("asyncio", "import asyncio"),))
             yield Hit(
                 self.code,
                 f"{connection.described} resets every released connection with `{_RESET_QUERY}`",
-                _EVERY_CONNECTION, ASYNCPG_FIX, confidence=connection.confidence, anchor=connection.anchor,
+                _EVERY_CONNECTION, ASYNCPG_FIX, confidence=connection.confidence,
+                anchor=connection.anchor, repair=repair,
             )
 
         query = connection.get("reset_query")
