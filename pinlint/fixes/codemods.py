@@ -123,16 +123,26 @@ _SPACE_COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
 def _appended(items: list, new) -> list:
-    """``items`` (arguments or dict elements) with ``new`` last, laid out as the last one was:
-    it takes the last item's comma (a trailing comma and the line break before the closing
-    bracket), and the last item takes the one before it, or `, `."""
+    """``items`` (arguments or dict elements) with ``new`` last, laid out as they are: on the
+    same line after `, `, or, in a list written one item a line, on a line of its own with the
+    trailing comma and the line break before the closing bracket (a comment stays where it was)."""
     if not items:
         return [new]
     last = items[-1]
-    if isinstance(last.comma, cst.Comma):
-        between = items[-2].comma if len(items) > 1 and isinstance(items[-2].comma, cst.Comma) else _SPACE_COMMA
-        return [*items[:-1], last.with_changes(comma=between), new.with_changes(comma=last.comma)]
-    return [*items[:-1], last.with_changes(comma=_SPACE_COMMA), new]
+    comma = last.comma
+    if not isinstance(comma, cst.Comma):
+        return [*items[:-1], last.with_changes(comma=_SPACE_COMMA), new]
+    previous = items[-2].comma if len(items) > 1 and isinstance(items[-2].comma, cst.Comma) else None
+    after = comma.whitespace_after
+    if isinstance(after, cst.ParenthesizedWhitespace):
+        if previous is not None and isinstance(previous.whitespace_after, cst.ParenthesizedWhitespace):
+            indent = previous.whitespace_after.last_line
+        else:
+            indent = cst.SimpleWhitespace(after.last_line.value + "    ")
+        kept = comma.with_changes(whitespace_after=after.with_changes(last_line=indent))
+        closing = comma.with_changes(whitespace_after=after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[]))
+        return [*items[:-1], last.with_changes(comma=kept), new.with_changes(comma=closing)]
+    return [*items[:-1], last.with_changes(comma=previous or _SPACE_COMMA), new.with_changes(comma=comma)]
 
 
 def _key(name: str, quote: str) -> cst.SimpleString:

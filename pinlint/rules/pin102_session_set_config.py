@@ -6,7 +6,7 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.fixes.repairs import SqlEdits, same_case
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.rules.base import Case, FixCase, SqlContext, SqlRule
 from pinlint.sql.classify import bool_constant, function_calls, string_constant
 from pinlint.sql.lexer import POSTGRES, WORD, Statement
 from pinlint.targets import Target, leaks_unless_tracked, pins
@@ -28,6 +28,15 @@ class SessionSetConfig(SqlRule):
         Case("select pg_catalog.set_config('search_path', %s, 'f')"),
         Case("SELECT set_config('app.user', $1, $2)"),
         Case("SELECT current_setting('jit') AS cur, set_config('jit', 'off', false) AS new"),
+    ]
+
+    FIXES = [
+        FixCase("BEGIN;\nSELECT set_config('app.tenant_id', 'acme', false);\nCOMMIT;\n",
+                "BEGIN;\nSELECT set_config('app.tenant_id', 'acme', true);\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nselect pg_catalog.set_config('search_path', 'a', 'f');\nCOMMIT;\n",
+                "BEGIN;\nselect pg_catalog.set_config('search_path', 'a', true);\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSELECT set_config('app.user', $1, $2);\nCOMMIT;\n", None, "case.sql", unsafe=True),
+        FixCase("SELECT set_config('app.tenant_id', 'acme', FALSE);\n", None, "case.sql", unsafe=True),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:

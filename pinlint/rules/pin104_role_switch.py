@@ -6,7 +6,7 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.fixes.repairs import set_local
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.rules.base import Case, FixCase, SqlContext, SqlRule
 from pinlint.sql.classify import mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, leaks, on_pgbouncers, pins
@@ -39,6 +39,17 @@ class RoleSwitch(SqlRule):
         Case("SET ROLE NONE", targets=[Target.RDS_PROXY]),
         Case("RESET ROLE", targets=[Target.RDS_PROXY]),
         Case("SET ROLE reporting", dialect=MYSQL),
+    ]
+
+    FIXES = [
+        FixCase("BEGIN;\nSET ROLE reporting;\nSELECT 1;\nCOMMIT;\n",
+                "BEGIN;\nSET LOCAL ROLE reporting;\nSELECT 1;\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nset session role 'admin_role';\nCOMMIT;\n",
+                "BEGIN;\nset local role 'admin_role';\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSET SESSION AUTHORIZATION admin_role;\nCOMMIT;\n",
+                "BEGIN;\nSET LOCAL SESSION AUTHORIZATION admin_role;\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nRESET ROLE;\nCOMMIT;\n", None, "case.sql", unsafe=True, targets=[Target.RDS_PROXY]),
+        FixCase("SET ROLE reporting;\n", None, "case.sql", unsafe=True),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:

@@ -7,7 +7,7 @@ from typing import Iterator
 from pinlint.diagnostics import Hit
 from pinlint.drivers.api import ApiCall
 from pinlint.fixes.repairs import SqlEdits, same_case
-from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
+from pinlint.rules.base import Case, FixCase, PythonCase, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, breaks, on_pgbouncers, pins
@@ -41,6 +41,20 @@ class SessionAdvisoryLock(SqlRule):
         Case("SELECT GET_LOCK('job', 10)", dialect=MYSQL),
         Case("DO RELEASE_LOCK('job')", dialect=MYSQL),
         PythonCase("from django_pglocks import advisory_lock\ndef f():\n    with advisory_lock('nightly'):\n        pass"),
+    ]
+
+    FIXES = [
+        FixCase("BEGIN;\nSELECT pg_advisory_lock(4242);\nUPDATE jobs SET state = 'run';\nCOMMIT;\n",
+                "BEGIN;\nSELECT pg_advisory_xact_lock(4242);\nUPDATE jobs SET state = 'run';\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSELECT PG_TRY_ADVISORY_LOCK_SHARED(1, 2);\nCOMMIT;\n",
+                "BEGIN;\nSELECT PG_TRY_ADVISORY_XACT_LOCK_SHARED(1, 2);\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("import asyncpg\nasync def f(conn: asyncpg.Connection):\n    async with conn.transaction():\n"
+                "        await conn.execute('SELECT pg_try_advisory_lock($1)', 7)\n",
+                "import asyncpg\nasync def f(conn: asyncpg.Connection):\n    async with conn.transaction():\n"
+                "        await conn.execute('SELECT pg_try_advisory_xact_lock($1)', 7)\n", unsafe=True),
+        # Unlocking has no transaction-level form: the lock ends with the transaction.
+        FixCase("BEGIN;\nSELECT pg_advisory_unlock(4242);\nCOMMIT;\n", None, "case.sql", unsafe=True),
+        FixCase("SELECT pg_advisory_lock(4242);\n", None, "case.sql", unsafe=True),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:

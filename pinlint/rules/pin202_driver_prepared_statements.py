@@ -10,7 +10,7 @@ from pinlint.connections.model import (
 from pinlint.diagnostics import Hit
 from pinlint.drivers.api import ApiCall
 from pinlint.fixes.repairs import Keywords, Value
-from pinlint.rules.base import DriverRule, PythonCase
+from pinlint.rules.base import DriverRule, FixCase, PythonCase
 from pinlint.targets import Consequence, Target, breaks, pins
 
 _LEGACY = "named prepared statements need PgBouncer 1.21+ with max_prepared_statements > 0"
@@ -112,6 +112,46 @@ class DriverPreparedStatements(DriverRule):
         PythonCase("import psycopg\ndef f(conn):\n    conn.prepare_threshold = 5", targets=LEGACY),
         PythonCase("import mysql.connector\ncnx = mysql.connector.connect(user='app')\ncur = cnx.cursor(prepared=True)"),
         PythonCase("url = 'jdbc:mysql://db/app?useServerPrepStmts=true'"),
+    ]
+
+    FIXES = [
+        FixCase("import psycopg\npsycopg.connect(dsn)\n", "import psycopg\npsycopg.connect(dsn, prepare_threshold=None)\n",
+                targets=LEGACY),
+        FixCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn)\n",
+                "from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs={\"prepare_threshold\": None})\n",
+                targets=LEGACY),
+        FixCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs=dict(autocommit=True))\n",
+                "from psycopg_pool import ConnectionPool\n"
+                "ConnectionPool(dsn, kwargs=dict(autocommit=True, prepare_threshold=None))\n", targets=LEGACY),
+        FixCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs={'autocommit': True})\n",
+                "from psycopg_pool import ConnectionPool\n"
+                "ConnectionPool(dsn, kwargs={'autocommit': True, 'prepare_threshold': None})\n", targets=LEGACY),
+        FixCase("from sqlalchemy import create_engine\ne = create_engine('postgresql+psycopg://app@db/app')\n",
+                "from sqlalchemy import create_engine\n"
+                "e = create_engine('postgresql+psycopg://app@db/app', connect_args={\"prepare_threshold\": None})\n",
+                targets=LEGACY),
+        FixCase("import asyncpg\n\n\nasync def main(dsn):\n    return await asyncpg.create_pool(\n        dsn,\n"
+                "        reset=keep,  # asyncpg 0.30\n    )\n",
+                "import asyncpg\n\n\nasync def main(dsn):\n    return await asyncpg.create_pool(\n        dsn,\n"
+                "        reset=keep,  # asyncpg 0.30\n        statement_cache_size=0,\n    )\n", targets=LEGACY),
+        FixCase("from sqlalchemy.ext.asyncio import create_async_engine\n\n"
+                "engine = create_async_engine('postgresql+asyncpg://app@db/app', connect_args={'statement_cache_size': 0})\n",
+                "from sqlalchemy.ext.asyncio import create_async_engine\nfrom uuid import uuid4\n\n"
+                "engine = create_async_engine('postgresql+asyncpg://app@db/app', connect_args={'statement_cache_size': 0, "
+                "'prepared_statement_cache_size': 0, 'prepared_statement_name_func': lambda: f\"__asyncpg_{uuid4()}__\"})\n",
+                targets=LEGACY),
+        FixCase("import psycopg\npsycopg.connect(dsn, prepare_threshold=0)\n",
+                "import psycopg\npsycopg.connect(dsn, prepare_threshold=None)\n", unsafe=True, targets=LEGACY),
+        FixCase("import psycopg\ndef f(conn):\n    conn.prepare_threshold = 5\n",
+                "import psycopg\ndef f(conn):\n    conn.prepare_threshold = None\n", unsafe=True, targets=LEGACY),
+        FixCase("import asyncpg\nasyncpg.connect(dsn, statement_cache_size=100)\n",
+                "import asyncpg\nasyncpg.connect(dsn, statement_cache_size=0)\n", unsafe=True, targets=LEGACY),
+        # Settings written elsewhere are not rewritten from the call.
+        FixCase("from psycopg_pool import ConnectionPool\nOPTIONS = {'autocommit': True}\nConnectionPool(dsn, kwargs=OPTIONS)\n",
+                None, targets=LEGACY),
+        FixCase("from sqlalchemy import create_engine\ne = create_engine('postgresql+psycopg://app@db/app?prepare_threshold=None')\n",
+                None),
+        FixCase("url = 'jdbc:postgresql://db/app'\n", None, targets=LEGACY),
     ]
 
     def check_connection(self, connection: Connection) -> Iterator[Hit]:

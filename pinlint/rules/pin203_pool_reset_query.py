@@ -7,7 +7,7 @@ from typing import Iterator
 from pinlint.connections.model import ASYNCPG, POOL, Connection
 from pinlint.diagnostics import Hit
 from pinlint.fixes.repairs import Keywords
-from pinlint.rules.base import DriverRule, PythonCase, SqlContext
+from pinlint.rules.base import DriverRule, FixCase, PythonCase, SqlContext
 from pinlint.sql.classify import pg_set
 from pinlint.sql.lexer import POSTGRES, Statement, lex, statements
 from pinlint.targets import Target, pins
@@ -45,6 +45,17 @@ class PoolResetQuery(DriverRule):
         PythonCase("[pgbouncer]\nserver_reset_query = DISCARD ALL\n", filename="pgbouncer.ini"),
         PythonCase("from sqlalchemy import event\n@event.listens_for(engine, 'reset')\n"
                    "def reset(dbapi_connection, record, state):\n    dbapi_connection.cursor().execute('RESET ALL')"),
+    ]
+
+    FIXES = [
+        FixCase("import asyncpg\npool = asyncpg.create_pool(dsn)\n",
+                "import asyncpg\nimport asyncio\npool = asyncpg.create_pool(dsn, reset=lambda conn: asyncio.sleep(0))\n",
+                unsafe=True),
+        FixCase("import asyncio\nimport asyncpg\npool = asyncpg.create_pool(dsn, reset=None)\n",
+                "import asyncio\nimport asyncpg\npool = asyncpg.create_pool(dsn, reset=lambda conn: asyncio.sleep(0))\n",
+                unsafe=True),
+        FixCase("from psycopg_pool import ConnectionPool\n"
+                "def reset(conn):\n    conn.execute('DISCARD ALL')\nConnectionPool(dsn, reset=reset)\n", None, unsafe=True),
     ]
 
     def check_connection(self, connection: Connection) -> Iterator[Hit]:
