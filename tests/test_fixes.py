@@ -121,3 +121,14 @@ def test_config_files_are_not_fixed():
     text = "DATABASE_URL=jdbc:postgresql://db/app\n"
     findings = lint_source(text.encode(), ".env", LEGACY).findings
     assert findings and fixes_for(text, ".env", findings, LEGACY, unsafe=True) == []
+
+
+@pytest.mark.parametrize("call, fixed", [
+    ("connect(\n    dsn, autocommit=True\n)", "connect(\n    dsn, autocommit=True, prepare_threshold=None\n)"),
+    ("connect(\n    dsn,\n    autocommit=True\n)", "connect(\n    dsn,\n    autocommit=True,\n    prepare_threshold=None\n)"),
+    ("connect(dsn, autocommit=True, )", "connect(dsn, autocommit=True, prepare_threshold=None, )"),
+    ("connect()", "connect(prepare_threshold=None)"),
+])
+def test_a_keyword_is_added_in_the_call_s_own_layout(call, fixed):
+    text = f"from psycopg import connect\nconn = {call}\n"
+    assert fix_text(text, "app.py", LEGACY).text == f"from psycopg import connect\nconn = {fixed}\n"

@@ -130,9 +130,13 @@ def _appended(items: list, new) -> list:
         return [new]
     last = items[-1]
     comma = last.comma
-    if not isinstance(comma, cst.Comma):
-        return [*items[:-1], last.with_changes(comma=_SPACE_COMMA), new]
     previous = items[-2].comma if len(items) > 1 and isinstance(items[-2].comma, cst.Comma) else None
+    if not isinstance(comma, cst.Comma):
+        # The break before the closing bracket, if any, follows the new last argument.
+        if isinstance(last, cst.Arg):
+            new = new.with_changes(whitespace_after_arg=last.whitespace_after_arg)
+            last = last.with_changes(whitespace_after_arg=cst.SimpleWhitespace(""))
+        return [*items[:-1], last.with_changes(comma=previous or _SPACE_COMMA), new]
     after = comma.whitespace_after
     if isinstance(after, cst.ParenthesizedWhitespace):
         if previous is not None and isinstance(previous.whitespace_after, cst.ParenthesizedWhitespace):
