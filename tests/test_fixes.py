@@ -132,3 +132,14 @@ def test_config_files_are_not_fixed():
 def test_a_keyword_is_added_in_the_call_s_own_layout(call, fixed):
     text = f"from psycopg import connect\nconn = {call}\n"
     assert fix_text(text, "app.py", LEGACY).text == f"from psycopg import connect\nconn = {fixed}\n"
+
+
+@pytest.mark.parametrize("mapping, fixed", [
+    ('{\n        "connect_timeout": 30,\n    }', '{\n        "connect_timeout": 30,\n        "prepare_threshold": None,\n    }'),
+    ('{\n        "connect_timeout": 30\n    }', '{\n        "connect_timeout": 30,\n        "prepare_threshold": None\n    }'),
+    ('{"a": 1,\n     "b": 2}', '{"a": 1,\n     "b": 2,\n     "prepare_threshold": None}'),
+    ("{}", '{"prepare_threshold": None}'),
+])
+def test_a_key_is_added_in_the_dict_s_own_layout(mapping, fixed):
+    text = f"import sqlalchemy as sa\ndef f():\n    return sa.create_engine('postgresql+psycopg://db/app', connect_args={mapping})\n"
+    assert fix_text(text, "app.py", LEGACY).text == text.replace(mapping, fixed)

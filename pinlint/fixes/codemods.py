@@ -114,22 +114,43 @@ def _dict_with(mapping: cst.Dict, values: list[tuple[str, cst.BaseExpression]]) 
         if index is not None:
             elements[index] = elements[index].with_changes(value=value)
         else:
-            elements = _appended(elements, cst.DictElement(_key(name, quote), value))
+            elements = _appended(elements, cst.DictElement(_key(name, quote), value), _closing_line(mapping))
     return mapping.with_changes(elements=elements)
+
+
+def _closing_line(mapping: cst.Dict) -> cst.ParenthesizedWhitespace | None:
+    """For a dict written one item a line (its `}` on a line of its own), the line break and
+    indentation that go before an item; None for one written on one line."""
+    closing = mapping.rbrace.whitespace_before
+    if not isinstance(closing, cst.ParenthesizedWhitespace):
+        return None
+    for element in reversed(mapping.elements[:-1]):
+        if isinstance(element.comma, cst.Comma) and isinstance(element.comma.whitespace_after, cst.ParenthesizedWhitespace):
+            return element.comma.whitespace_after.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    opening = mapping.lbrace.whitespace_after
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        return opening.with_changes(first_line=cst.TrailingWhitespace(), empty_lines=[])
+    return closing.with_changes(
+        first_line=cst.TrailingWhitespace(), empty_lines=[], last_line=cst.SimpleWhitespace(closing.last_line.value + "    ")
+    )
 
 
 _EQUAL = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace(""))
 _SPACE_COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
-def _appended(items: list, new) -> list:
+def _appended(items: list, new, line: cst.ParenthesizedWhitespace | None = None) -> list:
     """``items`` (arguments or dict elements) with ``new`` last, laid out as they are: on the
     same line after `, `, or, in a list written one item a line, on a line of its own with the
-    trailing comma and the line break before the closing bracket (a comment stays where it was)."""
+    trailing comma and the line break before the closing bracket (a comment stays where it was).
+    ``line``: the break before an item of a dict whose closing brace holds the last break."""
     if not items:
         return [new]
     last = items[-1]
     comma = last.comma
+    if line is not None and not (isinstance(comma, cst.Comma) and isinstance(comma.whitespace_after, cst.ParenthesizedWhitespace)):
+        separator = comma.with_changes(whitespace_after=line) if isinstance(comma, cst.Comma) else cst.Comma(whitespace_after=line)
+        return [*items[:-1], last.with_changes(comma=separator), new.with_changes(comma=comma)]
     previous = items[-2].comma if len(items) > 1 and isinstance(items[-2].comma, cst.Comma) else None
     if not isinstance(comma, cst.Comma):
         # The break before the closing bracket, if any, follows the new last argument.
