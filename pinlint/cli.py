@@ -225,16 +225,10 @@ def _check(args: argparse.Namespace) -> int:
         if args.fix or args.diff or args.add_noqa:
             exit_code = _fix_files(args, paths, settings, report, cwd)
             if args.diff or args.add_noqa:
+                _save_cache(cache, cwd)
                 return exit_code
             report = lint_paths(paths, settings, cwd, jobs, cache)  # what the fixes left
-        if cache is not None:
-            try:
-                cache.save(cwd)
-            except OSError as error:
-                print(
-                    f"pinlint: warning: cannot write the cache in {visible(str(cache.directory))}: {error.strerror or error}",
-                    file=sys.stderr,
-                )
+        _save_cache(cache, cwd)
 
     for warning in report.warnings:
         print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
@@ -252,6 +246,18 @@ def _check(args: argparse.Namespace) -> int:
     if report.findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _save_cache(cache, cwd: Path) -> None:
+    if cache is None:
+        return
+    try:
+        cache.save(cwd)
+    except OSError as error:
+        print(
+            f"pinlint: warning: cannot write the cache in {visible(str(cache.directory))}: {error.strerror or error}",
+            file=sys.stderr,
+        )
 
 
 def _fix_files(args: argparse.Namespace, paths: list[Path], settings: Settings, report, cwd: Path) -> int:

@@ -9,6 +9,7 @@ from pathlib import Path
 from pinlint.diagnostics import Finding
 from pinlint.fixes import Edit, Fix
 from pinlint.fixes.repairs import Keywords, SqlEdits, Value
+from pinlint.fixes.transactions import ScriptTransactions
 from pinlint.settings import Settings
 from pinlint.sql.lexer import POSTGRES, line_starts
 
@@ -34,6 +35,7 @@ def build_fixes(
         findings = report.findings
     starts = line_starts(text)
     python = _PythonFixes(text, starts) if is_python else None
+    script: list[ScriptTransactions] = []  # the .sql file's, read when first needed
     fixes = []
     for finding in findings:
         origin = origins.get(_key(finding))
@@ -42,7 +44,7 @@ def build_fixes(
         if python is not None:
             fix = python.fix(finding, origin)
         else:
-            fix = _sql_file_fix(text, finding, origin)
+            fix = _sql_file_fix(text, finding, origin, script)
         if fix is not None:
             fixes.append(fix)
     return fixes
@@ -56,14 +58,15 @@ def _fix(finding: Finding, title: str, safe: bool, edits: list[Edit]) -> Fix:
     return Fix(finding.code, finding.row, finding.col, title, safe, tuple(edits))
 
 
-def _sql_file_fix(text: str, finding: Finding, hit) -> Fix | None:
-    from pinlint.fixes.transactions import in_script_transaction
-
+def _sql_file_fix(text: str, finding: Finding, hit, script: list[ScriptTransactions]) -> Fix | None:
     repair = hit.repair
     if not isinstance(repair, SqlEdits) or not _postgres(finding):
         return None
-    if repair.needs_transaction and not in_script_transaction(text, hit.offset):
-        return None
+    if repair.needs_transaction:
+        if not script:
+            script.append(ScriptTransactions(text))
+        if not script[0].inside(hit.offset):
+            return None
     edits = _sql_edits(text, 0, len(text), repair)
     return None if edits is None else _fix(finding, repair.title, repair.safe, edits)
 
@@ -97,6 +100,7 @@ class _PythonFixes:
         self.text = text
         self.starts = starts
         self._imports = None
+        self._transactions: dict[int, ScriptTransactions] = {}  # per SQL text (by identity), once read
 
     def fix(self, finding: Finding, origin) -> Fix | None:
         from pinlint.fixes import codemods
@@ -122,12 +126,10 @@ class _PythonFixes:
     def _sql_in_literal(self, finding: Finding, origin, repair: SqlEdits) -> Fix | None:
         import libcst as cst
 
-        from pinlint.fixes.transactions import in_script_transaction
-
         node, sql = origin.node, origin.sql
         if not isinstance(node, cst.SimpleString) or sql is None or not _postgres(finding):
             return None
-        if repair.needs_transaction and not (origin.in_transaction or in_script_transaction(sql, origin.hit.offset, script=False)):
+        if repair.needs_transaction and not (origin.in_transaction or self._in_transaction(sql, origin.hit.offset)):
             return None
         quote, raw = node.quote, node.value
         content = raw[len(node.prefix) + len(quote) : len(raw) - len(quote)]
@@ -142,6 +144,13 @@ class _PythonFixes:
         if edits is None or any(quote[0] in e.replacement for e in edits):
             return None
         return _fix(finding, repair.title, repair.safe, edits)
+
+
+    def _in_transaction(self, sql: str, offset: int) -> bool:
+        transactions = self._transactions.get(id(sql))
+        if transactions is None:
+            transactions = self._transactions[id(sql)] = ScriptTransactions(sql, script=False)
+        return transactions.inside(offset)
 
 
 def _common_prefix(a: str, b: str) -> int:

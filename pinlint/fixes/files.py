@@ -4,6 +4,7 @@ byte order mark and line breaks."""
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import difflib
 import io
@@ -73,15 +74,27 @@ def fix_text(text: str, display: str, settings: Settings, unsafe: bool = False, 
 
 def _compatible(fixes: list[Fix]) -> list[Fix]:
     """The fixes of one round: in order, each whose edits touch none of those already taken (the
-    same edit twice, such as one import two fixes need, is no conflict)."""
-    taken: list[Edit] = []
+    same edit twice, such as one import two fixes need, is no conflict). The taken edits are
+    kept sorted, so each check looks at its neighbours only."""
+    taken: list[tuple[int, int, str]] = []
     chosen = []
     for fix in sorted(fixes, key=lambda f: (f.row, f.col, f.code, not f.safe)):
-        if any(_conflict(edit, other) for edit in fix.edits for other in taken):
+        if any(_conflicts(edit, taken) for edit in fix.edits):
             continue
         chosen.append(fix)
-        taken.extend(fix.edits)
+        for edit in fix.edits:
+            bisect.insort(taken, (edit.start, edit.end, edit.replacement))
     return chosen
+
+
+def _conflicts(edit: Edit, taken: list[tuple[int, int, str]]) -> bool:
+    index = bisect.bisect_left(taken, (edit.start, edit.start, ""))
+    for start, end, replacement in taken[max(0, index - 1) :]:
+        if start > edit.end:
+            return False
+        if _conflict(edit, Edit(start, end, replacement)):
+            return True
+    return False
 
 
 def _conflict(a: Edit, b: Edit) -> bool:

@@ -9,6 +9,7 @@ setting. A suppression already on that line gets the new codes added.
 
 from __future__ import annotations
 
+import bisect
 import io
 import re
 import tokenize
@@ -134,6 +135,7 @@ class _Sql(_Lines):
         spans = sorted([(t.start, t.end) for t in sql.tokens] + [(c.start, c.end) for c in sql.comments])
         comments = {sql.line_of(c.start): c for c in sql.comments if not c.own_line and c.text.startswith("--")}
         stmts = statements(sql)
+        stmt_starts = [s.start for s in stmts]
         by_row: dict[int, list[Finding]] = {}
         for finding in findings:
             by_row.setdefault(finding.row, []).append(finding)
@@ -152,7 +154,8 @@ class _Sql(_Lines):
                 continue
             # The line ends inside a string or comment: a line of its own above the statement.
             offset = self.starts[row - 1] + found[0].col - 1
-            stmt = next((s for s in stmts if s.start <= offset < s.end), None)
+            index = bisect.bisect_right(stmt_starts, offset) - 1
+            stmt = stmts[index] if index >= 0 and offset < stmts[index].end else None
             above = self.starts[sql.line_of(stmt.start) - 1] if stmt is not None else None
             if above is not None and not _inside(spans, above):
                 indent = re.match(r"[ \t]*", self.text[above:]).group()  # type: ignore[union-attr]
@@ -163,8 +166,6 @@ class _Sql(_Lines):
 
 def _inside(spans: list[tuple[int, int]], offset: int) -> bool:
     """Whether a token or comment runs across ``offset`` (a line comment may end there)."""
-    import bisect
-
     index = bisect.bisect_right(spans, (offset, float("inf"))) - 1
     return any(start < offset < end for start, end in spans[max(0, index - 2) : index + 1])
 
