@@ -237,10 +237,10 @@ diff --git a/schema.sql b/schema.sql
 """
     # Only the suppression that was there and suppresses nothing remains.
     code, out, _ = run(capsys, *TARGETS, "--output-format", "concise")
-    assert out.splitlines() == [
+    assert out.splitlines() == [(
         "more.py:3:33: PIN901 unused suppression of `PIN101`: nothing here is reported under it. "
         "Fix: Remove the suppression (or the code from it)"
-    ]
+    )]
 
 
 def test_add_noqa_in_sql_whose_line_ends_inside_a_string(repo, capsys):

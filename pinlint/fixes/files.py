@@ -118,7 +118,7 @@ def _parses(text: str, is_python: bool) -> bool:
 
         try:  # syntax newer than this Python's, which linting read with libcst
             cst.parse_module(text)
-        except Exception:
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
             return False
     return True
 
