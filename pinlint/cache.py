@@ -2,8 +2,9 @@
 
 An entry is one file's report, under the path it is shown as, valid while the file's bytes hash
 the same (and, for findings that read a Django project's settings, the project modules whose
-wrappers were followed, the Python versions a project declares or the files that tell its
-database engine, while those files do too).
+wrappers were followed, the Python versions a project declares, the files that tell its
+database engine or the lock files and pins that tell its drivers' versions, while those files do
+too).
 Entries live in one JSON file per pinlint build and effective configuration, so an upgrade, an
 edited rule or a changed setting starts afresh instead of serving stale findings.
 
@@ -30,6 +31,7 @@ import pinlint
 from pinlint.diagnostics import Confidence, DialectReading, Evidence, Finding, Severity
 from pinlint.engine import Report
 from pinlint.project_python import declaration_files
+from pinlint.project_versions import project_versions_files
 from pinlint.python.project import django_settings_files
 from pinlint.python.project_dialect import project_dialect_files
 from pinlint.reading import read_regular_file
@@ -111,6 +113,7 @@ class Cache:
             or not _unchanged(entry["django_settings"], django_settings_files)
             or not _unchanged(entry["project_python"], declaration_files)
             or not _unchanged(entry["dialect_project"], project_dialect_files)
+            or not _unchanged(entry["project_versions"], project_versions_files)
             or any(self._module_digest(Path(path)) != digest for path, digest in entry["project_modules"])
         ):
             return None
@@ -127,6 +130,7 @@ class Cache:
             "project_python": [_state(d, declaration_files) for d in dict.fromkeys(report.project_python_of)],
             "project_modules": [[str(p), self._module_digest(p)] for p in dict.fromkeys(report.project_modules_of)],
             "dialect_project": [_state(d, project_dialect_files) for d in dict.fromkeys(report.dialect_project_of)],
+            "project_versions": [_state(d, project_versions_files) for d in dict.fromkeys(report.versions_project_of)],
         }
         entry["check"] = self._check(display, entry)
         self._entries[display] = entry
@@ -135,7 +139,7 @@ class Cache:
     def _check(self, display: str, entry: dict) -> str:
         fields = [
             display, entry["sha256"], entry["findings"], entry["lines"], entry["django_settings"],
-            entry["project_modules"], entry["project_python"], entry["dialect_project"],
+            entry["project_modules"], entry["project_python"], entry["dialect_project"], entry["project_versions"],
         ]
         return hmac.new(self._key, json.dumps(fields, separators=(",", ":")).encode(), hashlib.sha256).hexdigest()
 
@@ -220,7 +224,8 @@ def _code_fingerprint() -> list:
 
 def _state(directory: Path, files_of) -> list:
     """The files ``files_of(directory)`` finds (a Django project's settings, the files that declare
-    a project's Python, the files that tell its database engine) with their digests: an entry depends on them."""
+    a project's Python, the files that tell its database engine or its drivers' versions) with
+    their digests: an entry depends on them."""
     return [str(directory), [[str(f), _file_digest(f)] for f in files_of(directory)]]
 
 
@@ -248,7 +253,8 @@ def _finding(item: dict) -> Finding:
 
 # The shape of an entry, checked field by field before anything in it is used.
 _ENTRY_KEYS = {
-    "sha256", "findings", "lines", "django_settings", "project_modules", "project_python", "dialect_project", "check",
+    "sha256", "findings", "lines", "django_settings", "project_modules", "project_python", "dialect_project",
+    "project_versions", "check",
 }
 _FINDING_TYPES = {
     "path": str, "row": int, "col": int, "code": str, "message": str, "end_row": int, "end_col": int,
@@ -270,7 +276,10 @@ def _well_formed(entry: object, display: str) -> bool:
         and isinstance(entry["findings"], list)
         and all(_well_formed_finding(item, display) for item in entry["findings"])
         and (lines is None or isinstance(lines, list) and all(isinstance(line, str) for line in lines))
-        and all(_well_formed_states(entry[key]) for key in ("django_settings", "project_python", "dialect_project"))
+        and all(
+            _well_formed_states(entry[key])
+            for key in ("django_settings", "project_python", "dialect_project", "project_versions")
+        )
         and _well_formed_pairs(entry["project_modules"])
     )
 

@@ -1,4 +1,4 @@
-"""`pinlint check`, `pinlint logs` and `pinlint rule`: a thin front end over the engine."""
+"""`pinlint check`, `pinlint logs`, `pinlint server` and `pinlint rule`: a thin front end over the engine."""
 
 from __future__ import annotations
 
@@ -133,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are incidents")
 
+    commands.add_parser(
+        "server", help="run the Language Server (LSP over stdin and stdout) for editors",
+        description="Serve pinlint's findings, rule docs, quick fixes and ignore actions to an editor over "
+        "the Language Server Protocol on stdin and stdout. Needs the server extra: pip install 'pinlint-db[server]'.",
+    )
+
     rule = commands.add_parser("rule", help="explain a rule", description="Print a rule's documentation.")
     rule.add_argument("rule", nargs="?", metavar="CODE|NAME")
     rule.add_argument("--all", action="store_true", help="every rule")
@@ -149,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _rule(args, parser)
             if args.command == "logs":
                 return _logs(args)
+            if args.command == "server":
+                return _server()
             return _check(args)
     except ConfigError as error:
         print(f"pinlint: error: {visible(str(error))}", file=sys.stderr)
@@ -352,10 +360,13 @@ def _logs(args: argparse.Namespace) -> int:
     settings = resolve_settings([project], cwd, options, "command line", config, args.isolated)
 
     judge = Judge(settings.targets, settings.dialect, settings.min_confidence)
+    problems: list = []
     try:
-        tallies = tally(read_logs(args.logs, args.log_line_prefix), judge)
+        tallies = tally(read_logs(args.logs, args.log_line_prefix, problems), judge)
     except OSError as error:
         raise ConfigError(f"cannot read {error.filename or 'the log'}: {error.strerror or error}") from error
+    for problem in problems:  # what a reader skipped or repaired: the rest was read all the same
+        print(f"pinlint: warning: {visible(str(problem))}", file=sys.stderr)
     report = lint_project(project, settings, cwd)
     for warning in report.warnings:
         print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
@@ -364,6 +375,15 @@ def _logs(args: argparse.Namespace) -> int:
     if args.output_format == "full":
         print(summary(incidents), file=sys.stderr)
     return EXIT_FINDINGS if incidents and not args.exit_zero else EXIT_CLEAN
+
+
+def _server() -> int:
+    try:
+        from pinlint.server.lsp import serve
+    except ImportError as error:
+        raise ConfigError(f"pinlint server needs pygls ({error}): pip install 'pinlint-db[server]'") from None
+    serve()
+    return EXIT_CLEAN
 
 
 def _write(text: str) -> None:

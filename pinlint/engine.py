@@ -54,6 +54,8 @@ class Report:
     project_python_of: list[Path] = field(default_factory=list)
     # Directories whose project files told the dialect of the file's SQL (so do the cache entries).
     dialect_project_of: list[Path] = field(default_factory=list)
+    # Directories whose project's lock files and pins told a rule a driver's version (so do the entries).
+    versions_project_of: list[Path] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
     # With `Settings.collect_sent` (never cached): what the files can send, and where.
     sent_sql: list[SentSql] = field(default_factory=list)
@@ -154,9 +156,14 @@ def _lint_file(path: Path, display: str, settings: Settings, data: bytes | None 
     try:
         return lint_source(data, display, settings, path=path)
     except Exception as error:  # a bug of ours must not stop the other files
-        report = Report(files=1, cacheable=False)
-        _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
-        return report
+        return failed(display, error, settings)
+
+
+def failed(display: str, error: Exception, settings: Settings) -> Report:
+    """The report of a file pinlint failed on (a bug of ours): a PIN900 finding that says so."""
+    report = Report(files=1, cacheable=False)
+    _report_unparsable(report, display, f"pinlint failed on this file ({type(error).__name__}: {error}); please report it", settings)
+    return report
 
 
 def _crashed(task: tuple, why: str) -> Report:
@@ -228,7 +235,8 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
             report.sources[display] = source_lines(text)
             return report
     elif config is not None:
-        placed, suppressions = _config(text, config, rules, display, collecting), config_suppressions(text)
+        versions = _project_versions(path, report)
+        placed, suppressions = _config(text, config, rules, display, collecting, versions), config_suppressions(text)
     else:
         placed, suppressions = _sql(
             text, rules, settings, lambda: _project_dialect(path, display, report), display, collecting
@@ -368,7 +376,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             module = source if isinstance(source, cst.Module) else cst.parse_module(source)
             return analyze_python(
                 module, rules, dialect, display, project, modules, lambda: _project_dialect(path, display, report),
-                settings.collect_sent, fixing,
+                settings.collect_sent, _project_versions(path, report), fixing,
             )
         finally:
             report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
@@ -400,6 +408,21 @@ def _project_dialect(path: Path | None, display: str, report: Report) -> tuple[s
     report.dialect_project_of.append(path.parent)
     dialect, evidence = project_dialect(project_dialect_files(path.parent))
     return dialect, tuple(replace(e, path=_shown_beside(e.path, path, display)) for e in evidence)
+
+
+def _project_versions(path: Path | None, report: Report):
+    """The versions of drivers and frameworks the project around the file installs, read when a
+    rule first asks (`pinlint.project_versions`)."""
+    from pinlint.project_versions import NO_VERSIONS, LazyVersions, project_versions
+
+    if path is None:
+        return NO_VERSIONS
+
+    def load():
+        report.versions_project_of.append(path.parent)
+        return project_versions(path.parent)
+
+    return LazyVersions(load)
 
 
 def _shown_beside(other: str | None, path: Path, display: str) -> str | None:
@@ -490,12 +513,16 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
     ``collecting``: the report that keeps what the file can send, if wanted."""
     from bisect import bisect_right
 
-    from pinlint.python.dialect import DialectEvidence, FileDialect
+    from pinlint.python.dialect import OTHER, DialectEvidence, FileDialect
     from pinlint.sql.analyze import analyze_sql
 
     # A script names no driver: its dialect comes from the configuration, or its syntax and the project.
     configured = None if settings.dialect == "auto" else settings.dialect
-    reading = FileDialect(configured, DialectEvidence(), project_dialect)
+    location = DialectEvidence()
+    location.saw_path(display)
+    reading = FileDialect(configured, location, project_dialect)
+    if reading.left_alone or reading.default == OTHER:  # its engines are none the rules speak for
+        return [], []
     analysis = analyze_sql(text, reading.default, rules, script=True, by_syntax=configured is None)
     sql = analysis.sql
     stmts = analysis.statements
@@ -512,11 +539,12 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
     return placed, analysis.suppressions
 
 
-def _config(text: str, fmt: str, rules, display: str, collecting: Report | None) -> list[_Placed]:
+def _config(text: str, fmt: str, rules, display: str, collecting: Report | None, versions) -> list[_Placed]:
     from pinlint.connections.config_file import connections_in
 
     placed = []
     for connection, (row, col, length) in connections_in(text, fmt):
+        connection.versions = versions
         if collecting is not None:
             collecting.sent_connections.append(sent_connection(connection, display, row, col, lambda anchor: None))
         for rule in rules:
@@ -605,3 +633,16 @@ def _unused_suppressions(display: str, suppressions: list[Suppression], enabled:
                 fix="Remove the suppression (or the code from it)",
                 severity=Severity.WARNING, confidence=Confidence.HIGH, consequences={},
             )
+
+
+def forget_project_files() -> None:
+    """Drop what was read about the project around the linted files (which files exist, the
+    `.gitignore`s, declared Pythons and dialects, module facts). It is kept for the life of the
+    process, one run for the CLI; a long-lived front end calls this when files change."""
+    from pinlint import discovery, project_python
+    from pinlint.python import project, project_dialect, project_index
+
+    for module in (discovery, project_python, project, project_dialect, project_index):
+        for value in vars(module).values():
+            if callable(getattr(value, "cache_clear", None)):
+                value.cache_clear()

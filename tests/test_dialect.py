@@ -290,6 +290,26 @@ def test_a_sql_file_follows_its_project(tmp_path):
     assert findings(script.read_text(), "db/setup.sql", None) == [(1, 1, "PIN101"), (2, 1, "PIN101")]
 
 
+def test_a_project_of_engines_the_rules_do_not_speak_for_is_left_alone(tmp_path):
+    # A dbt adapter for Redshift: its driver is declared, its macros and modules name no engine.
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\ndependencies = ['dbt-core', 'redshift-connector>=2']\n")
+    macro = write(tmp_path / "macros" / "adapters.sql", "{% macro set_group(g) %}\nSET query_group TO '{{ g }}';\n{% endmacro %}\n")
+    impl = write(tmp_path / "src" / "impl.py", 'cursor.execute("RESET query_group")\ncursor.execute("SET ROLE admin")\n')
+    assert findings(macro.read_text(), "macros/adapters.sql", macro) == []
+    assert findings(impl.read_text(), "src/impl.py", impl) == []
+    # A file that names PostgreSQL itself is read as PostgreSQL all the same.
+    pg = write(tmp_path / "src" / "pg.py", 'import psycopg2\ncursor.execute("SET ROLE admin")\n')
+    assert findings(pg.read_text(), "src/pg.py", pg) == [(2, 16, "PIN104")]
+    # A PostgreSQL driver declared beside it makes the project PostgreSQL's.
+    write(tmp_path / "pyproject.toml", "[project]\nname = 'x'\ndependencies = ['redshift-connector', 'psycopg2']\n")
+    assert [row for row, _, _ in findings(impl.read_text(), "src/impl.py", impl)] == [1, 2]
+
+
+def test_a_file_importing_such_an_engines_driver_stays_silent():
+    assert findings('import redshift_connector\ncur.execute("SET query_group TO \'etl\'")\n') == []
+    assert findings('from pyspark.sql import SparkSession\ncursor.execute("CREATE TEMPORARY VIEW v AS SELECT 1")\n') == []
+
+
 # -- the evidence, in JSON ----------------------------------------------------------------------
 
 
@@ -352,6 +372,17 @@ def test_edited_and_new_project_files_invalidate_cached_reports(tmp_path, monkey
     assert (run(), linted) == (["PIN101:postgres", "PIN101:postgres"], [])  # from the cache, with the evidence
     write(tmp_path / "requirements.txt", "mysqlclient\n")  # a file the project did not have
     # As a new run starts: which files a directory holds is remembered for one run.
-    for remembered in (project_dialect._files, project_dialect._names, project_dialect._telling_files):
-        remembered.cache_clear()
+    remembered = (
+        project_dialect._files, project_dialect.project_levels, project_dialect.directory_names, project_dialect._telling_files,
+    )
+    for cached in remembered:
+        cached.cache_clear()
     assert (run(), linted) == ([], ["shop/views.py"])
+
+
+def test_a_directory_named_after_such_an_engine_holds_its_sql(tmp_path):
+    write(tmp_path / "requirements.txt", "psycopg2\n")
+    trino = write(tmp_path / "db" / "trino_sql" / "summary.sql", "CREATE TEMPORARY TABLE t AS SELECT 1;\n")
+    postgres = write(tmp_path / "db" / "sql" / "summary.sql", "CREATE TEMPORARY TABLE t AS SELECT 1;\n")
+    assert findings(trino.read_text(), "db/trino_sql/summary.sql", trino) == []
+    assert findings(postgres.read_text(), "db/sql/summary.sql", postgres) == [(1, 1, "PIN108")]

@@ -479,7 +479,7 @@ def logged(monkeypatch):
     given: list[LogEvent] = []
     calls: list[tuple] = []
 
-    def read_logs(paths, log_line_prefix=None):
+    def read_logs(paths, log_line_prefix=None, problems=None):
         calls.append((list(paths), log_line_prefix))
         yield from given
 

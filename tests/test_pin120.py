@@ -299,3 +299,41 @@ def test_a_warning_on_every_target_with_the_word_ignored():
 def test_suppressed_like_any_rule():
     code = 'import psycopg\nconn = psycopg.connect(autocommit=True)\nconn.execute("SET LOCAL a.b = 1")  # noqa: PIN120\n'
     assert [f.code for f in lint(code)] == []
+
+
+@pytest.mark.parametrize(
+    ("base", "reported"),
+    [
+        ("from django.test import TestCase", []),
+        ("from tenant_schemas.test.cases import TenantTestCase as TestCase", []),
+        ("from django.test import TransactionTestCase as TestCase", [9]),
+        ("from unittest import TestCase", [9]),
+    ],
+)
+def test_django_test_cases_that_wrap_each_test_in_atomic(base, reported):
+    code = f"""\
+    {base}
+    from django.db import connection
+
+
+    class SchemaTests(TestCase):
+        def test_search_path(self):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.execute("SET LOCAL search_path TO tenant")
+    """
+    assert [f.row for f in lint(code) if f.code == "PIN120"] == reported
+
+
+def test_code_that_asks_whether_a_transaction_is_open_is_silent():
+    code = """\
+    from django.db import connection
+
+
+    def ignore(name):
+        if not connection.in_atomic_block:
+            raise RuntimeError("must be called in a transaction")
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL pgtrigger.ignore = %s", [name])
+    """
+    assert [f.code for f in lint(code)] == []

@@ -323,3 +323,14 @@ def test_outside_test_modules_tables_stay_sql_but_mock_values_do_not():
 def test_connection_strings_in_a_test_modules_tables_are_still_read():
     code = 'DSNS = [("host=db options=\'-c search_path=a\'", True)]\n'
     assert [f[2] for f in lint(code, "tests/test_dsn.py")] == ["PIN201"]
+
+
+def test_each_branch_of_a_conditional_expression_is_sql_sent():
+    assert lint("""\
+        import psycopg
+
+        def deallocate(conn, name):
+            stmt = b"DEALLOCATE " + name if name is not None else b"DEALLOCATE ALL"
+            conn.execute(stmt)
+            conn.execute(b"DEALLOCATE " + name if name else b"SELECT 1")
+        """) == [(4, 13, "PIN106", "medium"), (4, 60, "PIN106", "medium"), (6, 19, "PIN106", "medium")]

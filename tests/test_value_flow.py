@@ -194,8 +194,9 @@ def test_connect_args_only_one_driver_takes_name_the_driver_of_an_engine_whose_u
             return create_async_engine(make_url(settings.url), connect_args=connect_args)
         """, targets=(Target.PGBOUNCER,)) == [
         (8, 42, "PIN201", "medium", "`create_async_engine()` sends `server_settings` `search_path` as startup parameters"),
-        (10, 12, "PIN204", "medium", "`create_async_engine()` with `postgresql+asyncpg` registers JSON codecs on every new "
-         "connection; with asyncpg < 0.31 that introspects types and toggles jit with `set_config('jit', 'off', false)`"),
+        (10, 12, "PIN204", "medium", "`create_async_engine()` with `postgresql+asyncpg` lets asyncpg introspect, on each "
+         "new connection, the first type a query uses that it has no codec for (an enum, a domain, a composite, an array "
+         "such as `bigint[]`), which toggles jit with `set_config('jit', 'off', false)`"),
     ]
 
 
@@ -224,3 +225,19 @@ def test_items_assigned_to_a_dict_of_unknown_origin_still_reach_the_call():
             kwargs["options"] = "-c search_path=tenant"
             return psycopg.connect(dsn, **kwargs)
         """) == [(5, 25, "PIN201", "high", "`psycopg.connect()` sends `options=-c search_path=tenant` as a startup parameter")]
+
+
+def test_pgoptions_given_by_keyword_to_an_environment():
+    assert findings("""\
+        import os
+        import subprocess
+
+        def rewind(cmd):
+            env = os.environ.copy()
+            env.update(LANG="C", PGOPTIONS="-c statement_timeout=0")
+            subprocess.run(cmd, env=env)
+            subprocess.run(cmd, env=dict(os.environ, PGOPTIONS="-c search_path=tenant"))
+        """) == [
+        (6, 36, "PIN201", "high", "`PGOPTIONS` sends `options=-c statement_timeout=0` as a startup parameter"),
+        (8, 56, "PIN201", "high", "`PGOPTIONS` sends `options=-c search_path=tenant` as a startup parameter"),
+    ]

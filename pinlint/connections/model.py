@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pinlint.diagnostics import Confidence
+from pinlint.project_versions import NO_VERSIONS, LazyVersions
 
 
 class _Unknown:
@@ -156,6 +157,8 @@ class Connection:
     complete: bool = True
     confidence: Confidence = Confidence.HIGH
     options: dict[str, Setting] = field(default_factory=dict)  # the wrapper's own: engine keywords
+    # The versions of drivers and frameworks the project installs (known once the file is linted).
+    versions: LazyVersions = NO_VERSIONS
 
     def get(self, name: str) -> Setting | None:
         return self.params.get(name)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from pinlint.connections.model import Setting
 from pinlint.diagnostics import Confidence
+from pinlint.project_versions import NO_VERSIONS, LazyVersions
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -37,6 +38,7 @@ class ApiCall:
     confidence: Confidence = Confidence.HIGH
     positional: list[Setting] = field(default_factory=list)
     facts: dict[str, object] = field(default_factory=dict)  # what the caller knows around it
+    versions: LazyVersions = NO_VERSIONS  # the project's, as for `Connection.versions`
 
     def value(self, keyword: str, default: object = None) -> object:
         setting = self.keywords.get(keyword)

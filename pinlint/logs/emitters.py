@@ -47,8 +47,9 @@ def _asyncpg(connection: SentConnection) -> bool:
 
 
 ASYNCPG_JIT = Emitter(
-    "asyncpg", "type introspection (custom or JSON codecs, SQLAlchemy's asyncpg dialect) toggles jit with "
-    "`set_config('jit', 'off', false)` and restores it", "PIN204", JIT_FIX, _asyncpg,
+    "asyncpg", "type introspection (the first query of a connection that uses a type asyncpg has no codec "
+    "for: arrays, enums, composites) toggles jit with `set_config('jit', 'off', false)` and restores it",
+    "PIN204", JIT_FIX, _asyncpg,
 )
 ASYNCPG_RESET = Emitter(
     "asyncpg", "the pool resets every released connection with "

@@ -9,9 +9,10 @@ from typing import Callable, Sequence
 import libcst as cst
 
 from pinlint.diagnostics import Evidence, Hit
+from pinlint.project_versions import NO_VERSIONS, LazyVersions
 from pinlint.drivers.django import server_side_cursors
 from pinlint.drivers.api import HookKind
-from pinlint.python.dialect import FileDialect
+from pinlint.python.dialect import OTHER, FileDialect
 from pinlint.python.first_pass import may_hold_sql
 from pinlint.python.positions import positions as node_positions
 from pinlint.python.project_index import ProjectModules
@@ -66,14 +67,16 @@ def analyze_python(
     project: ProjectModules | None = None,
     project_dialect: ProjectDialect = lambda: (None, ()),
     collect: bool = False,
+    versions: LazyVersions = NO_VERSIONS,
     keep_nodes: bool = False,
 ) -> PythonAnalysis:
     """``dialect``: the configured one; None: from each SQL text's syntax, the project
     (``project_dialect``, asked only once there is SQL to read) and the module's location,
     imports and URLs (`pinlint.python.dialect`). ``project``: the project's modules as seen from
     this file, when it is one (calls of their wrappers are judged); ``collect``: also place every
-    SQL text judged and every connection recognised; ``keep_nodes``: keep what a fix needs to
-    know of each hit (`PlacedHit.node`)."""
+    SQL text judged and every connection recognised; ``versions``: the project's drivers' and
+    frameworks' versions, which rules judge connections and calls by; ``keep_nodes``: keep what
+    a fix needs to know of each hit (`PlacedHit.node`)."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)
@@ -89,6 +92,8 @@ def analyze_python(
         # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
         if not (may_hold_sql(candidate.text, POSTGRES) or reading.default == MYSQL and may_hold_sql(candidate.text, MYSQL)):
             continue
+        if reading.default == OTHER:
+            break  # the project's engines are none the rules speak for
         judged.append((candidate.text, candidate.anchor))
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(
@@ -109,6 +114,7 @@ def analyze_python(
             found.append((_in_hook(api.hit, collector.hook_of(api.functions)), api.node, api.node))
     server_side = None
     for connection, functions in collector.connections:
+        connection.versions = versions
         for rule in rules:
             for hit in rule.check_connection(connection):
                 found.append(_placed_at(hit, connection.anchor, collector.hook_of(functions)))
@@ -118,6 +124,7 @@ def analyze_python(
                 local = collector.django_settings
                 server_side = server_side_cursors(local) if local else django_server_side_cursors()
             call.facts["server_side_cursors"] = server_side
+        call.versions = versions
         for rule in rules:
             for hit in rule.check_call(call):
                 found.append(_placed_at(hit, call.anchor, collector.hook_of(functions)))

@@ -9,7 +9,10 @@ URLs it holds. With none of these, PostgreSQL.
 A file that talks to SQLite still has its other SQL judged: only what SQLite itself runs
 (`CREATE TEMP TABLE`, a long `INSERT`) is left alone there, unless its syntax names an engine.
 A file whose only engines are ones the rules do not speak for (Oracle, SQL Server, Snowflake,
-Db2) is left alone: their SQL shares MySQL's `@variables` and `SET`.
+Db2, Redshift, Spark, BigQuery, ...) is left alone: their SQL shares MySQL's `@variables` and
+`SET`, and PostgreSQL's `SET ROLE` and `CREATE TEMPORARY TABLE`, with other meanings. So is the
+SQL of a file that names no engine in a project that declares only such engines (a dbt adapter
+for Redshift or Snowflake, its `.sql` macros included).
 """
 
 from __future__ import annotations
@@ -33,7 +36,11 @@ _MODULES = {
         "sqlalchemy.dialects.mysql", "django.db.backends.mysql",
     ),
     SQLITE: ("sqlite3", "aiosqlite"),
-    OTHER: ("oracledb", "cx_Oracle", "pyodbc", "pymssql", "ibm_db", "snowflake"),
+    OTHER: (
+        "oracledb", "cx_Oracle", "pyodbc", "pymssql", "ibm_db", "snowflake", "redshift_connector", "pyspark", "pyhive",
+        "databricks.sql", "google.cloud.bigquery", "pyathena", "duckdb", "trino", "clickhouse_driver",
+        "clickhouse_connect", "vertica_python", "teradatasql",
+    ),
 }
 _POSTGRES_URLS = ("postgresql://", "postgres://", "postgresql+", "postgres+")
 _MYSQL_URLS = ("mysql://", "mysql+", "mariadb://", "mariadb+")
@@ -47,6 +54,12 @@ _PATH_ENGINES = {
 _PACKAGE_ENGINES = {
     "psycopg": POSTGRES, "psycopg2": POSTGRES, "asyncpg": POSTGRES, "pg8000": POSTGRES,
     "pymysql": MYSQL, "MySQLdb": MYSQL, "aiomysql": MYSQL, "asyncmy": MYSQL,
+    # A directory named after an engine the rules do not speak for holds that engine's SQL.
+    **dict.fromkeys(
+        ("trino", "trino_sql", "presto", "presto_sql", "snowflake", "redshift", "bigquery", "athena", "spark",
+         "spark_sql", "clickhouse", "duckdb", "mssql", "sqlserver"),
+        OTHER,
+    ),
 }
 
 
@@ -104,6 +117,8 @@ class FileDialect:
 
     @property
     def default(self) -> str:
+        """The dialect SQL is read in when its syntax does not say; `OTHER` when the project's
+        engines are all ones the rules do not speak for (then its SQL is left alone)."""
         return self._decided[0]
 
     @cached_property
@@ -114,7 +129,7 @@ class FileDialect:
             return configured, (Evidence("configuration", configured, f"`dialect = \"{configured}\"` is configured"), *file_evidence)
         project_dialect, project_evidence = self._project()
         evidence = (*project_evidence, *file_evidence)
-        if project_dialect is not None:
+        if project_dialect is not None and not (project_dialect == OTHER and self._judged):
             return project_dialect, evidence
         if len(self._judged) == 1:
             return next(iter(self._judged)), evidence

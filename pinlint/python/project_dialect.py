@@ -7,7 +7,9 @@ and compose files; and the drivers the project declares (`pyproject.toml`, `setu
 mysql-connector-python, aiomysql, asyncmy, mariadb and django-mysql against psycopg, psycopg2,
 asyncpg, pg8000 and aiopg (or an extra such as `sqlalchemy[postgresql]`). The first source that
 names one of PostgreSQL and MySQL decides; one that names both (a library for either) leaves the
-project undecided, and the file's own evidence decides.
+project undecided, and the file's own evidence decides. A project that names neither but declares
+drivers of engines the rules do not speak for (redshift-connector, snowflake-connector-python,
+pyspark, ...) is theirs: its SQL is left alone unless a file names PostgreSQL or MySQL itself.
 
 The files are looked for in the file's directory and each parent up to the project root: the
 nearest directory holding `.git`, `pyproject.toml`, `setup.py` or `setup.cfg`, else `manage.py`,
@@ -22,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pinlint.diagnostics import Evidence
+from pinlint.python.dialect import OTHER
 from pinlint.python.project import MAX_SETTINGS_CHARACTERS, django_settings_files
 from pinlint.python.requirements import declared_requirements
 from pinlint.reading import read_regular_file
@@ -45,6 +48,13 @@ _DRIVERS = {
     MYSQL: (
         "mysqlclient", "pymysql", "mysql-connector-python", "mysql-connector", "aiomysql", "asyncmy", "mariadb",
         "django-mysql",
+    ),
+    # Engines the rules do not speak for: a project that declares only these is left alone.
+    OTHER: (
+        "redshift-connector", "snowflake-connector-python", "snowflake-sqlalchemy", "pyspark", "pyhive",
+        "databricks-sql-connector", "google-cloud-bigquery", "sqlalchemy-bigquery", "pyathena", "duckdb", "trino",
+        "clickhouse-driver", "clickhouse-connect", "oracledb", "cx-oracle", "pyodbc", "pymssql", "ibm-db",
+        "vertica-python", "teradatasql",
     ),
 }
 # Names as PEP 503 compares them: `-`, `_` and `.` alike, any case.
@@ -74,26 +84,33 @@ def _stamp(path: Path) -> tuple[int, int] | None:
 
 
 @lru_cache(maxsize=256)
-def _files(directory: Path) -> tuple[Path, ...]:
+def project_levels(directory: Path) -> tuple[Path, ...]:
+    """``directory`` (resolved) and each parent up to the project's root; () outside a project."""
     levels = (directory, *directory.parents)
     root = _nearest(levels, _ROOTS)
     if root is None:
         root = _nearest(levels, _WEAK_ROOTS)
-    if root is None:
+    return () if root is None else levels[: root + 1]
+
+
+@lru_cache(maxsize=256)
+def _files(directory: Path) -> tuple[Path, ...]:
+    levels = project_levels(directory)
+    if not levels:
         return ()
     found = list(django_settings_files(directory))
-    for level in levels[: root + 1]:
+    for level in levels:
         found.extend(path for path in _telling_files(level) if path not in found)
     return tuple(found)
 
 
 def _nearest(levels: tuple[Path, ...], markers: tuple[str, ...]) -> int | None:
-    return next((i for i, level in enumerate(levels) if not _names(level).isdisjoint(markers)), None)
+    return next((i for i, level in enumerate(levels) if not directory_names(level).isdisjoint(markers)), None)
 
 
 # Directories are shared by many linted files' walks up: each is listed once.
 @lru_cache(maxsize=1024)
-def _names(directory: Path) -> frozenset[str]:
+def directory_names(directory: Path) -> frozenset[str]:
     try:
         return frozenset(os.listdir(directory))
     except OSError:
@@ -103,11 +120,11 @@ def _names(directory: Path) -> frozenset[str]:
 @lru_cache(maxsize=1024)
 def _telling_files(directory: Path) -> tuple[Path, ...]:
     """The files in ``directory`` (and its `requirements/`) that may tell the project's engine."""
-    names = _names(directory)
+    names = directory_names(directory)
     chosen = [directory / name for name in sorted(names) if name in _TELLING or _TELLING_NAMES.fullmatch(name)]
     if "requirements" in names:
         requirements = directory / "requirements"
-        chosen.extend(requirements / name for name in sorted(_names(requirements)) if name.endswith(".txt"))
+        chosen.extend(requirements / name for name in sorted(directory_names(requirements)) if name.endswith(".txt"))
     return tuple(path for path in chosen if path.is_file())
 
 
@@ -146,4 +163,7 @@ def _verdict(files: tuple[Path, ...], stamps: tuple) -> tuple[str | None, tuple[
         if named:
             dialect = named.pop() if len(named) == 1 else None
             break
+    else:
+        if OTHER in engines or OTHER in drivers:
+            dialect = OTHER  # only engines the rules do not speak for
     return dialect, (*engines.values(), *urls.values(), *drivers.values())

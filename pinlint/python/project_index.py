@@ -236,7 +236,7 @@ def _calls_of_wrappers(project: ProjectModules, module: str, found: Path, facts:
             continue
         if imported in facts.wrappers:
             yield local
-        if found.name == "__init__.py" and _holds(found.parent, imported):  # `from app import db`
+        if found.name == "__init__.py" and _holds(str(found.parent), imported):  # `from app import db`
             inner = project.facts_of(module + imported if module.endswith(".") else f"{module}.{imported}")
             yield from (f"{local}.{name}" for name in (inner.wrappers if inner else ()))
 
@@ -244,16 +244,22 @@ def _calls_of_wrappers(project: ProjectModules, module: str, found: Path, facts:
 def project_imports(text: str, directory: Path) -> list[tuple[str, Path, list[tuple[str, str | None]]]]:
     """Per import statement of ``text`` (a file in ``directory``) that names a project module: the
     module, its file, and the (local name, imported name) pairs; the imported name is None for
-    `import module [as local]`. Names are only split out for the project's modules: most
-    imports are of libraries."""
-    found: list[tuple[str, Path, list[tuple[str, str | None]]]] = []
+    `import module [as local]`."""
+    found = []
+    for module, names in imports(text):
+        path = module_file(directory, module)
+        if path is not None:
+            found.append((module, path, names))
+    return found
+
+
+def imports(text: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
+    """Per import statement of ``text``: the module and the (local name, imported name) pairs, as
+    `project_imports` gives them, before anything is looked up on disk."""
+    found: list[tuple[str, list[tuple[str, str | None]]]] = []
     starts_line = _LineStarts(text)
     for match in _FROM_IMPORT.finditer(text):
-        if not starts_line(match.start()):
-            continue
-        module = match.group(1)
-        path = module_file(directory, module) if module else None
-        if path is None:
+        if not starts_line(match.start()) or not match.group(1):
             continue
         names = []
         for part in (match.group(2) or match.group(3) or "").replace("\\\n", " ").split(","):
@@ -263,7 +269,7 @@ def project_imports(text: str, directory: Path) -> list[tuple[str, Path, list[tu
             elif len(words) == 3 and words[1] == "as" and words[0].isidentifier() and words[2].isidentifier():
                 names.append((words[2], words[0]))
         if names:
-            found.append((module, path, names))
+            found.append((match.group(1), names))
     starts_line = _LineStarts(text)
     for match in _IMPORT.finditer(text):
         if not starts_line(match.start()):
@@ -271,14 +277,9 @@ def project_imports(text: str, directory: Path) -> list[tuple[str, Path, list[tu
         for part in match.group(1).split(","):
             words = part.split()
             if len(words) == 3 and words[1] == "as" and words[2].isidentifier():
-                module, local = words[0], words[2]
+                found.append((words[0], [(words[2], None)]))
             elif len(words) == 1:
-                module = local = words[0]
-            else:
-                continue
-            path = module_file(directory, module)
-            if path is not None:
-                found.append((module, path, [(local, None)]))
+                found.append((words[0], [(words[0], None)]))
     return found
 
 
@@ -310,62 +311,76 @@ def module_file(directory: Path, module: str) -> Path | None:
 
 @lru_cache(maxsize=65536)
 def _module_file(where: str, module: str) -> Path | None:
-    """Keyed by strings: the files of a directory import the same modules, and hashing paths
-    costs more than finding them once."""
-    directory = Path(where)
+    """Keyed by strings, and found in directory listings: the files of a directory import the same
+    modules, and asking the file system (or hashing paths) once per import costs more."""
     dots = len(module) - len(module.lstrip("."))
     parts = tuple(p for p in module[dots:].split(".") if p)
     if dots:
-        base = directory
+        base = where
         for _ in range(dots - 1):
-            base = base.parent
-        return _module_at(base, parts) if parts else _package(base)
-    if not parts or parts[0] in LIBRARIES:
+            base = os.path.dirname(base)
+        found = _module_at(base, parts) if parts else _package(base)
+    elif not parts or parts[0] in LIBRARIES:
         return None
-    for base in _search_bases(directory):
-        if _holds(base, parts[0]):
-            return _module_at(base, parts)
-    return None
+    else:
+        found = next((_module_at(base, parts) for base in _search_bases(where) if _holds(base, parts[0])), None)
+    return None if found is None else Path(found)
 
 
 @lru_cache(maxsize=4096)
-def _search_bases(directory: Path) -> tuple[Path, ...]:
+def _search_bases(directory: str) -> tuple[str, ...]:
     """Where absolute imports are looked up from a file in ``directory``, nearest first."""
     bases = []
     current = directory
     for _ in range(_MAX_ANCESTORS):
         bases.append(current)
-        if os.path.isdir(current / "src"):
-            bases.append(current / "src")
-        if any(os.path.exists(current / marker) for marker in _ROOT_MARKERS) or current.parent == current:
+        directories, files = _listing(current)
+        if "src" in directories:
+            bases.append(os.path.join(current, "src"))
+        parent = os.path.dirname(current)
+        if any(marker in directories or marker in files for marker in _ROOT_MARKERS) or parent == current:
             break
-        current = current.parent
+        current = parent
     return tuple(bases)
 
 
-@lru_cache(maxsize=16384)
-def _holds(base: Path, name: str) -> bool:
-    """Whether ``base`` has a package or module ``name`` (most imports name a few top packages:
-    asked once per directory and name)."""
-    return os.path.isdir(base / name) or os.path.isfile(base / f"{name}.py")
+def _holds(base: str, name: str) -> bool:
+    """Whether ``base`` has a package or module ``name``."""
+    directories, files = _listing(base)
+    return name in directories or f"{name}.py" in files
 
 
-@lru_cache(maxsize=16384)
-def _module_at(base: Path, parts: tuple[str, ...]) -> Path | None:
-    target = base.joinpath(*parts)
-    if parts and os.path.isfile(target.with_suffix(".py")):
-        return target.with_suffix(".py")
-    return _package(target)
+def _module_at(base: str, parts: tuple[str, ...]) -> str | None:
+    directory = os.path.join(base, *parts[:-1])
+    if parts and f"{parts[-1]}.py" in _listing(directory)[1]:
+        return os.path.join(directory, f"{parts[-1]}.py")
+    return _package(os.path.join(directory, *parts[-1:]))
 
 
-def _package(directory: Path) -> Path | None:
-    init = directory / "__init__.py"
-    return init if os.path.isfile(init) else None
+def _package(directory: str) -> str | None:
+    return os.path.join(directory, "__init__.py") if "__init__.py" in _listing(directory)[1] else None
+
+
+@lru_cache(maxsize=8192)
+def _listing(directory: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The subdirectories and the other entries of ``directory`` (empty when it cannot be
+    listed): one listing answers every import looked up there."""
+    directories, files = set(), set()
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    (directories if entry.is_dir() else files).add(entry.name)
+                except OSError:
+                    continue
+    except OSError:
+        pass
+    return frozenset(directories), frozenset(files)
 
 
 def _stamp(path: Path) -> tuple[int, int]:
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return 0, -1
     return stat.st_mtime_ns, stat.st_size

@@ -2,9 +2,10 @@
 
 `pyproject.toml` (PEP 621 dependencies and optional dependencies, PEP 735 dependency groups,
 Poetry's and PDM's tables), `Pipfile`, `setup.cfg` (`install_requires`, `extras_require`),
-`setup.py` (quoted requirement strings) and requirements files (one a line). Only names and
-extras are read: `psycopg[binary]>=3.1` is `psycopg` with the extra `binary`. A file that does not
-parse declares nothing.
+`setup.py` (quoted requirement strings) and requirements files (one a line). Names, extras and
+the version specifier as written are read: `psycopg[binary]>=3.1` is `psycopg` with the extra
+`binary` and the specifier `>=3.1` (Poetry's and Pipfile's tables give theirs in their own syntax,
+`^3.1` or `*`). A file that does not parse declares nothing.
 """
 
 from __future__ import annotations
@@ -24,26 +25,35 @@ _REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?"
 # In setup.py, a quoted string that is a requirement: a name, its extras, then a version, a marker
 # or the closing quote (so prose, `"Django-MySQL extends ..."`, is not one).
 _QUOTED_REQUIREMENT = re.compile(r"""["']([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[([^\]\n]*)\])?\s*(?=[<>=!~;@"'])""")
+_OPTIONS = re.compile(r"\s--|\\")
 _NAMED = re.compile(r"\bname\s*=\s*\Z")  # `name="django-mysql"`: the project's own name
+
+
+# Poetry writes `asyncpg = "0.29.0"` for `==0.29.0` and `^0.29` for a range: its own syntax.
+PEP440 = "pep440"
+POETRY = "poetry"
 
 
 @dataclass(frozen=True)
 class Requirement:
     name: str  # as written
     extras: tuple[str, ...]
+    specifier: str = ""  # `>=3.1`, `==0.29.0`; "" when none or not read
+    syntax: str = PEP440
 
 
 def declared_requirements(path: Path, text: str) -> list[Requirement]:
     name = path.name
     try:
         if name == "pyproject.toml":
-            return _from_strings(_pyproject_strings(tomllib.loads(text)))
+            data = tomllib.loads(text)
+            return _from_strings(_pyproject_strings(data)) + _poetry_requirements(data)
         if name == "Pipfile":
             data = tomllib.loads(text)
-            return _from_strings(name for table in ("packages", "dev-packages") for name in _keys(data.get(table)))
+            return [r for table in ("packages", "dev-packages") for r in _from_table(data.get(table), PEP440)]
         if name == "setup.cfg":
             return _from_strings(_setup_cfg_lines(text))
-    except (tomllib.TOMLDecodeError, configparser.Error, AttributeError, TypeError):
+    except (tomllib.TOMLDecodeError, configparser.Error, AttributeError, TypeError, RecursionError):
         return []
     if name == "setup.py":
         return [
@@ -60,14 +70,29 @@ def _pyproject_strings(data: dict):
         yield from _strings(group)
     for group in _values(data.get("dependency-groups")):
         yield from _strings(group)
-    tool = data.get("tool", {})
-    poetry = tool.get("poetry", {})
-    yield from _keys(poetry.get("dependencies"))
-    yield from _keys(poetry.get("dev-dependencies"))
-    for group in _values(poetry.get("group")):
-        yield from _keys(group.get("dependencies") if isinstance(group, dict) else None)
-    for group in _values(tool.get("pdm", {}).get("dev-dependencies")):
+    for group in _values(data.get("tool", {}).get("pdm", {}).get("dev-dependencies")):
         yield from _strings(group)
+
+
+def _poetry_requirements(data: dict) -> list[Requirement]:
+    poetry = data.get("tool", {}).get("poetry", {})
+    tables = [poetry.get("dependencies"), poetry.get("dev-dependencies")]
+    tables.extend(group.get("dependencies") for group in _values(poetry.get("group")) if isinstance(group, dict))
+    return [r for table in tables for r in _from_table(table, POETRY)]
+
+
+def _from_table(table, syntax: str) -> list[Requirement]:
+    """`name = "spec"` or `name = {version = "spec", extras = [...]}` (Poetry, Pipfile)."""
+    found = []
+    for name, value in table.items() if isinstance(table, dict) else ():
+        match = _REQUIREMENT.match(name)
+        if match is None:
+            continue
+        spec = value.get("version") if isinstance(value, dict) else value
+        listed = value.get("extras") if isinstance(value, dict) else None
+        extras = _extras(match.group(2)) + (tuple(e for e in listed if isinstance(e, str)) if isinstance(listed, list) else ())
+        found.append(Requirement(match.group(1), extras, spec.strip() if isinstance(spec, str) else "", syntax))
+    return found
 
 
 def _setup_cfg_lines(text: str):
@@ -84,10 +109,6 @@ def _strings(items) -> list[str]:
     return [item for item in items if isinstance(item, str)] if isinstance(items, list) else []
 
 
-def _keys(table) -> list[str]:
-    return list(table) if isinstance(table, dict) else []
-
-
 def _values(table) -> list:
     return list(table.values()) if isinstance(table, dict) else []
 
@@ -97,7 +118,9 @@ def _from_strings(lines) -> list[Requirement]:
     for line in lines:
         match = _REQUIREMENT.match(line)
         if match:
-            found.append(Requirement(match.group(1), _extras(match.group(2))))
+            # pip-compile's `asyncpg==0.29.0 \` and `--hash=...` options end the specifier.
+            specifier = _OPTIONS.split(line[match.end():].split(";", 1)[0], 1)[0].strip()
+            found.append(Requirement(match.group(1), _extras(match.group(2)), specifier))
     return found
 
 

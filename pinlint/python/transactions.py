@@ -95,6 +95,7 @@ class _FunctionFacts:
     nodes in source order, so a setting is known to come before a statement."""
 
     by_hand: bool = False  # opens or ends transactions itself, anywhere in it
+    guarded: bool = False  # asks whether one is open (`connection.in_atomic_block`)
     # Receiver -> where its own code first turns autocommit on: DB-API (`conn.autocommit = True`,
     # `set_session(autocommit=True)`) and SQLAlchemy (`execution_options(isolation_level="AUTOCOMMIT")`).
     autocommit: dict[str, int] = field(default_factory=dict)
@@ -107,6 +108,8 @@ class _FunctionFacts:
 
 
 _NEVER = float("inf")
+# Django's test cases that run tests in autocommit mode (the others wrap each test in `atomic()`).
+_NON_ATOMIC_TEST_CASES = {"TransactionTestCase", "SimpleTestCase", "LiveServerTestCase", "StaticLiveServerTestCase"}
 
 
 # What a `with` item (or decorator) around a statement means for it.
@@ -122,6 +125,7 @@ class Transactions:
         self._module = module
         self._senders: dict[int, _Sent] | None = None
         self._facts: dict[int, _FunctionFacts] = {}
+        self._classes: dict[int, cst.ClassDef] | None = None  # method -> its class, when asked
 
     def outside(self, text: str, anchor: cst.CSTNode) -> NoTransaction | None:
         """What shows that ``text`` (written at ``anchor``) runs with no transaction open; None
@@ -181,14 +185,40 @@ class Transactions:
                 return NoTransaction("Alembic's `autocommit_block()` runs it in autocommit mode", _MIGRATION_FIX)
             non_atomic_view = non_atomic_view or meaning == _NON_ATOMIC_VIEW
         facts = self._function_facts(sender.functions)
-        if facts.by_hand:
+        if facts.by_hand or facts.guarded:
             return None
         return (
             self._asyncpg_connection(receiver, chain)
             or self._autocommit(names, sender, facts)
             or _sqlalchemy_autocommit(receiver, chain, sender.node, facts)
-            or _django(receiver, chain, non_atomic_view)
+            or self._django(receiver, sender, non_atomic_view)
         )
+
+    def _django(self, receiver: cst.BaseExpression, sender: _Sent, non_atomic_view: bool) -> NoTransaction | None:
+        verdict = _django(receiver, sender.chain, non_atomic_view)
+        return None if verdict is None or self._in_django_test(sender) else verdict
+
+    def _in_django_test(self, sender: _Sent) -> bool:
+        """Whether the statement is in a method of a test case that runs each test in `atomic()`:
+        Django's `TestCase` or a class named like one (`TenantTestCase`), unless its name says
+        it runs without (`TransactionTestCase`) or it is unittest's own."""
+        if self._classes is None:
+            self._classes = {
+                id(statement): node
+                for node in _subtree([self._module])
+                if isinstance(node, cst.ClassDef)
+                for statement in node.body.body
+                if isinstance(statement, cst.FunctionDef)
+            }
+        owner = next((self._classes[id(f)] for f in reversed(sender.functions) if id(f) in self._classes), None)
+        if owner is None:
+            return False
+        for base in owner.bases:
+            name = resolve(base.value, sender.chain) or dotted(base.value) or ""
+            last = name.rpartition(".")[2]
+            if last.endswith("TestCase") and last not in _NON_ATOMIC_TEST_CASES and not name.startswith("unittest."):
+                return True
+        return False
 
     def _asyncpg_connection(self, receiver: cst.BaseExpression, chain: tuple[Scope, ...]) -> NoTransaction | None:
         """A connection this very function opens: nothing but `conn.transaction()` gives it one."""
@@ -260,6 +290,8 @@ def _read_function(scope: cst.CSTNode) -> _FunctionFacts:
                     if nested and _is_true(node.value):
                         continue  # another function's connection
                     _autocommit_set(facts, target.target.value, node.value, position)  # type: ignore[attr-defined]
+        elif isinstance(node, cst.Attribute) and node.attr.value == "in_atomic_block":
+            facts.guarded = True
         elif isinstance(node, cst.SimpleString):
             value = node.evaluated_value
             facts.by_hand = facts.by_hand or (isinstance(value, str) and _BEGIN.match(value) is not None)

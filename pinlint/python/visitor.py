@@ -469,6 +469,9 @@ class SqlCollector(cst.CSTVisitor):
         if name in ("setdefault", "putenv") and node.args and _is_string(node.args[0].value, "PGOPTIONS"):
             if len(node.args) > 1:
                 self._pgoptions(node.args[1].value)
+        for argument in node.args:  # an environment built by keyword: `env.update(PGOPTIONS=...)`, `dict(os.environ, PGOPTIONS=...)`
+            if argument.keyword is not None and argument.keyword.value == "PGOPTIONS":
+                self._pgoptions(argument.value)
         if name == "set_session" and any(
             a.keyword is not None and a.keyword.value == "autocommit" and _is_true(a.value) for a in node.args
         ):
@@ -509,6 +512,10 @@ class SqlCollector(cst.CSTVisitor):
     ) -> None:
         """SQL sent as ``expr`` by an execution call written in ``functions`` (at most ``most``
         sure that the call sends SQL)."""
+        if isinstance(expr, cst.IfExp):  # `b"DEALLOCATE " + name if name else b"DEALLOCATE ALL"`
+            for branch in _branches(expr):
+                self._sql_argument(branch, chain, functions, most)
+            return
         template = expr
         while True:  # `QUERY % args` and `QUERY.format(...)` execute the constant QUERY
             if isinstance(template, cst.BinaryOperation) and isinstance(template.operator, cst.Modulo):
@@ -636,9 +643,10 @@ class SqlCollector(cst.CSTVisitor):
                 continue  # the values' strings were added from the first use already
             composed.add((id(scope), name))
             for value in constant_values(name, chain):
-                string = compose(value)
-                if string is not None:
-                    self._add(string, Confidence.MEDIUM, functions=functions)
+                for branch in _branches(value):
+                    string = compose(branch)
+                    if string is not None:
+                        self._add(string, Confidence.MEDIUM, functions=functions)
 
     def _expected_strings(self) -> set[int]:
         """The strings that make up the values of the names compared or asserted on, each name
@@ -832,6 +840,19 @@ def _call_name(func: cst.BaseExpression) -> tuple[str, str]:
         receiver_name = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", "")
         return (receiver_name if isinstance(receiver_name, str) else ""), func.attr.value
     return "", ""
+
+
+def _branches(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The values a conditional expression can take (``expr`` itself when it is none), nested
+    ones included, without recursion."""
+    found, stack = [], [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.IfExp):
+            stack += [node.orelse, node.body]
+        else:
+            found.append(node)
+    return found
 
 
 def _sql_arguments(node: cst.Call, name: str) -> list[cst.BaseExpression]:

@@ -7,9 +7,10 @@ from typing import Iterator
 from pinlint.connections.model import (
     ASYNCPG, CONNECT, DJANGO, ENGINE, MYSQL_JDBC, PGJDBC, POOL, PSYCOPG, SETTINGS, SQLALCHEMY, URL, Connection,
 )
-from pinlint.diagnostics import Hit
+from pinlint.diagnostics import Confidence, Hit, lowest
 from pinlint.drivers.api import ApiCall
 from pinlint.fixes.repairs import Keywords, Value
+from pinlint.project_versions import Known, LazyVersions
 from pinlint.rules.base import DriverRule, FixCase, PythonCase
 from pinlint.targets import Consequence, Target, breaks, pins
 
@@ -39,8 +40,15 @@ ASYNCPG_FIX = (
 SQLALCHEMY_ASYNCPG_FIX = (
     "Pass `connect_args={\"statement_cache_size\": 0, \"prepared_statement_cache_size\": 0, "
     "\"prepared_statement_name_func\": lambda: f\"__asyncpg_{uuid4()}__\"}` (SQLAlchemy's asyncpg dialect "
-    "always prepares, so the names must not collide), or use `postgresql+psycopg` with `prepare_threshold=None`"
+    "always prepares, so the names must not collide; with asyncpg 0.31+ `statement_cache_size=0` alone makes them "
+    "unnamed), or use `postgresql+psycopg` with `prepare_threshold=None`"
 )
+
+# The releases whose behaviour differs, as the drivers' changelogs and sources say.
+ASYNCPG_UNNAMED = (0, 31)  # `prepare()` is unnamed when the statement cache is off (asyncpg #1245)
+PSYCOPG_CLOSES = (3, 2)  # closes statements at protocol level (libpq 17+), which PgBouncer 1.22+ handles
+SQLALCHEMY_NAME_FUNC = (2, 0, 10)  # the asyncpg dialect's `prepared_statement_name_func`
+SQLALCHEMY_PSYCOPG = (2, 0)  # the `postgresql+psycopg` dialect
 
 
 # Where each kind of psycopg connection takes its connect keywords.
@@ -57,6 +65,30 @@ _UNIQUE_NAMES = (
 
 def _breaks(statement: str) -> dict[Target, Consequence]:
     return {Target.PGBOUNCER_LEGACY: breaks(f"breaks with `prepared statement \"{statement}\" does not exist`", _LEGACY)}
+
+
+def _old_psycopg(versions: LazyVersions) -> Known | None:
+    """The project's psycopg when it is older than 3.2, which deallocates with SQL `DEALLOCATE`."""
+    known = versions.since("psycopg", PSYCOPG_CLOSES)
+    return known if known is not None and not known.at_least else None
+
+
+def _psycopg_breaks(versions: LazyVersions) -> dict[Target, Consequence]:
+    consequences = _breaks("_pg3_0")
+    old = _old_psycopg(versions)
+    if old is not None:
+        consequences[Target.PGBOUNCER] = breaks(
+            "breaks with `prepared statement \"_pg3_0\" does not exist` once psycopg deallocates a statement "
+            "(its cache keeps 100)",
+            f"{old.pin} deallocates with SQL `DEALLOCATE`, which PgBouncer does not translate; psycopg 3.2+ with libpq 17+ "
+            "closes statements at protocol level",
+        )
+    return consequences
+
+
+def _psycopg_fix(fix: str, versions: LazyVersions) -> str:
+    old = _old_psycopg(versions)
+    return fix if old is None else fix.replace(_PSYCOPG_PGBOUNCER, f"or upgrade psycopg to 3.2+ ({old.pin}) and {_PSYCOPG_PGBOUNCER[3:]}")
 
 
 class DriverPreparedStatements(DriverRule):
@@ -178,32 +210,44 @@ class DriverPreparedStatements(DriverRule):
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
         if call.api == "psycopg.Cursor.execute" and call.value("prepare") is True:
             yield Hit(self.code, f"{call.described} with `prepare=True` creates a named prepared statement",
-                      _breaks("_pg3_0"), "Drop `prepare=True`", confidence=call.confidence, anchor=call.anchor)
+                      _psycopg_breaks(call.versions), "Drop `prepare=True`", confidence=call.confidence, anchor=call.anchor)
         elif call.api == "psycopg.Connection.prepare_threshold" and _is_integer(call.value("prepare_threshold")):
             yield Hit(self.code, f"{call.described} makes psycopg {_prepares(call.value('prepare_threshold'))}",
-                      _breaks("_pg3_0"), PSYCOPG_ATTRIBUTE_FIX, confidence=call.confidence, anchor=call.anchor,
-                      repair=Value("Set it to `None`", False, "None"))
+                      _psycopg_breaks(call.versions), _psycopg_fix(PSYCOPG_ATTRIBUTE_FIX, call.versions),
+                      confidence=call.confidence, anchor=call.anchor, repair=Value("Set it to `None`", False, "None"))
         elif call.api == "asyncpg.Connection.prepare":
-            yield Hit(self.code, f"{call.described} creates a named prepared statement (unnamed only with asyncpg "
-                      "0.31+ and `statement_cache_size=0`)", _breaks("__asyncpg_stmt_1__"),
-                      "Run the query directly (`conn.fetch(query, *args)`) with `statement_cache_size=0`, "
-                      "or upgrade to asyncpg 0.31+", confidence=call.confidence, anchor=call.anchor)
+            yield self._asyncpg_prepare(call)
         elif call.api == "mysql.connector.Connection.cursor" and call.facts.get("prepared"):
             yield Hit(self.code, f"{call.described} makes a server-side prepared cursor (COM_STMT_PREPARE)",
                       _RDS_MYSQL, "Use a plain cursor: `cnx.cursor()` binds parameters on the client",
                       confidence=call.confidence, anchor=call.anchor)
 
+    def _asyncpg_prepare(self, call: ApiCall) -> Hit:
+        known = call.versions.since("asyncpg", ASYNCPG_UNNAMED)
+        if known is not None and known.at_least:
+            # Unnamed exactly when the connection's cache is off, which this call cannot see.
+            return Hit(self.code, f"{call.described} creates a named prepared statement unless the connection has "
+                       f"`statement_cache_size=0` ({known.pin} then leaves it unnamed)", _breaks("__asyncpg_stmt_1__"),
+                       "Pass `statement_cache_size=0` to the connection or pool this runs on",
+                       confidence=lowest(call.confidence, Confidence.MEDIUM), anchor=call.anchor)
+        named = (f"creates a named prepared statement, even with `statement_cache_size=0` ({known.pin})" if known is not None
+                 else "creates a named prepared statement (unnamed only with asyncpg 0.31+ and `statement_cache_size=0`)")
+        return Hit(self.code, f"{call.described} {named}", _breaks("__asyncpg_stmt_1__"),
+                   "Run the query directly (`conn.fetch(query, *args)`) with `statement_cache_size=0`, "
+                   "or upgrade to asyncpg 0.31+", confidence=call.confidence, anchor=call.anchor)
+
     def _psycopg(self, connection: Connection) -> Iterator[Hit]:
         threshold = connection.get("prepare_threshold")
+        fix = _psycopg_fix(PSYCOPG_FIX, connection.versions)
         if threshold is None:
             if connection.complete and connection.kind != URL:
                 into = _PSYCOPG_KEYWORDS_INTO.get(connection.kind)
                 repair = None if into is None else Keywords(_NEVER_PREPARE, True, (("prepare_threshold", "None"),), into)
                 yield self._hit(connection, f"{connection.described} leaves `prepare_threshold` at 5: psycopg "
-                                f"{_prepares(5, 's')}", _breaks("_pg3_0"), PSYCOPG_FIX, repair=repair)
+                                f"{_prepares(5, 's')}", _psycopg_breaks(connection.versions), fix, repair=repair)
         elif _is_integer(threshold.value):
             yield self._hit(connection, f"`prepare_threshold={threshold.value}` makes psycopg {_prepares(threshold.value)}",
-                            _breaks("_pg3_0"), PSYCOPG_FIX, threshold.anchor, Value(_NEVER_PREPARE, False, "None"))
+                            _psycopg_breaks(connection.versions), fix, threshold.anchor, Value(_NEVER_PREPARE, False, "None"))
         elif isinstance(threshold.value, str) and (connection.framework == SQLALCHEMY or connection.kind == URL):
             wanted = "`None`" if threshold.value == "None" else "a number"
             yield self._hit(connection, f"`prepare_threshold={threshold.value}` reaches psycopg as a string, not as {wanted}",
@@ -215,7 +259,7 @@ class DriverPreparedStatements(DriverRule):
         threshold, binding = connection.get("prepare_threshold"), connection.get("server_side_binding")
         if threshold is not None and threshold.value is not None and binding is not None and binding.value is True:
             yield self._hit(connection, f"{connection.described} sets `prepare_threshold` with `server_side_binding`: "
-                            "psycopg prepares named statements", _breaks("_pg3_0"),
+                            "psycopg prepares named statements", _psycopg_breaks(connection.versions),
                             "Remove `prepare_threshold` from OPTIONS (Django then disables prepared statements)",
                             threshold.anchor)
 
@@ -231,26 +275,54 @@ class DriverPreparedStatements(DriverRule):
                             _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX, size.anchor, Value(_NO_CACHE, False, "0"))
 
     def _sqlalchemy_asyncpg(self, connection: Connection) -> Iterator[Hit]:
-        missing = [
-            name for name, wanted in (("statement_cache_size", 0), ("prepared_statement_cache_size", 0),
-                                      ("prepared_statement_name_func", None))
-            if not _satisfied(connection.get(name), wanted)
-        ]
-        if missing and (connection.complete or any(connection.get(m) is not None for m in missing)):
-            pairs = tuple(pair for pair in _UNIQUE_NAMES if pair[0] in missing)
-            # A value someone wrote (a cache size of 100) is a choice the fix overrides.
-            written = any(connection.get(m) is not None for m in missing)
-            imports = (("uuid4", "from uuid import uuid4"),) if "prepared_statement_name_func" in missing else ()
-            repair = Keywords(f"Set {', '.join(f'`{name}`' for name, _ in pairs)} in `connect_args`", not written,
-                              pairs, "connect_args", imports)
-            yield self._hit(connection, f"{connection.described} with `postgresql+asyncpg` prepares every statement "
-                            f"under asyncpg's names (missing {', '.join(f'`{m}`' for m in missing)})",
-                            _breaks("__asyncpg_stmt_1__"), SQLALCHEMY_ASYNCPG_FIX, repair=repair)
+        unnamed = connection.versions.since("asyncpg", ASYNCPG_UNNAMED)
+        # asyncpg 0.31+ leaves the dialect's statements unnamed once its own cache is off.
+        needed = (("statement_cache_size", 0),) if unnamed is not None and unnamed.at_least else (
+            ("statement_cache_size", 0), ("prepared_statement_cache_size", 0), ("prepared_statement_name_func", None))
+        missing = [name for name, wanted in needed if not _satisfied(connection.get(name), wanted)]
+        if not missing or not (connection.complete or any(connection.get(m) is not None for m in missing)):
+            return
+        why = f"missing {', '.join(f'`{m}`' for m in missing)}"
+        if unnamed is not None:
+            why += f"; {unnamed.pin} " + ("leaves them unnamed once it is 0" if unnamed.at_least else "names them")
+        yield self._hit(connection, f"{connection.described} with `postgresql+asyncpg` prepares every statement "
+                        f"under asyncpg's names ({why})", _breaks("__asyncpg_stmt_1__"),
+                        _sqlalchemy_asyncpg_fix(connection.versions, unnamed), repair=_sqlalchemy_asyncpg_repair(connection, missing))
 
     def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None,
              repair: object = None) -> Hit:
         return Hit(self.code, subject, consequences, fix, confidence=connection.confidence,
                    anchor=anchor if anchor is not None else connection.anchor, repair=repair)
+
+
+def _sqlalchemy_asyncpg_repair(connection: Connection, missing: list[str]) -> Keywords | None:
+    """The missing settings, in `connect_args`; none where the project's SQLAlchemy has no
+    `prepared_statement_name_func` to pass."""
+    if "prepared_statement_name_func" in missing:
+        sqlalchemy = connection.versions.since("SQLAlchemy", SQLALCHEMY_NAME_FUNC)
+        if sqlalchemy is not None and not sqlalchemy.at_least:
+            return None
+    pairs = tuple(pair for pair in _UNIQUE_NAMES if pair[0] in missing)
+    # A value someone wrote (a cache size of 100) is a choice the fix overrides.
+    written = any(connection.get(m) is not None for m in missing)
+    imports = (("uuid4", "from uuid import uuid4"),) if "prepared_statement_name_func" in missing else ()
+    return Keywords(f"Set {', '.join(f'`{name}`' for name, _ in pairs)} in `connect_args`", not written, pairs,
+                    "connect_args", imports)
+
+
+def _sqlalchemy_asyncpg_fix(versions: LazyVersions, unnamed: Known | None) -> str:
+    if unnamed is not None and unnamed.at_least:
+        return (f"Pass `connect_args={{\"statement_cache_size\": 0}}`: {unnamed.pin} then prepares unnamed statements, "
+                "or use `postgresql+psycopg` with `prepare_threshold=None`")
+    sqlalchemy = versions.since("SQLAlchemy", SQLALCHEMY_NAME_FUNC)
+    if sqlalchemy is None or sqlalchemy.at_least:
+        return SQLALCHEMY_ASYNCPG_FIX
+    psycopg = versions.since("SQLAlchemy", SQLALCHEMY_PSYCOPG)
+    return (
+        f"{sqlalchemy.pin} has no `prepared_statement_name_func` (SQLAlchemy 2.0.10+): upgrade asyncpg to 0.31+ and pass "
+        "`connect_args={\"statement_cache_size\": 0}` (its statements are then unnamed), or upgrade SQLAlchemy"
+        + (", or use `postgresql+psycopg` with `prepare_threshold=None`" if psycopg is not None and psycopg.at_least else "")
+    )
 
 
 def _is_integer(value: object) -> bool:

@@ -14,13 +14,14 @@ from pinlint.targets import Target, pins
 
 _RESET_QUERY = "SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL"
 _EVERY_CONNECTION = {Target.RDS_PROXY: pins("every connection of the pool, at every release")}
-# asyncpg awaits what `reset` returns, after its own rollback and listener cleanup.
-_KEEP_SESSION = "lambda conn: asyncio.sleep(0)"
-_KEEP_SESSION_TITLE = "Reset with a no-op `reset=` (asyncpg 0.30+)"
 ASYNCPG_FIX = (
     "asyncpg 0.30+: `create_pool(..., reset=keep_session)` with `async def keep_session(conn): pass` "
     "(asyncpg still rolls back an open transaction and drops listener callbacks before calling it)"
 )
+ASYNCPG_RESET = (0, 30)  # `create_pool(reset=...)` (asyncpg #1191)
+# asyncpg awaits what `reset` returns, after its own rollback and listener cleanup.
+_KEEP_SESSION = "lambda conn: asyncio.sleep(0)"
+_KEEP_SESSION_TITLE = "Reset with a no-op `reset=` (asyncpg 0.30+)"
 
 
 class PoolResetQuery(DriverRule):
@@ -62,13 +63,17 @@ class PoolResetQuery(DriverRule):
         reset = connection.get("reset")
         default_reset = reset.value is None if reset is not None else connection.complete  # `reset=None` is the default
         if connection.driver == ASYNCPG and connection.kind == POOL and default_reset:
-            # Unsafe: session state the application sets is then no longer reset for the next user.
-            repair = Keywords(_KEEP_SESSION_TITLE, False, (("reset", _KEEP_SESSION),), imports=(("asyncio", "import asyncio"),))
+            # Unsafe: session state the application sets is then no longer reset for the next user;
+            # not offered where the project pins an asyncpg that has no `reset=`.
+            known = connection.versions.since("asyncpg", ASYNCPG_RESET)
+            repair = None if known is not None and not known.at_least else Keywords(
+                _KEEP_SESSION_TITLE, False, (("reset", _KEEP_SESSION),), imports=(("asyncio", "import asyncio"),)
+            )
             yield Hit(
                 self.code,
                 f"{connection.described} resets every released connection with `{_RESET_QUERY}`",
-                _EVERY_CONNECTION, ASYNCPG_FIX, confidence=connection.confidence,
-                anchor=connection.anchor, repair=repair,
+                _EVERY_CONNECTION, _asyncpg_fix(connection), confidence=connection.confidence, anchor=connection.anchor,
+                repair=repair,
             )
 
         query = connection.get("reset_query")
@@ -96,6 +101,16 @@ class PoolResetQuery(DriverRule):
                 "Reset with `ROLLBACK` only (or nothing): session state should not be set in the first place",
                 stmt.start,
             )
+
+
+def _asyncpg_fix(connection: Connection) -> str:
+    known = connection.versions.since("asyncpg", ASYNCPG_RESET)
+    if known is None or known.at_least:
+        return ASYNCPG_FIX
+    return (
+        f"{known.pin} has no `reset=`: upgrade to asyncpg 0.30+ and pass `create_pool(..., reset=keep_session)` with "
+        "`async def keep_session(conn): pass`, or pool with SQLAlchemy, whose pool only rolls back"
+    )
 
 
 def _resets_session(stmt: Statement) -> bool:

@@ -9,6 +9,7 @@ from pinlint.connections.model import (
 )
 from pinlint.diagnostics import Confidence, Hit
 from pinlint.drivers.api import NEW_CONNECTION, ApiCall
+from pinlint.project_versions import Known
 from pinlint.rules.base import DriverRule, PythonCase, SqlContext
 from pinlint.sql.lexer import MYSQL, lex, statements
 from pinlint.targets import Consequence, Target, leaks, on_pgbouncers, pins
@@ -22,10 +23,28 @@ _INIT_COMMAND_RULES = (SessionSet(), RoleSwitch(), SessionCharacteristics(), Use
 _JIT = {Target.RDS_PROXY: pins(), **on_pgbouncers(leaks("can leak `jit = off` to the next client",
                                                           "the toggle and its restore may land on different backends"))}
 JIT_FIX = (
-    "On connect, `conn._server_caps = conn._server_caps._replace(jit=False)` stops asyncpg's toggle (a private "
-    "attribute: pin the asyncpg version); asyncpg 0.31+ no longer introspects built-in types such as json/jsonb; "
-    "keep custom types out of pooled hot paths"
+    "Register a codec on connect for each enum the queries use (`await conn.set_type_codec('mood', encoder=str, "
+    "decoder=str, schema='public')` looks the type up without the toggle), or on connect "
+    "`conn._server_caps = conn._server_caps._replace(jit=False)` (a private attribute: pin the asyncpg version)"
 )
+ASYNCPG_JIT_TOGGLE = (0, 29)  # `_introspect_types()` turns jit off and back on (asyncpg #1082)
+DJANGO_PSYCOPG3 = (4, 2)  # Django runs on psycopg 3 when it is installed, else on psycopg2
+
+
+def _assumed(known: Known | None) -> str:
+    return "" if known is None else f" ({known.pin})"
+
+
+def _django_on_psycopg2(connection: Connection) -> str | bool | None:
+    """Why Django runs this project on psycopg2 (False: it runs on psycopg 3; None: not known).
+    Django 4.2+ imports psycopg 3 when it is installed."""
+    django = connection.versions.since("Django", DJANGO_PSYCOPG3)
+    if django is not None and not django.at_least:
+        return f"{django.pin} runs on psycopg2 only"
+    installed = connection.versions.installed("psycopg")
+    if installed is False:
+        return f"{connection.versions.lock} installs no psycopg 3"
+    return False if installed and django is not None else None
 
 
 def _characteristics(setting: str) -> dict[Target, Consequence]:
@@ -63,16 +82,17 @@ class DriverEmittedSessionState(DriverRule):
     ]
 
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
-        if call.api in ("asyncpg.Connection.set_type_codec", "asyncpg.Connection.set_builtin_type_codec"):
-            # A composite codec introspects the type's fields on every asyncpg version; before 0.31
-            # any codec's catalog lookup could trigger the toggle (asyncpg #1206, #1242).
-            composite = call.value("format") == "tuple"
-            yield Hit(
-                self.code,
-                f"{call.described} makes asyncpg introspect types, which toggles jit with "
-                f"`set_config('jit', 'off', false)`{'' if composite else ' (asyncpg < 0.31)'}",
-                _JIT, JIT_FIX, confidence=call.confidence if composite else Confidence.MEDIUM, anchor=call.anchor,
-            )
+        if call.api == "asyncpg.Connection.set_type_codec" and call.value("format") == "tuple":
+            # A composite's codec introspects its fields. A scalar codec only looks the type up by
+            # name or oid, which needs no introspection (seen live on asyncpg 0.29, 0.30 and 0.32).
+            toggles = call.versions.since("asyncpg", ASYNCPG_JIT_TOGGLE)
+            if toggles is None or toggles.at_least:
+                yield Hit(
+                    self.code,
+                    f"{call.described} makes asyncpg introspect the composite type, which toggles jit with "
+                    f"`set_config('jit', 'off', false)`{_assumed(toggles)}",
+                    _JIT, JIT_FIX, confidence=call.confidence, anchor=call.anchor,
+                )
         elif call.api == "psycopg2.connection.set_session":
             given = {k: s.value for k, s in call.keywords.items()}
             for name, value in zip(("isolation_level", "readonly", "deferrable", "autocommit"), (s.value for s in call.positional)):
@@ -121,10 +141,14 @@ class DriverEmittedSessionState(DriverRule):
                 confidence=connection.confidence, anchor=isolation.anchor,
             )
         elif connection.driver == ASYNCPG:
+            toggles = connection.versions.since("asyncpg", ASYNCPG_JIT_TOGGLE)
+            if toggles is not None and not toggles.at_least:
+                return  # no toggle before 0.29
             yield Hit(
                 self.code,
-                f"{connection.described} with `postgresql+asyncpg` registers JSON codecs on every new connection; with "
-                "asyncpg < 0.31 that introspects types and toggles jit with `set_config('jit', 'off', false)`",
+                f"{connection.described} with `postgresql+asyncpg` lets asyncpg introspect, on each new connection, the "
+                "first type a query uses that it has no codec for (an enum, a domain, a composite, an array such as "
+                f"`bigint[]`), which toggles jit with `set_config('jit', 'off', false)`{_assumed(toggles)}",
                 _JIT, JIT_FIX, confidence=Confidence.MEDIUM, when=NEW_CONNECTION.when, anchor=connection.anchor,
             )
 
@@ -139,14 +163,16 @@ class DriverEmittedSessionState(DriverRule):
                 confidence=connection.confidence, when=NEW_CONNECTION.when, anchor=role.anchor,
             )
         isolation = connection.get("isolation_level")
-        if connection.driver == PSYCOPG and isolation is not None:
+        psycopg2 = _django_on_psycopg2(connection) if connection.driver == PSYCOPG and isolation is not None else False
+        if psycopg2 is not False:
             yield Hit(
                 self.code,
                 f"{connection.described} `isolation_level` makes psycopg2 run `SET default_transaction_isolation` "
-                "on autocommit connections",
+                f"on autocommit connections{f' ({psycopg2})' if psycopg2 else ''}",
                 _characteristics("default_transaction_isolation"),
                 "Use psycopg 3 (Django then puts the level in each `BEGIN`), or `SET TRANSACTION` inside `atomic()`",
-                confidence=Confidence.MEDIUM, when=NEW_CONNECTION.when, anchor=isolation.anchor,
+                confidence=Confidence.HIGH if psycopg2 else Confidence.MEDIUM, when=NEW_CONNECTION.when,
+                anchor=isolation.anchor,
             )
         engine = connection.options.get("ENGINE")
         if engine is not None and isinstance(engine.value, str) and engine.value in TENANT_BACKENDS:
