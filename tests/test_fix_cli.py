@@ -282,3 +282,17 @@ def test_fixing_stdin_prints_the_fixed_text(repo, capsys, monkeypatch):
 ])
 def test_usage_errors(repo, capsys, flags, message):
     assert run(capsys, *flags) == (2, "", f"pinlint: error: {message}\n")
+
+
+def test_fixes_follow_the_versions_the_project_pins(repo, capsys):
+    (repo / "requirements.txt").write_text("asyncpg==0.29.0\nSQLAlchemy==2.0.5\n", encoding="utf-8")
+    (repo / "engine.py").write_text(
+        "from sqlalchemy.ext.asyncio import create_async_engine\n"
+        "engine = create_async_engine('postgresql+asyncpg://app@db/app')\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "--diff", "--unsafe-fixes", *TARGETS, "app.py", "engine.py")
+    # No `reset=` before asyncpg 0.30, no `prepared_statement_name_func` before SQLAlchemy 2.0.10.
+    assert "reset=" not in out and "engine.py" not in out
+    assert "statement_cache_size=0" in out
+    assert (code, err) == (1, "Would fix 3 findings.\n")
