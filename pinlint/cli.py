@@ -106,6 +106,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="report only findings on lines added or changed since git revision REF (from its merge "
         "base with HEAD, uncommitted and untracked files included)",
     )
+    fixing = check.add_argument_group("fixes (`pinlint rule CODE` says what each rule fixes, and whether safely)")
+    fixing.add_argument("--fix", action="store_true", help="apply safe fixes in place, then report what remains")
+    fixing.add_argument(
+        "--unsafe-fixes", action="store_true",
+        help="with --fix or --diff: also apply fixes that change what the code does (SET -> SET LOCAL, ...)",
+    )
+    fixing.add_argument(
+        "--diff", action="store_true", help="print the fixes as unified diffs instead of writing them (exit 1 if any)"
+    )
+    fixing.add_argument(
+        "--add-noqa", action="store_true", help="add a `pinlint: ignore[...]` suppression for every finding, in place"
+    )
     output = check.add_argument_group("output")
     output.add_argument(
         "--output-format", choices=OUTPUT_FORMATS, metavar="FORMAT",
@@ -257,6 +269,12 @@ def _check(args: argparse.Namespace) -> int:
         from pinlint.config import common_directory
 
         changed = changed_lines(args.changed_since, common_directory(search, cwd))
+    if args.add_noqa and (args.fix or args.diff):
+        raise ConfigError("--add-noqa cannot be combined with --fix or --diff")
+    if args.unsafe_fixes and not (args.fix or args.diff):
+        raise ConfigError("--unsafe-fixes applies with --fix or --diff")
+    if reading_stdin and (args.fix or args.diff or args.add_noqa):
+        return _fix_stdin(args, settings)
 
     if reading_stdin:
         display = args.stdin_filename or "-"
@@ -271,15 +289,15 @@ def _check(args: argparse.Namespace) -> int:
         report.linted = [display]
     else:
         cache = None if args.no_cache else _open_cache(args.cache_dir, settings, [cwd, *paths])
-        report = lint_paths(paths, settings, cwd, args.jobs or default_jobs(), cache)
-        if cache is not None:
-            try:
-                cache.save(cwd)
-            except OSError as error:
-                print(
-                    f"pinlint: warning: cannot write the cache in {visible(str(cache.directory))}: {error.strerror or error}",
-                    file=sys.stderr,
-                )
+        jobs = args.jobs or default_jobs()
+        report = lint_paths(paths, settings, cwd, jobs, cache)
+        if args.fix or args.diff or args.add_noqa:
+            exit_code = _fix_files(args, paths, settings, report, cwd)
+            if args.diff or args.add_noqa:
+                _save_cache(cache, cwd)
+                return exit_code
+            report = lint_paths(paths, settings, cwd, jobs, cache)  # what the fixes left
+        _save_cache(cache, cwd)
 
     for warning in report.warnings:
         print(f"pinlint: warning: {visible(warning)}", file=sys.stderr)
@@ -330,6 +348,88 @@ def _write_baseline(file: Path, report, cwd: Path) -> int:
         raise ConfigError(f"cannot write the baseline {visible(str(file))}: {error.strerror or error}") from None
     print(f"pinlint: recorded {_count(count, 'finding')} in {visible(str(file))}", file=sys.stderr)
     return EXIT_CLEAN
+
+
+def _save_cache(cache, cwd: Path) -> None:
+    if cache is None:
+        return
+    try:
+        cache.save(cwd)
+    except OSError as error:
+        print(
+            f"pinlint: warning: cannot write the cache in {visible(str(cache.directory))}: {error.strerror or error}",
+            file=sys.stderr,
+        )
+
+
+def _fix_files(args: argparse.Namespace, paths: list[Path], settings: Settings, report, cwd: Path) -> int:
+    """Fix (or diff, or suppress) the files with findings; for `--diff` and `--add-noqa`, the exit code."""
+    from pinlint.discovery import Discovery
+    from pinlint.fixes.files import add_noqa_file, fix_file
+
+    discovery = Discovery(settings)
+    files, displays = discovery.shown(discovery.files(paths), cwd)
+    by_display: dict[str, list] = {}
+    for finding in report.findings:
+        by_display.setdefault(finding.path, []).append(finding)
+    outcomes = []
+    for path, display in zip(files, displays):
+        if display not in by_display:
+            continue
+        if args.add_noqa:
+            outcomes.append(add_noqa_file(path, display, by_display[display]))
+        else:
+            outcomes.append(fix_file(path, display, settings, args.unsafe_fixes, write=not args.diff))
+    for outcome in outcomes:
+        if outcome.warning:
+            print(f"pinlint: warning: {visible(outcome.warning)}", file=sys.stderr)
+    count = sum(o.fixes for o in outcomes)
+    changed = sum(1 for o in outcomes if o.fixes)
+    hidden = sum(o.hidden for o in outcomes)
+    if args.add_noqa:
+        print(f"Added {count} suppression{'s' * (count != 1)} in {changed} file{'s' * (changed != 1)}.", file=sys.stderr)
+        return EXIT_CLEAN
+    if args.diff:
+        _write("".join(o.diff for o in outcomes))
+        print(f"Would fix {count} finding{'s' * (count != 1)}{_hidden(hidden)}.", file=sys.stderr)
+        return EXIT_FINDINGS if count else EXIT_CLEAN
+    print(f"Fixed {count} finding{'s' * (count != 1)} in {changed} file{'s' * (changed != 1)}{_hidden(hidden)}.",
+          file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _hidden(count: int) -> str:
+    if not count:
+        return ""
+    return f" ({count} more fix{'es' * (count != 1)} with --unsafe-fixes)"
+
+
+def _fix_stdin(args: argparse.Namespace, settings: Settings) -> int:
+    """Fixes or suppressions of stdin's text: the result on stdout (a diff with `--diff`)."""
+    from pinlint.engine import lint_text
+    from pinlint.fixes import apply_edits
+    from pinlint.fixes.files import Undecodable, decode, fix_text, unified_diff
+    from pinlint.fixes.noqa import noqa_edits
+
+    display = args.stdin_filename or "-"
+    is_python = display == "-" or display.endswith((".py", ".pyi"))
+    shown = display if display != "-" else "stdin.py"
+    data = sys.stdin.buffer.read()
+    try:
+        text, _, _ = decode(data, is_python)
+    except Undecodable as error:
+        raise ConfigError(f"cannot decode stdin: {error}") from error
+    if args.add_noqa:
+        findings = lint_text(text, shown, settings, is_python).findings
+        sys.stdout.write(apply_edits(text, noqa_edits(text, shown, findings)))
+        return EXIT_CLEAN
+    fixed = fix_text(text, shown, settings, args.unsafe_fixes)
+    if args.diff:
+        _write(unified_diff(text, fixed.text, display))
+        return EXIT_FINDINGS if fixed.text != text else EXIT_CLEAN
+    sys.stdout.write(fixed.text)
+    remaining = lint_text(fixed.text, shown, settings, is_python).findings
+    return EXIT_FINDINGS if remaining and not args.exit_zero else EXIT_CLEAN
 
 
 def _logs(args: argparse.Namespace) -> int:

@@ -71,6 +71,8 @@ class Hit:
     anchor: object = field(default=None, compare=False)
     # For SQL hits: the dialect the SQL was read in, and why.
     dialect: DialectReading | None = field(default=None, compare=False)
+    # What would change to fix it, when that is mechanical (`pinlint.fixes.repairs`).
+    repair: object = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, order=True)

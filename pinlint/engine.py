@@ -61,6 +61,8 @@ class Report:
     # With `Settings.collect_sent` (never cached): what the files can send, and where.
     sent_sql: list[SentSql] = field(default_factory=list)
     sent_connections: list[SentConnection] = field(default_factory=list)
+    # With `lint_text(..., fixing=True)`: each finding's hit as the analysis placed it, for `pinlint.fixes`.
+    origins: dict[Finding, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class _Placed:
     col: int
     end_row: int
     end_col: int
+    # When fixing: what the analysis knows of where the hit is (`PlacedHit` for Python).
+    origin: object = field(default=None, compare=False)
 
 
 # A process pool costs about as much to start as linting a few dozen small files.
@@ -196,10 +200,13 @@ def lint_source(
     return lint_text(text, display, settings, is_python, path)
 
 
-def lint_text(text: str, display: str, settings: Settings, is_python: bool, path: Path | None = None) -> Report:
-    """Lint decoded text (what a host such as flake8 has already read); see `lint_source`."""
+def lint_text(
+    text: str, display: str, settings: Settings, is_python: bool, path: Path | None = None, fixing: bool = False
+) -> Report:
+    """Lint decoded text (what a host such as flake8 has already read); see `lint_source`.
+    ``fixing``: also keep where each finding's hit is (`Report.origins`)."""
     with _cycle_collection_paused():
-        return _lint_text(text, display, settings, is_python, path)
+        return _lint_text(text, display, settings, is_python, path, fixing)
 
 
 @contextmanager
@@ -217,14 +224,14 @@ def _cycle_collection_paused():
         gc.enable()
 
 
-def _lint_text(text: str, display: str, settings: Settings, is_python: bool, path: Path | None) -> Report:
+def _lint_text(text: str, display: str, settings: Settings, is_python: bool, path: Path | None, fixing: bool = False) -> Report:
     report = Report(files=1)
     config = None if is_python else config_format(display)
     enabled = _enabled_for(display, settings)
     rules = [rule for rule in LINT_RULES if rule.code in enabled]
     collecting = report if settings.collect_sent else None  # where what the file can send is kept
     if is_python:
-        placed, suppressions, error = _python(text, rules, settings, display, path, report)
+        placed, suppressions, error = _python(text, rules, settings, display, path, report, fixing)
         if error is not None:
             _report_unparsable(report, display, error.message, settings, error.row, error.col, error.uncertain)
             report.sources[display] = source_lines(text)
@@ -242,7 +249,13 @@ def _lint_text(text: str, display: str, settings: Settings, is_python: bool, pat
     kept = [p for p in placed if not line_level.covers(p.hit.code, p.row)]
     file_level = Coverage([s for s in suppressions if s.file_level])
     kept = [p for p in kept if not file_level.covers(p.hit.code, p.row)]
-    findings = [f for p in kept if (f := _finding(display, p, settings)) is not None]
+    findings = []
+    for p in kept:
+        finding = _finding(display, p, settings)
+        if finding is not None:
+            findings.append(finding)
+            if fixing:
+                report.origins[finding] = p.origin
     findings.extend(_unused_suppressions(display, suppressions, enabled))
     report.findings = sorted(findings, key=Finding.sort_key)
     if report.findings:
@@ -292,7 +305,7 @@ def _pattern(pattern: str) -> GitIgnore:
     return GitIgnore.from_lines([pattern])
 
 
-def _python(text: str, rules, settings: Settings, display: str, path: Path | None, report: Report):
+def _python(text: str, rules, settings: Settings, display: str, path: Path | None, report: Report, fixing: bool = False):
     from pinlint.python.first_pass import check_python, needs_full_analysis, parse_python
     from pinlint.python.project_index import ProjectModules
 
@@ -366,7 +379,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             module = source if isinstance(source, cst.Module) else cst.parse_module(source)
             return analyze_python(
                 module, rules, dialect, display, project, modules, lambda: _project_dialect(path, display, report),
-                settings.collect_sent, _project_versions(path, report),
+                settings.collect_sent, _project_versions(path, report), fixing,
             )
         finally:
             report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
@@ -383,7 +396,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
         return [], [], _syntax_error(error)
     except (RecursionError, MemoryError):
         return [], [], _TOO_DEEP
-    placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col) for p in analysis.hits]
+    placed = [_Placed(p.hit, p.row, p.col, p.end_row, p.end_col, p if fixing else None) for p in analysis.hits]
     report.sent_sql.extend(analysis.sent_sql)
     report.sent_connections.extend(analysis.sent_connections)
     return placed, python_suppressions(text) + analysis.sql_suppressions, None
@@ -523,7 +536,7 @@ def _sql(text: str, rules, settings: Settings, project_dialect, display: str, co
         index = bisect_right(starts, hit.offset) - 1
         end = stmts[index].end if index >= 0 and hit.offset < stmts[index].end else hit.offset + 1
         hit = replace(hit, dialect=reading.with_evidence(hit.dialect))
-        placed.append(_Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end)))
+        placed.append(_Placed(hit, sql.line_of(hit.offset), sql.column_of(hit.offset), sql.line_of(end), sql.column_of(end), hit))
     if collecting is not None:
         collecting.sent_sql.extend(SentSql(display, sql.line_of(s.start), sql.column_of(s.start), s.text) for s in stmts)
     return placed, analysis.suppressions

@@ -100,26 +100,9 @@ async def failing_server(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-FAKE_FIXES = (
-    "import sys, types",
-    "from typing import NamedTuple",
-    "class Edit(NamedTuple): start: int; end: int; replacement: str",
-    "class Fix(NamedTuple): code: str; row: int; col: int; title: str; safe: bool; edits: list",
-    "def fixes_for(text, display, findings, settings, unsafe=False):",
-    "    fixes = []",
-    "    for f in findings:",
-    "        start = text.index('pg_advisory_lock')",
-    "        fixes.append(Fix(f.code, f.row, f.col, 'Use pg_advisory_xact_lock', False, [Edit(start, start + 16, 'pg_advisory_xact_lock')]))",
-    "        fixes.append(Fix(f.code, f.row, f.col, 'Add a comment', True, [Edit(0, 0, '-- locked\\n')]))",
-    "    return [fix for fix in fixes if fix.safe or unsafe]",
-    "sys.modules['pinlint.fixes'] = types.SimpleNamespace(fixes_for=fixes_for)",
-)
-
-
-@pytest_lsp.fixture(config=_server(*FAKE_FIXES), loop_scope="module")
+@pytest_lsp.fixture(config=_server(), loop_scope="module")
 async def fixing_server(lsp_client: LanguageClient):
-    """With a `pinlint.fixes` of the agreed shape: `fixes_for(text, display, findings, settings,
-    unsafe)` -> `Fix(code, row, col, title, safe, edits)`, `Edit(start, end, replacement)`."""
+    """A server of its own, started per test with the options the test gives."""
     yield
     await lsp_client.shutdown_session()
 
@@ -367,33 +350,27 @@ async def test_ignore_on_a_config_line_goes_above_it_and_joins_a_directive_there
 
 async def test_quick_fixes_from_pinlint_fixes(fixing_server, tmp_path):
     lsp_client = fixing_server
+    (tmp_path / "pinlint.toml").write_text('targets = ["pgbouncer-legacy", "rds-proxy"]\n', encoding="utf-8")
     await _start(lsp_client, tmp_path, options={"unsafe-fixes": True})
-    text = "SELECT '😀', pg_advisory_lock(1);\n"
+    text = "BEGIN;\nSELECT '😀', pg_advisory_lock(1);\nCOMMIT;\n"
     uri = _open(lsp_client, tmp_path / "jobs.sql", text, "sql")
     (diagnostic,) = await _published(lsp_client, uri, 1)
     actions = await _actions(lsp_client, uri, diagnostic.range)
     assert [(a.title, a.is_preferred) for a in actions] == [
-        ("pinlint: Use pg_advisory_xact_lock (unsafe)", False),
-        ("pinlint: Add a comment", True),
+        ("pinlint: Take the lock for the transaction with `pg_advisory_xact_lock()` (unsafe)", False),
         ("pinlint: ignore PIN109 on this line", None),
         ("pinlint: ignore PIN109 in this file", None),
-        ("pinlint: fix all safely fixable findings", None),
     ]
-    assert _applied(text, actions[0].edit) == "SELECT '😀', pg_advisory_xact_lock(1);\n"
+    assert _applied(text, actions[0].edit) == "BEGIN;\nSELECT '😀', pg_advisory_xact_lock(1);\nCOMMIT;\n"
+    # Only safe fixes are applied all at once.
+    assert not await _actions(lsp_client, uri, _range(0, 0, 0, 0), only=["source.fixAll"])
+    text = "import asyncpg\n\n\nasync def main(dsn):\n    return await asyncpg.connect(dsn)  # 😀\n"
+    uri = _open(lsp_client, tmp_path / "app.py", text, "python")
+    (diagnostic,) = await _published(lsp_client, uri, 1)
     (fix_all,) = await _actions(lsp_client, uri, _range(0, 0, 0, 0), only=["source.fixAll"])
-    assert (fix_all.kind, _applied(text, fix_all.edit)) == ("source.fixAll.pinlint", "-- locked\n" + text)
-
-
-async def test_without_pinlint_fixes_there_are_only_ignore_actions(client, tmp_path):
-    uri = _open(client, tmp_path / "jobs.sql", "SELECT pg_advisory_lock(1);\n", "sql")
-    (diagnostic,) = await _published(client, uri, 1)
-    try:
-        import pinlint.fixes  # noqa: F401
-    except ImportError:
-        actions = await _actions(client, uri, diagnostic.range)
-        assert [a.title for a in actions] == ["pinlint: ignore PIN109 on this line", "pinlint: ignore PIN109 in this file"]
-    else:
-        pytest.skip("pinlint.fixes is here: test_quick_fixes_from_pinlint_fixes covers the actions")
+    assert (fix_all.kind, _applied(text, fix_all.edit)) == (
+        "source.fixAll.pinlint", text.replace("connect(dsn)", "connect(dsn, statement_cache_size=0)")
+    )
 
 
 # Configuration

@@ -41,6 +41,12 @@ class PlacedHit:
     col: int
     end_row: int
     end_col: int
+    # With ``keep_nodes`` (fixing): where the hit was found. ``node``: its anchor; ``sql``: the
+    # text of the SQL literal it is in, if any; ``in_transaction``: the code shows that SQL runs
+    # inside a transaction.
+    node: cst.CSTNode | None = field(default=None, compare=False)
+    sql: str | None = field(default=None, compare=False)
+    in_transaction: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -62,13 +68,15 @@ def analyze_python(
     project_dialect: ProjectDialect = lambda: (None, ()),
     collect: bool = False,
     versions: LazyVersions = NO_VERSIONS,
+    keep_nodes: bool = False,
 ) -> PythonAnalysis:
     """``dialect``: the configured one; None: from each SQL text's syntax, the project
     (``project_dialect``, asked only once there is SQL to read) and the module's location,
     imports and URLs (`pinlint.python.dialect`). ``project``: the project's modules as seen from
     this file, when it is one (calls of their wrappers are judged); ``collect``: also place every
     SQL text judged and every connection recognised; ``versions``: the project's drivers' and
-    frameworks' versions, which rules judge connections and calls by."""
+    frameworks' versions, which rules judge connections and calls by; ``keep_nodes``: keep what
+    a fix needs to know of each hit (`PlacedHit.node`)."""
     collector = SqlCollector(OversizedStatement().check_batch_helper, project, is_test_module(path))
     collector.evidence.saw_path(path)
     walk(module, collector)
@@ -79,6 +87,7 @@ def analyze_python(
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     transactions = Transactions(collector, module)
     judged: list[tuple[str, cst.CSTNode]] = []
+    sources: dict[int, tuple[str, bool]] = {}  # id of a hit -> its SQL text, and whether in a transaction
     for candidate in collector.candidates:
         # A class named after an engine (`MySQLDatabase`) holds that engine's SQL, whatever the file says.
         named = collector.engine_of(candidate.functions) if dialect is None else None
@@ -98,8 +107,11 @@ def analyze_python(
         hits = []
         for hit in _most_specific(analysis.hits):
             by_class = in_class and not (hit.dialect and hit.dialect.evidence)  # its syntax named no engine
-            hits.append(replace(hit, dialect=reading.with_evidence(in_class if by_class else hit.dialect)))
-        found.extend((_in_hook(hit, hook), candidate.anchor, candidate.span) for hit in hits)
+            hits.append(_in_hook(replace(hit, dialect=reading.with_evidence(in_class if by_class else hit.dialect)), hook))
+        if keep_nodes and hits:
+            inside = transactions.inside(candidate.anchor)
+            sources.update((id(hit), (candidate.text, inside)) for hit in hits)
+        found.extend((hit, candidate.anchor, candidate.span) for hit in hits)
         suppressions.extend((s, candidate.anchor) for s in analysis.suppressions)
     enabled = {rule.code for rule in rules}
     for api in collector.api_findings:
@@ -132,7 +144,11 @@ def analyze_python(
     for hit, anchor, span in found:
         start, end = positions[anchor].start, positions[span].end
         column = start.column + opening_quote_offset(anchor) + 1
-        placed.append(PlacedHit(replace(hit, anchor=None), start.line, column, end.line, end.column + 1))
+        if keep_nodes:
+            text, inside = sources.get(id(hit), (None, False))
+            placed.append(PlacedHit(replace(hit, anchor=None), start.line, column, end.line, end.column + 1, anchor, text, inside))
+        else:
+            placed.append(PlacedHit(replace(hit, anchor=None), start.line, column, end.line, end.column + 1))
     sql_suppressions = []
     for suppression, anchor in suppressions:
         start = positions[anchor].start

@@ -139,6 +139,25 @@ class Transactions:
             return _non_atomic_migration(sender, anchor)
         return self._judge(sender)
 
+    def inside(self, anchor: cst.CSTNode) -> bool:
+        """Whether the code shows that the SQL written at ``anchor`` runs inside a transaction:
+        its execution call sits in a `with` item that opens one (`atomic()`, `conn.transaction()`,
+        `engine.begin()`, psycopg2's `with conn:`), and is not an asyncpg pool's own method."""
+        sender = self._sender_of(anchor)
+        if sender is None or not isinstance(sender.node.func, cst.Attribute) or _method(sender.node) == "RunSQL":
+            return False
+        receiver, chain = sender.node.func.value, sender.chain
+        if _method(sender.node) in _POOL_METHODS and resolve(receiver, chain) == "asyncpg.Pool":
+            return False
+        names = _connection_names(receiver, chain)
+        for expr, item_chain in reversed(sender.enclosing):  # the innermost first
+            meaning = _with_item(expr, item_chain, names)
+            if meaning == _OPENS:
+                return True
+            if meaning is not None:
+                return False
+        return False
+
     def _sender_of(self, anchor: cst.CSTNode) -> _Sent | None:
         """The innermost execution call whose arguments hold ``anchor``."""
         if self._senders is None:

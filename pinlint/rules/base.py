@@ -35,6 +35,18 @@ class PythonCase:
 
 
 @dataclass(frozen=True)
+class FixCase:
+    """A file with the rule's finding, and the file once it is fixed (``fixed`` None: no fix is
+    offered). ``unsafe``: the fix is only applied with `--unsafe-fixes`."""
+
+    source: str
+    fixed: str | None
+    filename: str = "case.py"
+    unsafe: bool = False
+    targets: Sequence[Target] = DEFAULT_TARGETS
+
+
+@dataclass(frozen=True)
 class NoTransaction:
     """What pinlint saw that shows no transaction is open where some SQL runs (PIN120)."""
 
@@ -66,6 +78,7 @@ class Rule:
     summary: str
     VALID: Sequence[Case | PythonCase] = ()
     INVALID: Sequence[Case | PythonCase] = ()
+    FIXES: Sequence[FixCase] = ()  # what `--fix` (and `--unsafe-fixes`) make of some INVALID files
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         return iter(())

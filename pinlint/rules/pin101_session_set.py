@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.fixes.repairs import set_local
+from pinlint.rules.base import Case, FixCase, SqlContext, SqlRule
 from pinlint.sql.classify import MYSQL_TRACKED, PG_TRANSACTION_DEFAULTS, mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, leaks, leaks_unless_tracked, pins
@@ -48,6 +49,38 @@ class SessionSet(SqlRule):
         Case("SET LOCAL group_concat_max_len = 100000", dialect=MYSQL),
     ]
 
+    FIXES = [
+        FixCase("BEGIN;\nSET search_path TO tenant_a;\nSELECT 1;\nCOMMIT;\n",
+                "BEGIN;\nSET LOCAL search_path TO tenant_a;\nSELECT 1;\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("begin;\nset session statement_timeout = '5s';\ncommit;\n",
+                "begin;\nset local statement_timeout = '5s';\ncommit;\n", "case.sql", unsafe=True),
+        FixCase("START TRANSACTION;\nSET TIME ZONE 'UTC';\nROLLBACK TO SAVEPOINT a;\nSET DateStyle = ISO;\n",
+                "START TRANSACTION;\nSET LOCAL TIME ZONE 'UTC';\nROLLBACK TO SAVEPOINT a;\nSET LOCAL DateStyle = ISO;\n",
+                "case.sql", unsafe=True, targets=[Target.RDS_PROXY]),
+        FixCase("import psycopg\ndef f(conn: psycopg.Connection):\n    with conn.transaction():\n"
+                "        conn.execute('SET search_path TO tenant_a')\n",
+                "import psycopg\ndef f(conn: psycopg.Connection):\n    with conn.transaction():\n"
+                "        conn.execute('SET LOCAL search_path TO tenant_a')\n", unsafe=True),
+        FixCase("from django.db import connection, transaction\ndef f():\n    with transaction.atomic():\n"
+                "        connection.cursor().execute(\"SET search_path TO %s\", [tenant])\n",
+                "from django.db import connection, transaction\ndef f():\n    with transaction.atomic():\n"
+                "        connection.cursor().execute(\"SET LOCAL search_path TO %s\", [tenant])\n", unsafe=True),
+        FixCase("def f(cur):\n    cur.execute('BEGIN; SET search_path TO tenant_a; SELECT 1')\n",
+                "def f(cur):\n    cur.execute('BEGIN; SET LOCAL search_path TO tenant_a; SELECT 1')\n", unsafe=True),
+        # No transaction in sight: SET LOCAL would silently do nothing.
+        FixCase("SET search_path TO tenant_a;\n", None, "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSELECT 1;\nCOMMIT;\nSET search_path TO tenant_a;\n", None, "case.sql", unsafe=True),
+        FixCase("def f(cur):\n    cur.execute('SET search_path TO tenant_a')\n", None, unsafe=True),
+        FixCase("import asyncpg\nasync def f(pool: asyncpg.Pool, conn: asyncpg.Connection):\n"
+                "    async with conn.transaction():\n        await pool.execute('SET search_path TO a')\n", None, unsafe=True),
+        # The literal's text is not the SQL's character for character.
+        FixCase("def f(cur):\n    with cur.connection.transaction():\n        cur.execute('SET search_path TO \\x61')\n",
+                None, unsafe=True),
+        FixCase("def f(cur, s):\n    with cur.connection.transaction():\n        cur.execute(f'SET search_path TO {s}')\n",
+                None, unsafe=True),
+        FixCase("BEGIN;\nRESET ALL;\nCOMMIT;\n", None, "case.sql", unsafe=True, targets=[Target.RDS_PROXY]),
+    ]
+
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if stmt.dialect == MYSQL:
             yield from self._mysql(stmt)
@@ -78,6 +111,7 @@ class SessionSet(SqlRule):
             {Target.RDS_PROXY: pins(), **leaks_unless_tracked(name)},
             _pg_fix(name),
             stmt.start,
+            repair=set_local(stmt.tokens) if command.verb == "SET" else None,
         )
 
     def _mysql(self, stmt: Statement) -> Iterator[Hit]:

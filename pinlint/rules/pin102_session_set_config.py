@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.fixes.repairs import SqlEdits, same_case
+from pinlint.rules.base import Case, FixCase, SqlContext, SqlRule
 from pinlint.sql.classify import bool_constant, function_calls, string_constant
-from pinlint.sql.lexer import POSTGRES, Statement
+from pinlint.sql.lexer import POSTGRES, WORD, Statement
 from pinlint.targets import Target, leaks_unless_tracked, pins
 
 
@@ -27,6 +28,15 @@ class SessionSetConfig(SqlRule):
         Case("select pg_catalog.set_config('search_path', %s, 'f')"),
         Case("SELECT set_config('app.user', $1, $2)"),
         Case("SELECT current_setting('jit') AS cur, set_config('jit', 'off', false) AS new"),
+    ]
+
+    FIXES = [
+        FixCase("BEGIN;\nSELECT set_config('app.tenant_id', 'acme', false);\nCOMMIT;\n",
+                "BEGIN;\nSELECT set_config('app.tenant_id', 'acme', true);\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nselect pg_catalog.set_config('search_path', 'a', 'f');\nCOMMIT;\n",
+                "BEGIN;\nselect pg_catalog.set_config('search_path', 'a', true);\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSELECT set_config('app.user', $1, $2);\nCOMMIT;\n", None, "case.sql", unsafe=True),
+        FixCase("SELECT set_config('app.tenant_id', 'acme', FALSE);\n", None, "case.sql", unsafe=True),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
@@ -51,4 +61,15 @@ class SessionSetConfig(SqlRule):
                 "Use `set_config(..., true)` inside a transaction (PgBouncer; outside one it silently does "
                 f"nothing), or set the value per role or database (`ALTER ROLE app SET {name or 'the_parameter'} = ...`)",
                 call.token.start,
+                repair=_transaction_scoped(call.args[2]) if is_local is False else None,
             )
+
+
+def _transaction_scoped(flag) -> SqlEdits | None:
+    """The constant `false` (or `'f'`, ...) as `true`, when it is one token."""
+    if len(flag) != 1:
+        return None
+    token = flag[0]
+    shown = same_case("true", token.text) if token.kind == WORD else "true"
+    return SqlEdits("Scope it to the transaction with `set_config(..., true)`", False,
+                    ((token.start, token.end, shown),), needs_transaction=True)

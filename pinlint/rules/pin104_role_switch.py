@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from pinlint.diagnostics import Hit
-from pinlint.rules.base import Case, SqlContext, SqlRule
+from pinlint.fixes.repairs import set_local
+from pinlint.rules.base import Case, FixCase, SqlContext, SqlRule
 from pinlint.sql.classify import mysql_set, pg_set
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, leaks, on_transaction_poolers, pins
@@ -40,6 +41,17 @@ class RoleSwitch(SqlRule):
         Case("SET ROLE reporting", dialect=MYSQL),
     ]
 
+    FIXES = [
+        FixCase("BEGIN;\nSET ROLE reporting;\nSELECT 1;\nCOMMIT;\n",
+                "BEGIN;\nSET LOCAL ROLE reporting;\nSELECT 1;\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nset session role 'admin_role';\nCOMMIT;\n",
+                "BEGIN;\nset local role 'admin_role';\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSET SESSION AUTHORIZATION admin_role;\nCOMMIT;\n",
+                "BEGIN;\nSET LOCAL SESSION AUTHORIZATION admin_role;\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nRESET ROLE;\nCOMMIT;\n", None, "case.sql", unsafe=True, targets=[Target.RDS_PROXY]),
+        FixCase("SET ROLE reporting;\n", None, "case.sql", unsafe=True),
+    ]
+
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         if stmt.dialect == MYSQL:
             command = mysql_set(stmt)
@@ -65,4 +77,5 @@ class RoleSwitch(SqlRule):
             {Target.RDS_PROXY: pins(), **on_transaction_poolers(leaks("leaks the role's privileges to the next client"))},
             _FIX,
             stmt.start,
+            repair=set_local(stmt.tokens) if command.verb == "SET" else None,
         )

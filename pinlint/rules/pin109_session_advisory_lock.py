@@ -6,7 +6,8 @@ from typing import Iterator
 
 from pinlint.diagnostics import Hit
 from pinlint.drivers.api import ApiCall
-from pinlint.rules.base import Case, PythonCase, SqlContext, SqlRule
+from pinlint.fixes.repairs import SqlEdits, same_case
+from pinlint.rules.base import Case, FixCase, PythonCase, SqlContext, SqlRule
 from pinlint.sql.classify import function_calls
 from pinlint.sql.lexer import MYSQL, Statement
 from pinlint.targets import Target, breaks, on_transaction_poolers, pins
@@ -16,6 +17,8 @@ PG_LOCKS = frozenset(
 )
 PG_UNLOCKS = frozenset({"pg_advisory_unlock", "pg_advisory_unlock_shared", "pg_advisory_unlock_all"})
 MYSQL_LOCKS = frozenset({"get_lock", "release_lock", "release_all_locks"})
+# Each session lock function's transaction-level twin; unlocking has none (the lock ends with the transaction).
+_XACT = {name: name.replace("advisory_lock", "advisory_xact_lock") for name in PG_LOCKS}
 
 
 # PgDog holds the client's server connection from the lock to its unlock (its query parser must be on).
@@ -44,6 +47,20 @@ class SessionAdvisoryLock(SqlRule):
         PythonCase("from django_pglocks import advisory_lock\ndef f():\n    with advisory_lock('nightly'):\n        pass"),
     ]
 
+    FIXES = [
+        FixCase("BEGIN;\nSELECT pg_advisory_lock(4242);\nUPDATE jobs SET state = 'run';\nCOMMIT;\n",
+                "BEGIN;\nSELECT pg_advisory_xact_lock(4242);\nUPDATE jobs SET state = 'run';\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("BEGIN;\nSELECT PG_TRY_ADVISORY_LOCK_SHARED(1, 2);\nCOMMIT;\n",
+                "BEGIN;\nSELECT PG_TRY_ADVISORY_XACT_LOCK_SHARED(1, 2);\nCOMMIT;\n", "case.sql", unsafe=True),
+        FixCase("import asyncpg\nasync def f(conn: asyncpg.Connection):\n    async with conn.transaction():\n"
+                "        await conn.execute('SELECT pg_try_advisory_lock($1)', 7)\n",
+                "import asyncpg\nasync def f(conn: asyncpg.Connection):\n    async with conn.transaction():\n"
+                "        await conn.execute('SELECT pg_try_advisory_xact_lock($1)', 7)\n", unsafe=True),
+        # Unlocking has no transaction-level form: the lock ends with the transaction.
+        FixCase("BEGIN;\nSELECT pg_advisory_unlock(4242);\nCOMMIT;\n", None, "case.sql", unsafe=True),
+        FixCase("SELECT pg_advisory_lock(4242);\n", None, "case.sql", unsafe=True),
+    ]
+
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
         mysql = stmt.dialect == MYSQL
         for call in function_calls(stmt.outer_tokens):
@@ -67,6 +84,7 @@ class SessionAdvisoryLock(SqlRule):
                     "Use `pg_advisory_xact_lock(...)` / `pg_try_advisory_xact_lock(...)` inside a "
                     "transaction, or take the lock on a direct (unpooled) connection",
                     call.token.start,
+                    repair=_transaction_lock(call.token),
                 )
 
     def check_call(self, call: ApiCall) -> Iterator[Hit]:
@@ -79,3 +97,12 @@ class SessionAdvisoryLock(SqlRule):
                 "Take `pg_advisory_xact_lock(%s)` inside `transaction.atomic()` instead, or lock on a direct connection",
                 confidence=call.confidence, anchor=call.anchor,
             )
+
+
+def _transaction_lock(token) -> SqlEdits | None:
+    xact = _XACT.get(token.text.lower())
+    if xact is None:
+        return None
+    return SqlEdits(f"Take the lock for the transaction with `{xact}()`", False,
+                    ((token.start, token.end, same_case(xact, token.text)),),
+                    needs_transaction=True)

@@ -9,8 +9,9 @@ from pinlint.connections.model import (
 )
 from pinlint.diagnostics import Confidence, Hit, lowest
 from pinlint.drivers.api import ApiCall
+from pinlint.fixes.repairs import Keywords, Value
 from pinlint.project_versions import Known, LazyVersions
-from pinlint.rules.base import DriverRule, PythonCase
+from pinlint.rules.base import DriverRule, FixCase, PythonCase
 from pinlint.targets import Consequence, Target, breaks, pins
 
 _LEGACY = "named prepared statements need PgBouncer 1.21+ with max_prepared_statements > 0"
@@ -49,6 +50,18 @@ ASYNCPG_UNNAMED = (0, 31)  # `prepare()` is unnamed when the statement cache is 
 PSYCOPG_CLOSES = (3, 2)  # closes statements at protocol level (libpq 17+), which PgBouncer 1.22+ handles
 SQLALCHEMY_NAME_FUNC = (2, 0, 10)  # the asyncpg dialect's `prepared_statement_name_func`
 SQLALCHEMY_PSYCOPG = (2, 0)  # the `postgresql+psycopg` dialect
+
+
+# Where each kind of psycopg connection takes its connect keywords.
+_PSYCOPG_KEYWORDS_INTO = {CONNECT: "", POOL: "kwargs", ENGINE: "connect_args"}
+# Adding a setting the code leaves at its default changes how queries are sent, not what they
+# return; replacing a value someone wrote gives up the plan reuse it was chosen for.
+_NEVER_PREPARE = "Set `prepare_threshold=None`"
+_NO_CACHE = "Set `statement_cache_size=0`"
+_UNIQUE_NAMES = (
+    ("statement_cache_size", "0"), ("prepared_statement_cache_size", "0"),
+    ("prepared_statement_name_func", 'lambda: f"__asyncpg_{uuid4()}__"'),
+)
 
 
 def _breaks(statement: str) -> dict[Target, Consequence]:
@@ -137,6 +150,46 @@ class DriverPreparedStatements(DriverRule):
         PythonCase("url = 'jdbc:mysql://db/app?useServerPrepStmts=true'"),
     ]
 
+    FIXES = [
+        FixCase("import psycopg\npsycopg.connect(dsn)\n", "import psycopg\npsycopg.connect(dsn, prepare_threshold=None)\n",
+                targets=LEGACY),
+        FixCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn)\n",
+                "from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs={\"prepare_threshold\": None})\n",
+                targets=LEGACY),
+        FixCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs=dict(autocommit=True))\n",
+                "from psycopg_pool import ConnectionPool\n"
+                "ConnectionPool(dsn, kwargs=dict(autocommit=True, prepare_threshold=None))\n", targets=LEGACY),
+        FixCase("from psycopg_pool import ConnectionPool\nConnectionPool(dsn, kwargs={'autocommit': True})\n",
+                "from psycopg_pool import ConnectionPool\n"
+                "ConnectionPool(dsn, kwargs={'autocommit': True, 'prepare_threshold': None})\n", targets=LEGACY),
+        FixCase("from sqlalchemy import create_engine\ne = create_engine('postgresql+psycopg://app@db/app')\n",
+                "from sqlalchemy import create_engine\n"
+                "e = create_engine('postgresql+psycopg://app@db/app', connect_args={\"prepare_threshold\": None})\n",
+                targets=LEGACY),
+        FixCase("import asyncpg\n\n\nasync def main(dsn):\n    return await asyncpg.create_pool(\n        dsn,\n"
+                "        reset=keep,  # asyncpg 0.30\n    )\n",
+                "import asyncpg\n\n\nasync def main(dsn):\n    return await asyncpg.create_pool(\n        dsn,\n"
+                "        reset=keep,  # asyncpg 0.30\n        statement_cache_size=0,\n    )\n", targets=LEGACY),
+        FixCase("from sqlalchemy.ext.asyncio import create_async_engine\n\n"
+                "engine = create_async_engine('postgresql+asyncpg://app@db/app', connect_args={'statement_cache_size': 0})\n",
+                "from sqlalchemy.ext.asyncio import create_async_engine\nfrom uuid import uuid4\n\n"
+                "engine = create_async_engine('postgresql+asyncpg://app@db/app', connect_args={'statement_cache_size': 0, "
+                "'prepared_statement_cache_size': 0, 'prepared_statement_name_func': lambda: f\"__asyncpg_{uuid4()}__\"})\n",
+                targets=LEGACY),
+        FixCase("import psycopg\npsycopg.connect(dsn, prepare_threshold=0)\n",
+                "import psycopg\npsycopg.connect(dsn, prepare_threshold=None)\n", unsafe=True, targets=LEGACY),
+        FixCase("import psycopg\ndef f(conn):\n    conn.prepare_threshold = 5\n",
+                "import psycopg\ndef f(conn):\n    conn.prepare_threshold = None\n", unsafe=True, targets=LEGACY),
+        FixCase("import asyncpg\nasyncpg.connect(dsn, statement_cache_size=100)\n",
+                "import asyncpg\nasyncpg.connect(dsn, statement_cache_size=0)\n", unsafe=True, targets=LEGACY),
+        # Settings written elsewhere are not rewritten from the call.
+        FixCase("from psycopg_pool import ConnectionPool\nOPTIONS = {'autocommit': True}\nConnectionPool(dsn, kwargs=OPTIONS)\n",
+                None, targets=LEGACY),
+        FixCase("from sqlalchemy import create_engine\ne = create_engine('postgresql+psycopg://app@db/app?prepare_threshold=None')\n",
+                None),
+        FixCase("url = 'jdbc:postgresql://db/app'\n", None, targets=LEGACY),
+    ]
+
     def check_connection(self, connection: Connection) -> Iterator[Hit]:
         if connection.driver == PSYCOPG and connection.kind in (CONNECT, POOL, ENGINE, URL):
             yield from self._psycopg(connection)
@@ -165,7 +218,7 @@ class DriverPreparedStatements(DriverRule):
         elif call.api == "psycopg.Connection.prepare_threshold" and _is_integer(call.value("prepare_threshold")):
             yield Hit(self.code, f"{call.described} makes psycopg {_prepares(call.value('prepare_threshold'))}",
                       _psycopg_breaks(call.versions), _psycopg_fix(PSYCOPG_ATTRIBUTE_FIX, call.versions),
-                      confidence=call.confidence, anchor=call.anchor)
+                      confidence=call.confidence, anchor=call.anchor, repair=Value("Set it to `None`", False, "None"))
         elif call.api == "asyncpg.Connection.prepare":
             yield self._asyncpg_prepare(call)
         elif call.api == "mysql.connector.Connection.cursor" and call.facts.get("prepared"):
@@ -192,11 +245,13 @@ class DriverPreparedStatements(DriverRule):
         fix = _psycopg_fix(PSYCOPG_FIX, connection.versions)
         if threshold is None:
             if connection.complete and connection.kind != URL:
+                into = _PSYCOPG_KEYWORDS_INTO.get(connection.kind)
+                repair = None if into is None else Keywords(_NEVER_PREPARE, True, (("prepare_threshold", "None"),), into)
                 yield self._hit(connection, f"{connection.described} leaves `prepare_threshold` at 5: psycopg "
-                                f"{_prepares(5, 's')}", _psycopg_breaks(connection.versions), fix)
+                                f"{_prepares(5, 's')}", _psycopg_breaks(connection.versions), fix, repair=repair)
         elif _is_integer(threshold.value):
             yield self._hit(connection, f"`prepare_threshold={threshold.value}` makes psycopg {_prepares(threshold.value)}",
-                            _psycopg_breaks(connection.versions), fix, threshold.anchor)
+                            _psycopg_breaks(connection.versions), fix, threshold.anchor, Value(_NEVER_PREPARE, False, "None"))
         elif isinstance(threshold.value, str) and (connection.framework == SQLALCHEMY or connection.kind == URL):
             wanted = "`None`" if threshold.value == "None" else "a number"
             yield self._hit(connection, f"`prepare_threshold={threshold.value}` reaches psycopg as a string, not as {wanted}",
@@ -217,10 +272,11 @@ class DriverPreparedStatements(DriverRule):
         if size is None:
             if connection.complete:
                 yield self._hit(connection, f"{connection.described} leaves `statement_cache_size` at 100: asyncpg "
-                                "prepares every query as a named statement", _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX)
+                                "prepares every query as a named statement", _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX,
+                                repair=Keywords(_NO_CACHE, True, (("statement_cache_size", "0"),)))
         elif isinstance(size.value, int) and size.value != 0:
             yield self._hit(connection, f"`statement_cache_size={size.value}` makes asyncpg prepare named statements",
-                            _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX, size.anchor)
+                            _breaks("__asyncpg_stmt_1__"), ASYNCPG_FIX, size.anchor, Value(_NO_CACHE, False, "0"))
 
     def _sqlalchemy_asyncpg(self, connection: Connection) -> Iterator[Hit]:
         unnamed = connection.versions.since("asyncpg", ASYNCPG_UNNAMED)
@@ -235,11 +291,27 @@ class DriverPreparedStatements(DriverRule):
             why += f"; {unnamed.pin} " + ("leaves them unnamed once it is 0" if unnamed.at_least else "names them")
         yield self._hit(connection, f"{connection.described} with `postgresql+asyncpg` prepares every statement "
                         f"under asyncpg's names ({why})", _breaks("__asyncpg_stmt_1__"),
-                        _sqlalchemy_asyncpg_fix(connection.versions, unnamed))
+                        _sqlalchemy_asyncpg_fix(connection.versions, unnamed), repair=_sqlalchemy_asyncpg_repair(connection, missing))
 
-    def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None) -> Hit:
+    def _hit(self, connection: Connection, subject: str, consequences, fix: str, anchor: object = None,
+             repair: object = None) -> Hit:
         return Hit(self.code, subject, consequences, fix, confidence=connection.confidence,
-                   anchor=anchor if anchor is not None else connection.anchor)
+                   anchor=anchor if anchor is not None else connection.anchor, repair=repair)
+
+
+def _sqlalchemy_asyncpg_repair(connection: Connection, missing: list[str]) -> Keywords | None:
+    """The missing settings, in `connect_args`; none where the project's SQLAlchemy has no
+    `prepared_statement_name_func` to pass."""
+    if "prepared_statement_name_func" in missing:
+        sqlalchemy = connection.versions.since("SQLAlchemy", SQLALCHEMY_NAME_FUNC)
+        if sqlalchemy is not None and not sqlalchemy.at_least:
+            return None
+    pairs = tuple(pair for pair in _UNIQUE_NAMES if pair[0] in missing)
+    # A value someone wrote (a cache size of 100) is a choice the fix overrides.
+    written = any(connection.get(m) is not None for m in missing)
+    imports = (("uuid4", "from uuid import uuid4"),) if "prepared_statement_name_func" in missing else ()
+    return Keywords(f"Set {', '.join(f'`{name}`' for name, _ in pairs)} in `connect_args`", not written, pairs,
+                    "connect_args", imports)
 
 
 def _sqlalchemy_asyncpg_fix(versions: LazyVersions, unnamed: Known | None) -> str:

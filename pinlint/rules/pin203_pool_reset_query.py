@@ -6,7 +6,8 @@ from typing import Iterator
 
 from pinlint.connections.model import ASYNCPG, POOL, Connection
 from pinlint.diagnostics import Hit
-from pinlint.rules.base import DriverRule, PythonCase, SqlContext
+from pinlint.fixes.repairs import Keywords
+from pinlint.rules.base import DriverRule, FixCase, PythonCase, SqlContext
 from pinlint.sql.classify import pg_set
 from pinlint.sql.lexer import POSTGRES, Statement, lex, statements
 from pinlint.targets import Target, pins
@@ -18,6 +19,9 @@ ASYNCPG_FIX = (
     "(asyncpg still rolls back an open transaction and drops listener callbacks before calling it)"
 )
 ASYNCPG_RESET = (0, 30)  # `create_pool(reset=...)` (asyncpg #1191)
+# asyncpg awaits what `reset` returns, after its own rollback and listener cleanup.
+_KEEP_SESSION = "lambda conn: asyncio.sleep(0)"
+_KEEP_SESSION_TITLE = "Reset with a no-op `reset=` (asyncpg 0.30+)"
 
 
 class PoolResetQuery(DriverRule):
@@ -44,14 +48,32 @@ class PoolResetQuery(DriverRule):
                    "def reset(dbapi_connection, record, state):\n    dbapi_connection.cursor().execute('RESET ALL')"),
     ]
 
+    FIXES = [
+        FixCase("import asyncpg\npool = asyncpg.create_pool(dsn)\n",
+                "import asyncpg\nimport asyncio\npool = asyncpg.create_pool(dsn, reset=lambda conn: asyncio.sleep(0))\n",
+                unsafe=True),
+        FixCase("import asyncio\nimport asyncpg\npool = asyncpg.create_pool(dsn, reset=None)\n",
+                "import asyncio\nimport asyncpg\npool = asyncpg.create_pool(dsn, reset=lambda conn: asyncio.sleep(0))\n",
+                unsafe=True),
+        FixCase("from psycopg_pool import ConnectionPool\n"
+                "def reset(conn):\n    conn.execute('DISCARD ALL')\nConnectionPool(dsn, reset=reset)\n", None, unsafe=True),
+    ]
+
     def check_connection(self, connection: Connection) -> Iterator[Hit]:
         reset = connection.get("reset")
         default_reset = reset.value is None if reset is not None else connection.complete  # `reset=None` is the default
         if connection.driver == ASYNCPG and connection.kind == POOL and default_reset:
+            # Unsafe: session state the application sets is then no longer reset for the next user;
+            # not offered where the project pins an asyncpg that has no `reset=`.
+            known = connection.versions.since("asyncpg", ASYNCPG_RESET)
+            repair = None if known is not None and not known.at_least else Keywords(
+                _KEEP_SESSION_TITLE, False, (("reset", _KEEP_SESSION),), imports=(("asyncio", "import asyncio"),)
+            )
             yield Hit(
                 self.code,
                 f"{connection.described} resets every released connection with `{_RESET_QUERY}`",
                 _EVERY_CONNECTION, _asyncpg_fix(connection), confidence=connection.confidence, anchor=connection.anchor,
+                repair=repair,
             )
 
         query = connection.get("reset_query")
