@@ -90,7 +90,7 @@ def test_fix_applies_the_safe_fixes_and_reports_what_remains(repo, capsys):
     ]
     assert err == (
         "Fixed 2 findings in 1 file (4 more fixes with --unsafe-fixes).\n"
-        "Found 5 findings (4 errors, 1 warning) in 2 files.\n"
+        "Found 5 findings (4 errors, 1 warning) in 2 files. Targets: pgbouncer-legacy, rds-proxy.\n"
     )
     # A second run has nothing left to fix.
     assert run(capsys, "--fix", *TARGETS, "--output-format", "concise")[2].startswith("Fixed 0 findings in 0 files (4 more")
