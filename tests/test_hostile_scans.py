@@ -45,6 +45,7 @@ def _assert_passes(path: Path, *options: str) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "All checks passed.\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "source",
     [
@@ -78,6 +79,7 @@ def test_a_finding_after_a_run_of_comments_is_reported_in_time(tmp_path):
     assert result.stdout.splitlines() == [f"{path}:2:13: {SET_FINDING}"]
 
 
+@pytest.mark.slow
 def test_a_long_run_of_creates_is_judged_in_time(tmp_path):
     path = tmp_path / "a.py"
     path.write_text("q = '''" + "\nCREATE" * 100_000 + "'''\n", encoding="utf-8")
