@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
         "github (workflow-command annotations; writes $GITHUB_STEP_SUMMARY when set), sarif (2.1.0, code "
         "scanning) or gitlab (Code Quality)",
     )
+    output.add_argument(
+        "--sarif-output", metavar="FILE",
+        help="also write the findings as SARIF to FILE (one run for annotations and code scanning)",
+    )
     output.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
@@ -217,6 +221,8 @@ def _check(args: argparse.Namespace) -> int:
     for directory in report.empty_directories:
         print(f"pinlint: warning: no .py or .sql files to lint under {visible(str(directory))}", file=sys.stderr)
     output_format = settings.output_format
+    if args.sarif_output:
+        _write_sarif(args.sarif_output, writer("sarif")(report))
     if args.statistics:
         _write(_statistics(report, output_format))
     else:
@@ -272,6 +278,15 @@ def _write(text: str) -> None:
     whole report to an encoding error; in a JSON string, `\\udXXX` means the character itself."""
     encoding = sys.stdout.encoding or "utf-8"
     sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+
+
+def _write_sarif(path: str, text: str) -> None:
+    """``text`` into ``path``, with what UTF-8 cannot carry escaped as `_write` does."""
+    try:
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise ConfigError(f"--sarif-output {path}: cannot write it: {error.strerror or error}") from error
 
 
 def _open_cache(directory: str | None, settings: Settings, linted: list[Path]):
