@@ -6,6 +6,8 @@ import json
 import os
 import re
 import subprocess
+from pathlib import Path
+
 import pytest
 import yaml
 
@@ -24,7 +26,8 @@ def test_inputs_reach_scripts_only_through_the_environment():
     [upload] = [step for step in steps if "uses" in step]
     assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
     assert upload["with"] == {"sarif_file": "${{ inputs.sarif-file }}", "category": "pinlint"}
-    assert steps[-1]["name"] == "Annotate the findings"  # fails the job only after the upload
+    assert steps[-1]["name"] == "Fail on findings"  # fails the job only after the upload
+    assert [step["uses"] for step in steps if "uses" in step] == ["github/codeql-action/upload-sarif@v4"]
 
 
 def _resolve(value: str, inputs: dict[str, str]) -> str:
@@ -33,26 +36,56 @@ def _resolve(value: str, inputs: dict[str, str]) -> str:
     )
 
 
-def test_the_steps_install_pinlint_write_sarif_and_annotate(tmp_path):
+def _run_step(step: dict, inputs: dict[str, str], cwd: Path, runner_temp: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "RUNNER_TEMP": str(runner_temp), "RUNNER_OS": "Linux", **env}
+    environment.update({key: _resolve(value, inputs) for key, value in step.get("env", {}).items()})
+    return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=environment, capture_output=True, text=True)
+
+
+def _step(name: str) -> dict:
+    [step] = [step for step in ACTION["runs"]["steps"] if step["name"] == name]
+    return step
+
+
+DEFAULTS = {name: spec["default"] for name, spec in ACTION["inputs"].items()}
+
+
+def test_windows_runners_are_refused_with_a_message(tmp_path):
+    result = _run_step(_step("Install pinlint"), DEFAULTS, tmp_path, tmp_path, RUNNER_OS="Windows")
+    assert result.returncode == 1
+    assert result.stdout == "::error title=pinlint::the pinlint action runs on Linux and macOS runners, not on Windows\n"
+    assert list(tmp_path.iterdir()) == []  # nothing installed
+
+
+@pytest.mark.slow
+def test_the_steps_install_pinlint_lint_once_and_fail_after_the_upload(tmp_path):
     project = tmp_path / "project"
     (project / "app").mkdir(parents=True)
     (project / "app" / "db.py").write_text('def f(cur):\n    cur.execute("LISTEN jobs")\n', encoding="utf-8")
-    inputs = {name: spec["default"] for name, spec in ACTION["inputs"].items()}
+    (project / "my app").mkdir()
+    (project / "my app" / "db.py").write_text('def f(cur):\n    cur.execute("LISTEN jobs")\n', encoding="utf-8")
     runner_temp = tmp_path / "runner-temp"
     runner_temp.mkdir()
-    results = []
-    for step in ACTION["runs"]["steps"]:
-        if "run" not in step:
-            continue
-        env = {**os.environ, "RUNNER_TEMP": str(runner_temp)}
-        env.update({key: _resolve(value, inputs) for key, value in step.get("env", {}).items()})
-        results.append(subprocess.run(["bash", "-e", "-c", step["run"]], cwd=project, env=env, capture_output=True, text=True))
-    install, sarif, annotate = results
+
+    install = _run_step(_step("Install pinlint"), DEFAULTS, project, runner_temp)
     assert install.returncode == 0, install.stderr
-    assert sarif.returncode == 0, sarif.stderr
+    lint = _run_step(_step("Lint"), {**DEFAULTS, "args": "app"}, project, runner_temp)
+    assert lint.returncode == 0, lint.stderr  # findings fail the job later, after the upload
+    assert lint.stdout.startswith("::error file=app/db.py,line=2,endLine=2,col=17,endColumn=30,title=pinlint PIN110 (listen)::")
     report = json.loads((project / "pinlint.sarif").read_text(encoding="utf-8"))
     [result] = report["runs"][0]["results"]
     assert result["ruleId"] == "PIN110"
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "app/db.py"
-    assert annotate.returncode == 1
-    assert annotate.stdout.startswith("::error file=app/db.py,line=2,endLine=2,col=17,endColumn=30,title=pinlint PIN110 (listen)::")
+    fail = _run_step(_step("Fail on findings"), DEFAULTS, project, runner_temp)
+    assert (fail.returncode, fail.stdout) == (1, "pinlint found problems: see the annotations and the job summary\n")
+
+    # Quotes split the words as a shell would; nothing is expanded.
+    quoted = _run_step(_step("Lint"), {**DEFAULTS, "args": '"my app" --target pgbouncer', "upload-sarif": "false"}, project, runner_temp)
+    assert quoted.returncode == 0, quoted.stderr
+    assert quoted.stdout.startswith("::error file=my app/db.py,line=2,")
+    globbed = _run_step(_step("Lint"), {**DEFAULTS, "args": "app/*.py $HOME"}, project, runner_temp)
+    assert globbed.returncode == 1
+    assert globbed.stderr == "pinlint: error: no such file or directory: app/*.py, $HOME\n"
+    unbalanced = _run_step(_step("Lint"), {**DEFAULTS, "args": '"app'}, project, runner_temp)
+    assert unbalanced.returncode == 1
+    assert unbalanced.stderr == "pinlint: the args input cannot be split into words: No closing quotation\n"
