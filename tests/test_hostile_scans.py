@@ -192,9 +192,19 @@ _MYSQL_VALUE = _reference(
 )
 
 
+# Where the default is not MySQL, MySQL's own syntax anywhere in a text makes its statements
+# MySQL's (`pinlint.sql.dialect`): their first words count, and so do its variables and comments.
+_MYSQL_ELSEWHERE = _reference(
+    rf"{_STARTS}(?:{first_pass._MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"(?<![\w.@])@[\w{@]", r"/\*M?!",
+    r"\bSQL_CALC_FOUND_ROWS\b",
+)
+
+
 def _reference_may_hold_sql(text: str, dialect: str) -> bool:
+    mysql_elsewhere = dialect != MYSQL and first_pass._MYSQL_SYNTAX.search(text) is not None
     return bool(
-        _SQL_VALUE.search(text) or dialect == MYSQL and _MYSQL_VALUE.search(text) or "pinlint" in text.lower()
+        _SQL_VALUE.search(text) or dialect == MYSQL and _MYSQL_VALUE.search(text)
+        or mysql_elsewhere and _MYSQL_ELSEWHERE.search(text) or "pinlint" in text.lower()
         or first_pass._over_limit(text)
     )
 
