@@ -125,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
         "github (workflow-command annotations; writes $GITHUB_STEP_SUMMARY when set), sarif (2.1.0, code "
         "scanning) or gitlab (Code Quality)",
     )
+    output.add_argument(
+        "--sarif-output", metavar="FILE",
+        help="also write the findings as SARIF to FILE (one run for annotations and code scanning); "
+        "with --changed-since it keeps the findings on unchanged lines",
+    )
     output.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     output.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
 
@@ -320,6 +325,10 @@ def _check(args: argparse.Namespace) -> int:
         if outcome.stale:
             entries = "entry" if outcome.stale == 1 else "entries"
             left_out.append(f"{outcome.stale} baseline {entries} no longer found (--write-baseline updates it).")
+    if args.sarif_output:
+        # Before --changed-since: code scanning tells a change's new alerts itself, and would take
+        # the findings left out as fixed.
+        _write_sarif(args.sarif_output, writer("sarif")(report))
     if changed is not None:
         kept = [finding for finding in report.findings if changed.covers(finding, cwd)]
         hidden = len(report.findings) - len(kept)
@@ -544,6 +553,15 @@ def _write(text: str) -> None:
     whole report to an encoding error; in a JSON string, `\\udXXX` means the character itself."""
     encoding = sys.stdout.encoding or "utf-8"
     sys.stdout.write(text.encode(encoding, "backslashreplace").decode(encoding))
+
+
+def _write_sarif(path: str, text: str) -> None:
+    """``text`` into ``path``, with what UTF-8 cannot carry escaped as `_write` does."""
+    try:
+        with open(path, "w", encoding="utf-8", errors="backslashreplace") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise ConfigError(f"--sarif-output {path}: cannot write it: {error.strerror or error}") from error
 
 
 def _open_cache(directory: str | None, settings: Settings, linted: list[Path]):

@@ -7,6 +7,39 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 
+# Set from `--run-slow` before any test module is imported (see `budget`).
+_THOROUGH = {"run": False}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--run-slow", action="store_true",
+        help="also run the tests marked slow, and the property tests with their full example budgets (.ci/run does)",
+    )
+
+
+def pytest_configure(config):
+    _THOROUGH["run"] = config.getoption("--run-slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--run-slow"):
+        skip = pytest.mark.skip(reason="slow: --run-slow runs it")
+        for item in items:
+            if "slow" in item.keywords:
+                item.add_marker(skip)
+    # The live tests share one PostgreSQL and PgBouncer: under pytest-xdist's `--dist loadgroup`
+    # they all run in one worker, which starts the servers once.
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(pytest.mark.xdist_group("live-servers"))
+
+
+def budget(examples: int) -> int:
+    """A property test's Hypothesis examples: all of them under `--run-slow`, a fifth otherwise
+    (the examples are derandomized: a fifth is the same fifth on every run)."""
+    return examples if _THOROUGH["run"] else max(10, examples // 5)
+
 
 def python_sources():
     """Every Python fixture and every rule case written in Python, as test parameters."""
@@ -27,15 +60,18 @@ def repo_root() -> Path:
 
 
 def pytest_report_header(config):
-    """Which servers the live tests run against: their facts depend on PgBouncer's version."""
+    """Which pinlint is tested (a checkout's or an installed one), and which servers the live tests
+    run against: their facts depend on PgBouncer's version."""
+    import pinlint
     from live_pooler import REQUIRE, pgbouncer_version, server_binaries
 
+    tested = f"pinlint: {Path(pinlint.__file__).parent}"
     found = server_binaries()
     if isinstance(found, str):
-        return f"live servers: none, {found}{' (PINLINT_LIVE=require: live tests fail)' if REQUIRE else ''}"
+        return [tested, f"live servers: none, {found}{' (PINLINT_LIVE=require: live tests fail)' if REQUIRE else ''}"]
     bindir, pgbouncer = found
     version = ".".join(map(str, pgbouncer_version(pgbouncer)))
-    return f"live servers: PostgreSQL {bindir.parent.name} ({bindir}), PgBouncer {version} ({pgbouncer})"
+    return [tested, f"live servers: PostgreSQL {bindir.parent.name} ({bindir}), PgBouncer {version} ({pgbouncer})"]
 
 
 @pytest.fixture(scope="session")

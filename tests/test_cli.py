@@ -49,6 +49,24 @@ def test_exit_codes(project, capsys):
     assert run(capsys, "check", "bad.py", "--select", "PIN999")[0] == 2
 
 
+def test_sarif_output_is_written_beside_the_chosen_format_from_one_run(project, capsys, monkeypatch):
+    write(project / "app" / "bad.py", BAD_PY)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+    github = run(capsys, "check", "--no-cache", "--output-format", "github")
+    sarif = run(capsys, "check", "--no-cache", "--output-format", "sarif")
+    both = run(capsys, "check", "--no-cache", "--output-format", "github", "--sarif-output", "out.sarif")
+    assert both == github and github[0] == 1
+    assert (project / "out.sarif").read_text(encoding="utf-8") == sarif[1]
+    assert json.loads(sarif[1])["runs"][0]["results"][0]["ruleId"] == "PIN101"
+
+
+def test_an_unwritable_sarif_output_is_a_usage_error(project, capsys):
+    write(project / "bad.py", BAD_PY)
+    code, out, err = run(capsys, "check", "--no-cache", "bad.py", "--sarif-output", "no/such/dir/out.sarif")
+    assert (code, out) == (2, "")
+    assert err == "pinlint: error: --sarif-output no/such/dir/out.sarif: cannot write it: No such file or directory\n"
+
+
 def test_usage_errors_exit_2(project, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["check", "--target", "haproxy"])

@@ -87,6 +87,7 @@ def test_gitignore_patterns_match_as_git_does(tmp_path, pattern, paths, is_dir):
     assert {p: ignore.match(p, is_dir) for p in paths} == _git_ignores(tmp_path, [pattern], paths, is_dir)
 
 
+@pytest.mark.slow
 def test_a_pattern_that_would_backtrack_is_matched_in_one_scan():
     # As a regular expression, `(?:[^/]*a){30}[^/]*b` against 250 `a`s runs for hours.
     ignore = GitIgnore.from_lines(["*a" * 30 + "*b", "/**/" * 30 + "x"])

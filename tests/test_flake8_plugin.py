@@ -74,6 +74,7 @@ def _bare_noqa_rows(files: list[str]) -> set[tuple[str, int]]:
     }
 
 
+@pytest.mark.slow
 def test_flake8_and_the_cli_report_the_same_rows_on_the_fixtures():
     checked = 0
     for cli, plugin, files in _fixture_groups():

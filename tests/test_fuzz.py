@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from conftest import budget
 from pinlint.diagnostics import Confidence
 from pinlint.engine import Report, lint_source
 from pinlint.settings import DIALECT_CHOICES, Settings
@@ -29,7 +30,7 @@ EACH_DIALECT = st.sampled_from([replace(REPORT_ALL, dialect=dialect) for dialect
 
 def fuzz(max_examples: int):
     return hypothesis_settings(
-        max_examples=max_examples,
+        max_examples=budget(max_examples),
         deadline=None,
         database=None,
         derandomize=True,  # the same examples on every run, so CI cannot flake

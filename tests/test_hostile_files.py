@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, budget
 from pinlint import __version__ as pinlint_version
 from pinlint.cache import Cache
 from pinlint.config import apply
@@ -185,7 +185,7 @@ def _gitignore_text():
     return st.lists(pieces, max_size=24).map("".join)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=budget(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_gitignore_text())
 def test_any_gitignore_is_used_or_skipped_never_raises(tmp_path_factory, text):
     top = tmp_path_factory.mktemp("gitignore")
@@ -198,7 +198,7 @@ def test_any_gitignore_is_used_or_skipped_never_raises(tmp_path_factory, text):
     assert all(w.startswith(f"{top}/.gitignore:") or w.startswith(".gitignore:") for w in discovery.warnings)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=budget(150), deadline=None)
 @given(pattern=_gitignore_text())
 def test_any_configured_pattern_is_accepted_or_a_config_error(pattern):
     try:
@@ -350,7 +350,7 @@ def test_cache_get_never_raises_on_what_it_reads(tmp_path, item):
     assert Cache(tmp_path / "cache", settings_).get("a.py", "0" * 64) is None
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=budget(100), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(entry=st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet="0af\ud800\"\\{[", max_size=64),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(

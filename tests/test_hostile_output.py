@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, budget
 from pinlint.diagnostics import Confidence, Finding, Severity
 from pinlint.engine import Report
 from pinlint.output import writer
@@ -403,7 +403,7 @@ def _reference_visible(text: str) -> str:
     return shown.replace("##[", "#\\x23[")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=budget(300), deadline=None)
 @given(HOSTILE_TEXT)
 def test_visible_is_one_harmless_line_and_says_what_it_hides(text):
     shown = visible(text)
@@ -413,7 +413,7 @@ def test_visible_is_one_harmless_line_and_says_what_it_hides(text):
         assert shown == text
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=budget(200), deadline=None)
 @given(HOSTILE_TEXT, HOSTILE_TEXT, HOSTILE_TEXT, st.integers(1, 45), st.integers(0, 45))
 def test_human_writers_keep_each_finding_on_its_lines(path, message, line, col, length):
     finding = Finding(

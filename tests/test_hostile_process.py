@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, budget
 from pinlint import engine
 from pinlint.python.deep import split_long_concatenations
 from pinlint.settings import Settings
@@ -136,7 +136,7 @@ def test_an_implicit_concatenation_beyond_libcsts_limit_is_analysed():
     assert [(f.row, f.col, f.code) for f in report.findings] == [(3, 5, "PIN118"), (3_104, 13, "PIN101")]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=budget(200), deadline=None)
 @given(st.lists(st.sampled_from(['"a"', "'b'", 'f"{x}"', "b''", " ", "\n", "\t", "# c\n", "\\\n", "(", ")", "+", "x"]), max_size=40))
 def test_splitting_concatenations_keeps_every_position(pieces):
     text = "".join(pieces)

@@ -45,6 +45,7 @@ def _assert_passes(path: Path, *options: str) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "All checks passed. Targets: rds-proxy, pgbouncer (default; no pooler found in the project).\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "source",
     [
@@ -78,6 +79,7 @@ def test_a_finding_after_a_run_of_comments_is_reported_in_time(tmp_path):
     assert result.stdout.splitlines() == [f"{path}:2:13: {SET_FINDING}"]
 
 
+@pytest.mark.slow
 def test_a_long_run_of_creates_is_judged_in_time(tmp_path):
     path = tmp_path / "a.py"
     path.write_text("q = '''" + "\nCREATE" * 100_000 + "'''\n", encoding="utf-8")
@@ -190,9 +192,19 @@ _MYSQL_VALUE = _reference(
 )
 
 
+# Where the default is not MySQL, MySQL's own syntax anywhere in a text makes its statements
+# MySQL's (`pinlint.sql.dialect`): their first words count, and so do its variables and comments.
+_MYSQL_ELSEWHERE = _reference(
+    rf"{_STARTS}(?:{first_pass._MYSQL_KEYWORDS}){_END}{_NOT_ALONE}", r"(?<![\w.@])@[\w{@]", r"/\*M?!",
+    r"\bSQL_CALC_FOUND_ROWS\b",
+)
+
+
 def _reference_may_hold_sql(text: str, dialect: str) -> bool:
+    mysql_elsewhere = dialect != MYSQL and first_pass._MYSQL_SYNTAX.search(text) is not None
     return bool(
-        _SQL_VALUE.search(text) or dialect == MYSQL and _MYSQL_VALUE.search(text) or "pinlint" in text.lower()
+        _SQL_VALUE.search(text) or dialect == MYSQL and _MYSQL_VALUE.search(text)
+        or mysql_elsewhere and _MYSQL_ELSEWHERE.search(text) or "pinlint" in text.lower()
         or first_pass._over_limit(text)
     )
 

@@ -132,17 +132,20 @@ LISTEN_MESSAGE = (
 )
 
 
+@pytest.mark.slow
 def test_many_findings_in_a_sql_file(tmp_path):
     code, lines = run_cli(tmp_path, "many.sql", b"LISTEN a;\n" * 32_000)
     assert code == 1
     assert lines == [f"many.sql:{row}:1: {LISTEN_MESSAGE}" for row in range(1, 32_001)]
 
 
+@pytest.mark.slow
 def test_many_suppressed_statements(tmp_path):
     code, lines = run_cli(tmp_path, "quiet.sql", b"-- pinlint: ignore[PIN110]\nLISTEN a;\n" * 16_000 + b"LISTEN b;\n")
     assert (code, lines) == (1, [f"quiet.sql:32001:1: {LISTEN_MESSAGE}"])
 
 
+@pytest.mark.slow
 def test_calls_nested_deep(tmp_path):
     depth = 3_000
     call = "set_config('a', 'b', "
@@ -152,6 +155,7 @@ def test_calls_nested_deep(tmp_path):
     assert [" ".join(line.split(" ")[:2]) for line in lines] == ["deep.sql:1:1: PIN118", *calls]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, data, first",
     [
@@ -169,6 +173,7 @@ def test_long_runs_in_sql_files(tmp_path, name, data, first):
 URL = "postgresql://h/d?options=-c%20search_path%3Da"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, data, marker, count",
     [

@@ -103,7 +103,10 @@ def _run(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
+# The worker pool lints the whole tree again, in every format: slow. The default run keeps one
+# process in every format; a pool gives one process's output (tests/test_cli.py) and outlives a
+# crashing file (tests/test_hostile_process.py).
+@pytest.mark.parametrize("jobs", ["1", pytest.param("2", marks=pytest.mark.slow)])
 @pytest.mark.parametrize("output_format", OUTPUT_FORMATS)
 def test_a_hostile_tree_is_linted_in_every_format(hostile, output_format, jobs):
     before = _listing(hostile)

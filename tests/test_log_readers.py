@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import ROOT
+from conftest import ROOT, budget
 from pinlint.logs.events import CLOSED, ERROR, NOTICE, PGBOUNCER, PINNED, POSTGRESQL, RDS_PROXY, REFUSED, STATEMENT
 from pinlint.logs.postgresql import compile_prefix
 from pinlint.logs.readers import LogProblem, read_logs
@@ -476,7 +476,7 @@ def test_a_huge_json_event_stops_that_file_only(tmp_path):
     assert problems == [f"{path}:1: a JSON value larger than 16 MiB: the rest of the file was not read"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=budget(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.lists(
         st.one_of(

@@ -223,6 +223,7 @@ def test_brackets_nested_deeper_than_python_allows_are_an_error_before_newer_syn
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "nested",
     [
@@ -247,6 +248,7 @@ def test_newer_syntax_nested_deeper_than_python_allows_is_an_error_in_time(tmp_p
     assert re.match(rf"{re.escape(str(path))}:[23]:\d+: PIN900 syntax error: ", line), line
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(RUNNING >= (3, 12), reason="the running Python reads it: it is not judged")
 def test_a_long_chain_of_newer_syntax_is_judged_on_a_large_stack():
     chain = " and ".join(["a"] * 9_000)  # beyond what the main thread's C stack holds for libcst
@@ -304,6 +306,7 @@ def test_nesting_of_this_suite_is_that_of_pythons_tokenizer():
         assert _depth(text) == deepest, path.name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "text",
     [

@@ -49,6 +49,7 @@ def _lines(report) -> list[str]:
     return [f"{f.path}:{f.row}:{f.col}:{f.end_row}:{f.end_col}: {f.line_text}" for f in report.findings]
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_installed_sources_lint_cleanly_and_identically_in_every_mode(tmp_path):
     packages = [_package(name) for name in PACKAGES]
@@ -69,6 +70,7 @@ def test_installed_sources_lint_cleanly_and_identically_in_every_mode(tmp_path):
     assert one.files == two.files == warm.files
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_the_fast_walk_matches_libcsts_order_on_real_code():
     import libcst as cst

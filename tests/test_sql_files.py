@@ -203,6 +203,7 @@ def test_sql_a_routine_runs_with_execute_is_judged_where_it_is_written():
 # --- hostile input ------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "name, data, first",
     [
