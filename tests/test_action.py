@@ -45,7 +45,7 @@ def _run_step(
     outputs (through $GITHUB_OUTPUT) added to ``context``."""
     context = context if context is not None else {}
     context.setdefault("github.action_path", str(ROOT))
-    outputs = runner_temp / "github-output"
+    outputs = runner_temp.parent / f"{runner_temp.name}.github-output"  # beside RUNNER_TEMP, which a test may list
     outputs.write_text("", encoding="utf-8")
     environment = {**os.environ, "RUNNER_TEMP": str(runner_temp), "RUNNER_OS": "Linux", "GITHUB_OUTPUT": str(outputs), **env}
     environment.pop("GITHUB_STEP_SUMMARY", None)
