@@ -21,7 +21,7 @@ from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from pinlint.reading import read_regular_file
+from pinlint.reading import file_stamp, read_regular_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,7 +60,7 @@ def declaration_files(directory: Path) -> tuple[Path, ...]:
 def project_python(directory: Path) -> ProjectPython:
     """The Python versions the project around ``directory`` supports."""
     files = declaration_files(directory)
-    return _declared(files, tuple(_stamp(path) for path in files))
+    return _declared(files, tuple(file_stamp(path) for path in files))
 
 
 @lru_cache(maxsize=256)
@@ -72,14 +72,6 @@ def _candidates(directory: Path) -> tuple[Path, ...]:
             break
     return tuple(found)
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """Remembered declarations are keyed by the files' stamps: an edited file is read again."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
 
 
 @lru_cache(maxsize=256)

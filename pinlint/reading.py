@@ -35,6 +35,16 @@ class NotRegularFile(OSError):
         super().__init__(errno.EINVAL, f"it is {kind}, not a regular file", os.fspath(path))
 
 
+def file_stamp(path: Path | str) -> tuple[int, int] | None:
+    """A file's modification time and size (None when it cannot be looked at): what is remembered
+    of a file read before is keyed by them, so an edited file is read again."""
+    try:
+        stat_result = os.stat(path)
+    except OSError:
+        return None
+    return stat_result.st_mtime_ns, stat_result.st_size
+
+
 def read_regular_file(path: Path | str, limit: int, follow_links: bool = True) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` + 1 of them: a result longer
     than ``limit`` means the file is larger. Raises OSError when it cannot be read, NotRegularFile

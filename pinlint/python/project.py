@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pinlint.reading import read_regular_file
+from pinlint.reading import file_stamp, read_regular_file
 
 _SETTINGS_MODULE = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
@@ -33,16 +33,8 @@ def django_server_side_cursors(files: tuple[Path, ...]) -> bool | str | None:
     """Whether these settings keep server-side cursors on a PostgreSQL database; None when there
     are no settings, `SETTINGS_UNREADABLE` when they name `DATABASES` but pinlint cannot read it
     (built by a function of another library, say)."""
-    return _verdict(files, tuple(_stamp(path) for path in files))
+    return _verdict(files, tuple(file_stamp(path) for path in files))
 
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """Remembered verdicts are keyed by the files' stamps: an edited settings file is read again."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
 
 
 @lru_cache(maxsize=256)

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pinlint.python.sql_forwarders import SENDS_SQL, SqlForwarder, find_forwarders
-from pinlint.reading import read_regular_file
+from pinlint.reading import file_stamp, read_regular_file
 
 # Libraries whose calls a wrapper may forward to (the ones `pinlint.drivers` recognise).
 LIBRARIES = frozenset({
@@ -379,11 +379,8 @@ def _listing(directory: str) -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _stamp(path: Path) -> tuple[int, int]:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return 0, -1
-    return stat.st_mtime_ns, stat.st_size
+    """`file_stamp`, with a size of -1 for a file that cannot be looked at."""
+    return file_stamp(path) or (0, -1)
 
 
 def module_facts(path: Path, mtime: int, size: int, levels: int = MAX_LEVELS) -> ModuleFacts | None:
