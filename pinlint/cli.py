@@ -418,7 +418,7 @@ def _fix_stdin(args: argparse.Namespace, settings: Settings) -> int:
     from pinlint.engine import lint_text
     from pinlint.fixes import apply_edits
     from pinlint.fixes.files import Undecodable, decode, fix_text, unified_diff
-    from pinlint.fixes.noqa import noqa_edits
+    from pinlint.suppression_edits import line_suppressions
 
     display = args.stdin_filename or "-"
     is_python = display == "-" or display.endswith((".py", ".pyi"))
@@ -430,7 +430,7 @@ def _fix_stdin(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError(f"cannot decode stdin: {error}") from error
     if args.add_noqa:
         findings = lint_text(text, shown, settings, is_python).findings
-        sys.stdout.write(apply_edits(text, noqa_edits(text, shown, findings)))
+        sys.stdout.write(apply_edits(text, line_suppressions(text, shown, is_python, findings)))
         return EXIT_CLEAN
     fixed = fix_text(text, shown, settings, args.unsafe_fixes)
     if args.diff:

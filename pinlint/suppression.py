@@ -13,16 +13,25 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from pinlint.reading import source_lines
 from pinlint.rules import BY_NAME
 
 # What every suppression comment holds (case aside): a file without it needs no tokenizing.
 _MAY_SUPPRESS = re.compile(r"pinlint\s*:|noqa\s*:", re.IGNORECASE)
-_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
+NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*)", re.IGNORECASE)
 # A directive's items run to the first `]` after it: found apart, or every `[` without one would
 # scan the rest of the comment again.
 _DIRECTIVE = re.compile(r"pinlint\s*:\s*(?P<kind>ignore|file-ignore)\s*\[", re.IGNORECASE)
+
+
+class Directive(NamedTuple):
+    """The `pinlint: ignore[...]` or `file-ignore[...]` a comment holds (its first: only that one is read)."""
+
+    file_level: bool
+    selectors: tuple[str, ...]
+    close: int  # where its `]` is in the comment; -1 when it has none (and it is not read)
 
 
 @dataclass
@@ -93,15 +102,21 @@ def parse_selectors(items: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(selectors))
 
 
-def directive_in(comment: str) -> tuple[bool, tuple[str, ...]] | None:
-    """(file_level, selectors) of a `pinlint: ignore[...]` directive in a comment, if any."""
+def find_directive(comment: str) -> Directive | None:
+    """The directive in a comment, if any: the one that is read, or that stops a later one being read."""
     match = _DIRECTIVE.search(comment)
     if not match:
         return None
     end = comment.find("]", match.end())
     if end < 0:
-        return None  # no later directive has a `]` either
-    return match.group("kind").lower() == "file-ignore", parse_selectors(comment[match.end() : end])
+        return Directive(match.group("kind").lower() == "file-ignore", (), -1)  # no later one has a `]` either
+    return Directive(match.group("kind").lower() == "file-ignore", parse_selectors(comment[match.end() : end]), end)
+
+
+def directive_in(comment: str) -> tuple[bool, tuple[str, ...]] | None:
+    """(file_level, selectors) of a `pinlint: ignore[...]` directive in a comment, if any."""
+    found = find_directive(comment)
+    return None if found is None or found.close < 0 else (found.file_level, found.selectors)
 
 
 def python_suppressions(source: str) -> list[Suppression]:
@@ -114,7 +129,7 @@ def python_suppressions(source: str) -> list[Suppression]:
         if directive:
             file_level, selectors = directive
             found.append(Suppression(selectors, file_level, first, last, row, col))
-        noqa = _NOQA.search(text)
+        noqa = NOQA.search(text)
         if noqa:
             codes = tuple(c.upper() for c in re.split(r"[\s,]+", noqa.group("codes")) if c.upper().startswith("PIN"))
             if codes:

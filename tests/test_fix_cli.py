@@ -244,10 +244,10 @@ diff --git a/schema.sql b/schema.sql
 
 
 def test_add_noqa_in_sql_whose_line_ends_inside_a_string(repo, capsys):
-    (repo / "schema.sql").write_text("SELECT 1;\nSET search_path TO 'a\nb';\n", encoding="utf-8")
+    (repo / "schema.sql").write_text("SELECT 1;\nSET search_path TO a; SELECT 'b\n-- c';\n", encoding="utf-8")
     assert run(capsys, "--add-noqa", "schema.sql")[0] == 0
     assert (repo / "schema.sql").read_text(encoding="utf-8") == (
-        "SELECT 1;\n-- pinlint: ignore[PIN101]\nSET search_path TO 'a\nb';\n"
+        "SELECT 1;\n-- pinlint: ignore[PIN101]\nSET search_path TO a; SELECT 'b\n-- c';\n"
     )
     assert run(capsys, "schema.sql")[0] == 0
 

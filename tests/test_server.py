@@ -309,7 +309,7 @@ async def _actions(client: LanguageClient, uri: str, range_: types.Range, only=N
         (
             "setup.sql", "sql", "PIN101",
             "SET search_path\n  = app;\n",
-            "SET search_path\n  = app; -- pinlint: ignore[PIN101]\n",
+            "SET search_path\n  = app;  -- pinlint: ignore[PIN101]\n",
             "-- pinlint: file-ignore[PIN101]\nSET search_path\n  = app;\n",
         ),
         (

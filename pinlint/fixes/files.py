@@ -225,17 +225,18 @@ def fix_file(path: Path, display: str, settings: Settings, unsafe: bool, write: 
 def add_noqa_file(path: Path, display: str, findings: list) -> FileOutcome:
     """Suppress ``findings`` of one file in place; ``fixes`` counts the suppressions written."""
     from pinlint.engine import MAX_FILE_BYTES
-    from pinlint.fixes.noqa import noqa_edits
     from pinlint.reading import read_regular_file
+    from pinlint.suppression_edits import line_suppressions
 
     outcome = FileOutcome(display)
+    is_python = display.endswith((".py", ".pyi"))
     try:
         data = read_regular_file(path, MAX_FILE_BYTES)
-        text, bom, encoding = decode(data, display.endswith((".py", ".pyi")))
+        text, bom, encoding = decode(data, is_python)
     except (OSError, Undecodable) as error:
         outcome.warning = f"not adding suppressions to {display}: {getattr(error, 'strerror', None) or error}"
         return outcome
-    edits = noqa_edits(text, display, findings)
+    edits = line_suppressions(text, display, is_python, findings)
     if not edits:
         return outcome
     try:

@@ -32,9 +32,10 @@ from pygls.uris import to_fs_path
 
 from pinlint import __version__
 from pinlint.diagnostics import Finding, Severity
+from pinlint.fixes import Edit
 from pinlint.output.text import visible
 from pinlint.rules import BY_CODE, lookup
-from pinlint.server.actions import NOT_SUPPRESSIBLE, Edit, ignore_in_file, ignore_on_line
+from pinlint.server.actions import ignore_edits
 from pinlint.server.documents import Linted, SettingsCache, kind_of, lint_document
 from pinlint.server.positions import Text
 
@@ -357,12 +358,7 @@ def _fix_actions(ls, uri: str, linted: Linted, text: Text, finding: Finding, fix
 
 
 def _ignore_actions(ls, uri: str, linted: Linted, text: Text, finding: Finding):
-    if finding.code in NOT_SUPPRESSIBLE:
-        return
-    on_line = ignore_on_line(linted.source, linted.kind, finding.code, finding.row, finding.end_row, finding.end_col)
-    edits = [(f"pinlint: ignore {finding.code} on this line", on_line)] if on_line is not None else []
-    edits.append((f"pinlint: ignore {finding.code} in this file", ignore_in_file(linted.source, linted.kind, finding.code)))
-    for title, edit in edits:
+    for title, edit in ignore_edits(linted, finding):
         yield types.CodeAction(
             title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic(finding, text)],
             edit=_workspace_edit(ls, uri, linted, text, [edit]),
