@@ -112,7 +112,7 @@ def live_pooler(request, live_postgres):
     if isinstance(flavour, str):
         if REQUIRE:
             pytest.fail(f"PINLINT_LIVE=require, but there is {flavour}")
-        pytest.skip(f"live tests need {flavour}; PINLINT_LIVE=require makes this a failure")
+        pytest.skip(f"live tests: {flavour}; PINLINT_LIVE=require makes this a failure")
     with running_pooler(live_postgres, flavour) as pooler:
         yield pooler
 

@@ -92,17 +92,20 @@ def flavours() -> tuple[list[Flavour], list[str]]:
     """
     candidates = [shutil.which("pgbouncer"), "/usr/sbin/pgbouncer", os.environ.get(NEW_PGBOUNCER)]
     binaries: dict[tuple[int, ...], Path] = {}
+    missing = []
     for candidate in filter(None, candidates):
         path = Path(candidate)
-        if os.access(path, os.X_OK):
+        try:
             binaries.setdefault(pgbouncer_version(path), path)
+        except (OSError, subprocess.CalledProcessError, IndexError, ValueError):
+            if candidate == os.environ.get(NEW_PGBOUNCER):
+                missing.append(f"{NEW_PGBOUNCER}={candidate!r} does not answer `--version` like PgBouncer")
     found: list[Flavour] = []
     for version, binary in sorted(binaries.items()):
         if version < TRACKS_PREPARED:
             found.append(Flavour(binary, version, None))
         else:
             found += [Flavour(binary, version, PREPARED_STATEMENTS), Flavour(binary, version, 0)]
-    missing = []
     if not binaries:
         missing.append("no pgbouncer binary (apt-get install -y pgbouncer)")
     if not any(flavour.target is Target.PGBOUNCER for flavour in found):
