@@ -335,5 +335,7 @@ def running_pooler(postgres: LivePostgres, flavour: Flavour) -> Iterator[LivePoo
         yield pooler
     finally:
         if bouncer is not None:
-            _stop(bouncer, signal.SIGTERM)
+            # Immediate shutdown: SIGTERM until 1.22; from 1.23 on SIGTERM waits for every client
+            # to disconnect, and SIGQUIT is the immediate one.
+            _stop(bouncer, signal.SIGQUIT if flavour.version >= (1, 23) else signal.SIGTERM)
         shutil.rmtree(directory, ignore_errors=True)

@@ -27,7 +27,8 @@ from pinlint.engine import lint_source
 from pinlint.settings import Settings
 from pinlint.targets import Target
 
-pytestmark = pytest.mark.live
+# What asyncpg sends does not depend on the pooler: the default target's PgBouncer relays it.
+pytestmark = [pytest.mark.live, pytest.mark.pgbouncer_targets(Target.PGBOUNCER)]
 
 TOGGLE = "set_config('jit', 'off', false)"
 OLDER_ASYNCPG = "0.30.0"
