@@ -1,12 +1,13 @@
 """PIN204 on a real PgBouncer: the session state asyncpg sends on its own, by asyncpg version.
 
-When asyncpg introspects a type it does not know, it wraps the catalog query in
+When asyncpg introspects a type it has no codec for, it wraps the catalog query in
 `SELECT current_setting('jit') AS cur, set_config('jit', 'off', false) AS new` and a restoring
-`set_config('jit', $1, false)`: session state the code never wrote, which pins on RDS Proxy.
-Each case runs, in a fresh interpreter with the asyncpg version under test, through the live
-PgBouncer with `log_statement = 'all'` for the application's role; the server's own log tells
-how many toggles it sent. The installed asyncpg and 0.30.0 (the last before 0.31 stopped looking
-built-in types up) are both run; 0.30.0 is installed into a cache directory on first use.
+`set_config('jit', $1, false)`: session state the code never wrote, which pins on RDS Proxy and,
+on a PgBouncer backend, is what the other clients read meanwhile. Each case runs, in a fresh
+interpreter with the asyncpg version under test, through the live PgBouncer with
+`log_statement = 'all'` for the application's role; the server's own log counts the toggles.
+The installed asyncpg and 0.30.0 (the last before 0.31 stopped looking built-in types up) are
+both run; 0.30.0 is installed into a cache directory on first use.
 """
 
 from __future__ import annotations
@@ -33,27 +34,32 @@ pytestmark = [pytest.mark.live, pytest.mark.pgbouncer_targets(Target.PGBOUNCER)]
 TOGGLE = "set_config('jit', 'off', false)"
 OLDER_ASYNCPG = "0.30.0"
 
-COMPOSITE_CODEC = '''
+PLAIN_CONNECTION = '''
+import asyncpg
+
+
+async def main():
+    return await asyncpg.connect("postgresql://app@db/app")
+'''
+ENUM_CODEC = '''
 import asyncpg
 
 
 async def main():
     conn = await asyncpg.connect("postgresql://app@db/app")
-    await conn.set_type_codec("pair", encoder=tuple, decoder=tuple, schema="public", format="tuple")
+    await conn.set_type_codec("mood", encoder=str, decoder=str, schema="public")
     return conn
 '''
-ENUM_RESULT = '''
-import asyncpg
-
-
-async def main():
-    conn = await asyncpg.connect("postgresql://app@db/app", statement_cache_size=0)
-    await conn.fetchval("SELECT 'happy'::mood")
-    return conn
-'''
-# Run after each case's code: what `main()` returns (or the module's `engine`) is used once and closed.
+# Run after each case's code: what `main()` returns (or the module's `engine`) runs QUERIES and is closed.
 DRIVE = '''
 import asyncio
+
+
+async def use(conn):
+    if COMPOSITE_CODEC:
+        await conn.set_type_codec("pair", encoder=tuple, decoder=tuple, schema="public", format="tuple")
+    for query in QUERIES:
+        await conn.fetchval(query)
 
 
 async def drive():
@@ -62,20 +68,21 @@ async def drive():
         from sqlalchemy import text
 
         async with made.connect() as conn:
-            await conn.execute(text("SELECT 1"))
+            for query in QUERIES:
+                await conn.execute(text(query))
         await made.dispose()
     elif hasattr(made, "acquire"):  # an asyncpg pool: `init=` ran on each of its connections
         async with made.acquire() as conn:
-            await conn.fetchval("SELECT 1")
-            if COMPOSITE_CODEC_ON_POOLED:
-                await conn.set_type_codec("pair", encoder=tuple, decoder=tuple, schema="public", format="tuple")
+            await use(conn)
         await made.close()
     else:
+        await use(made)
         await made.close()
 
 
 asyncio.run(drive())
 '''
+UNKNOWN_TYPES = ["SELECT 'happy'::mood", "SELECT 'sad'::mood", "SELECT ARRAY[1, 2]::bigint[]", "SELECT ARRAY[3]::bigint[]"]
 
 
 def reported(source: str) -> set[Confidence]:
@@ -121,16 +128,15 @@ def logged(live):
         owner.execute("DROP TYPE IF EXISTS pair, mood")
         owner.execute("CREATE TYPE pair AS (a int, b int)")
         owner.execute("CREATE TYPE mood AS ENUM ('happy', 'sad')")
-        owner.execute("CREATE EXTENSION IF NOT EXISTS hstore")
     with live.superuser() as admin:
         admin.execute("ALTER ROLE app SET log_statement = 'all'")
     live.drop_backends()  # new backends start with it
 
-    def run(source: str, asyncpg_path: str, composite_codec_on_pooled: bool = False) -> str:
+    def run(source: str, asyncpg_path: str, queries: list[str] = (), composite_codec: bool = False) -> str:
         start = live.pg_log.stat().st_size
         program = (
             source.replace("app@db/app", f"app@127.0.0.1:{live.pgbouncer_port}/p1")
-            + f"\nCOMPOSITE_CODEC_ON_POOLED = {composite_codec_on_pooled}\n" + DRIVE
+            + f"\nQUERIES = {list(queries)!r}\nCOMPOSITE_CODEC = {composite_codec}\n" + DRIVE
         )
         ran = subprocess.run(
             [sys.executable, "-c", program], env=with_asyncpg(asyncpg_path), capture_output=True, text=True, timeout=60
@@ -151,46 +157,40 @@ def logged(live):
 
 
 def test_pin204_composite_codec_toggles_jit_on_every_asyncpg(logged, asyncpg_path):
-    assert reported(COMPOSITE_CODEC) == {Confidence.HIGH}
-    log = logged(COMPOSITE_CODEC, asyncpg_path)
-    assert log.count(TOGGLE) == 1
-    assert "set_config('jit', $1, false)" in log  # and the restore, a separate statement
+    docs = DocExamples("PIN204")
+    [pool_init] = [block for block in docs.example("python") if 'format="tuple"' in block]
+    assert reported(pool_init) == {Confidence.MEDIUM}  # `init`'s `conn` is not annotated as asyncpg's
+    log = logged(pool_init, asyncpg_path)
+    assert log.count(TOGGLE) == 10  # once for each connection the pool opens (asyncpg's min_size)
+    # A toggle that reads `off` restores nothing. The pool opens its first connection alone,
+    # and the other nine together, all on the one backend of `p1`: their toggles run before
+    # their restores, so most of them read the `off` another client's toggle left there.
+    restores = log.count("set_config('jit', $1, false)")
+    assert 1 <= restores < 10
 
     # The documented fix, with a composite codec on a pooled connection: no toggle. pinlint
     # cannot see the fix, so it is suppressed where it is in place.
-    [fix] = [block for block in DocExamples("PIN204").fix("python") if "_server_caps" in block and "create_pool" in block]
-    assert "jit" not in logged(fix, asyncpg_path, composite_codec_on_pooled=True)
+    [fix] = [block for block in docs.fix("python") if "_server_caps" in block and "create_pool" in block]
+    assert "jit" not in logged(fix, asyncpg_path, composite_codec=True)
 
 
-def test_pin204_unknown_result_types_toggle_jit_on_every_new_connection(logged, asyncpg_path):
-    """Not only codecs: a result of a type asyncpg has no codec for makes it introspect."""
-    assert logged(ENUM_RESULT, asyncpg_path).count(TOGGLE) == 1
+def test_pin204_a_type_without_a_codec_toggles_once_per_connection(logged, asyncpg_path):
+    """An enum and `bigint[]` each make asyncpg introspect them at their first query on a
+    connection: two toggles for four queries. PIN204 reports this for SQLAlchemy engines only."""
+    assert logged(PLAIN_CONNECTION, asyncpg_path, UNKNOWN_TYPES).count(TOGGLE) == 2
 
 
-# The doc's examples whose toggle depends on the asyncpg version, by what tells them apart.
-SCALAR_CODEC_EXAMPLES = {"hstore codec in a pool's init=": 'set_type_codec("hstore"', "SQLAlchemy engine": "create_async_engine"}
+def test_pin204_sqlalchemy_engine_toggles_at_its_first_query_on_an_unknown_type(logged, asyncpg_path):
+    [engine] = [block for block in DocExamples("PIN204").example("python") if "create_async_engine" in block]
+    assert reported(engine) == {Confidence.MEDIUM}  # pinlint cannot see which types the queries use
+    # Connecting registers the dialect's JSON codecs: a catalog lookup, no toggle.
+    connected = logged(engine, asyncpg_path, ["SELECT 1"])
+    assert "LOG:  execute" in connected and TOGGLE not in connected
+    assert logged(engine, asyncpg_path, ["SELECT 1", *UNKNOWN_TYPES]).count(TOGGLE) == 2
 
 
-def scalar_codec_example(key: str) -> str:
-    [source] = [block for block in DocExamples("PIN204").example("python") if SCALAR_CODEC_EXAMPLES[key] in block]
-    return source
-
-
-@pytest.mark.parametrize("example", SCALAR_CODEC_EXAMPLES)
-def test_pin204_scalar_codecs_toggle_nothing(logged, asyncpg_path, example):
-    """asyncpg looks a scalar type up with a plain catalog query (0.30: `TYPE_BY_OID` for a
-    built-in type, `TYPE_BY_NAME` for others; 0.31 and later: none for built-in types), so
-    neither the hstore codec nor SQLAlchemy's JSON codecs send a toggle, on either version."""
-    log = logged(scalar_codec_example(example), asyncpg_path)
-    assert "LOG:  execute" in log  # the example did reach the server
-    assert TOGGLE not in log
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="PIN204 reports scalar codecs and SQLAlchemy asyncpg engines as toggling jit with asyncpg < 0.31; "
-    "live, asyncpg 0.30 sends no toggle for them (test_pin204_scalar_codecs_toggle_nothing)",
-)
-@pytest.mark.parametrize("example", SCALAR_CODEC_EXAMPLES)
-def test_pin204_is_silent_where_asyncpg_sends_no_toggle(example):
-    assert reported(scalar_codec_example(example)) == set()
+def test_pin204_scalar_codec_toggles_nothing_and_spares_the_queries_the_toggle(logged, asyncpg_path):
+    """The fix the doc gives for enums: registering their codec on connect is a plain lookup."""
+    assert reported(ENUM_CODEC) == set()
+    log = logged(ENUM_CODEC, asyncpg_path, UNKNOWN_TYPES[:2])
+    assert "LOG:  execute" in log and TOGGLE not in log
