@@ -63,28 +63,59 @@ def pytest_report_header(config):
     """Which pinlint is tested (a checkout's or an installed one), and which servers the live tests
     run against: their facts depend on PgBouncer's version."""
     import pinlint
-    from live_pooler import REQUIRE, pgbouncer_version, server_binaries
+    from live_pooler import REQUIRE, flavours, postgres_bindir
 
-    tested = f"pinlint: {Path(pinlint.__file__).parent}"
-    found = server_binaries()
-    if isinstance(found, str):
-        return [tested, f"live servers: none, {found}{' (PINLINT_LIVE=require: live tests fail)' if REQUIRE else ''}"]
-    bindir, pgbouncer = found
-    version = ".".join(map(str, pgbouncer_version(pgbouncer)))
-    return [tested, f"live servers: PostgreSQL {bindir.parent.name} ({bindir}), PgBouncer {version} ({pgbouncer})"]
+    bindir = postgres_bindir()
+    found, missing = flavours()
+    consequence = " (PINLINT_LIVE=require: live tests fail)" if REQUIRE else ""
+    lines = [f"pinlint: {Path(pinlint.__file__).parent}"]
+    lines.append(f"live PostgreSQL: {bindir.parent.name} ({bindir})" if isinstance(bindir, Path) else f"live PostgreSQL: {bindir}{consequence}")
+    lines += [f"live PgBouncer: {flavour.id} ({flavour.binary}), target {flavour.target.value}" for flavour in found]
+    lines += [f"live PgBouncer: {reason}{consequence}" for reason in missing]
+    return lines
+
+
+def pytest_generate_tests(metafunc):
+    """Every live test runs on each PgBouncer flavour; a missing one is a test that skips, or
+    fails under PINLINT_LIVE=require, so that it cannot go unnoticed."""
+    if "live_pooler" not in metafunc.fixturenames:
+        return
+    from live_pooler import flavours
+
+    found, missing = flavours()
+    # A test about what a driver sends, not about what PgBouncer does with it, names one target.
+    targets = {target for marker in metafunc.definition.iter_markers("pgbouncer_targets") for target in marker.args}
+    params = [pytest.param(flavour, id=flavour.id) for flavour in found if not targets or flavour.target in targets]
+    if missing:
+        params.append(pytest.param("; ".join(missing), id="pgbouncer-missing"))
+    metafunc.parametrize("live_pooler", params, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
-def live_pooler():
-    """PostgreSQL behind PgBouncer for the whole session; see `live_pooler.py`."""
-    from live_pooler import REQUIRE, running_pooler, server_binaries
+def live_postgres():
+    """PostgreSQL for the whole session; see `live_pooler.py`."""
+    from live_pooler import REQUIRE, postgres_bindir, running_postgres
 
-    found = server_binaries()
-    if isinstance(found, str):
+    bindir = postgres_bindir()
+    if isinstance(bindir, str):
         if REQUIRE:
-            pytest.fail(f"PINLINT_LIVE=require, but there are {found}")
-        pytest.skip(f"live tests need the servers: {found}; PINLINT_LIVE=require makes this a failure")
-    with running_pooler(*found) as pooler:
+            pytest.fail(f"PINLINT_LIVE=require, but there are {bindir}")
+        pytest.skip(f"live tests need the servers: {bindir}; PINLINT_LIVE=require makes this a failure")
+    with running_postgres(bindir) as postgres:
+        yield postgres
+
+
+@pytest.fixture(scope="session")
+def live_pooler(request, live_postgres):
+    """One PgBouncer flavour in front of the session's PostgreSQL, while its tests run."""
+    from live_pooler import REQUIRE, running_pooler
+
+    flavour = request.param
+    if isinstance(flavour, str):
+        if REQUIRE:
+            pytest.fail(f"PINLINT_LIVE=require, but there is {flavour}")
+        pytest.skip(f"live tests: {flavour}; PINLINT_LIVE=require makes this a failure")
+    with running_pooler(live_postgres, flavour) as pooler:
         yield pooler
 
 

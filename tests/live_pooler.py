@@ -4,6 +4,10 @@ Both servers refuse to run as root, so under root they are exec'd as the `postgr
 the Debian packages create (`Popen(user=...)`: the PID held is the server's own, and teardown
 signals exactly it). Everything listens on free ports on 127.0.0.1 only.
 
+One PostgreSQL serves the whole session; each PgBouncer flavour (`flavours()`) runs in front of
+it in turn, so every live test runs on each pinlint target a PgBouncer can be: the installed
+PgBouncer, and the one `PINLINT_PGBOUNCER` names (`.ci/build-pgbouncer` prints one >= 1.21).
+
 PgBouncer serves the database `live` as two pools:
 - `p1`, pool size 1: every client shares one backend, so state one client leaves behind is
   what the next client gets;
@@ -27,7 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from pinlint.targets import Target
+
 REQUIRE = os.environ.get("PINLINT_LIVE") == "require"
+NEW_PGBOUNCER = "PINLINT_PGBOUNCER"
 DATABASE = "live"
 # What every test starts from: a marker row per schema tells which `search_path` a read used.
 SCHEMA = """
@@ -41,16 +48,16 @@ SELECT setval('public.marker_id_seq', 100);
 CREATE TABLE tenant_a.marker (id int PRIMARY KEY, v text);
 INSERT INTO tenant_a.marker VALUES (1, 'tenant_a');
 """
+# PgBouncer 1.21 is the first that can track protocol-level prepared statements.
+TRACKS_PREPARED = (1, 21)
+# The default of `max_prepared_statements` since PgBouncer 1.24.
+PREPARED_STATEMENTS = 200
 
 
-def server_binaries() -> tuple[Path, Path] | str:
-    """(PostgreSQL bin directory, pgbouncer) or why they cannot be used."""
+def postgres_bindir() -> Path | str:
+    """The newest installed PostgreSQL's bin directory, or why there is none."""
     bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda d: int(d.split("/")[-2]))
-    pgbouncer = shutil.which("pgbouncer") or next((p for p in ["/usr/sbin/pgbouncer"] if os.path.exists(p)), None)
-    missing = [name for name, found in (("postgresql", bindirs), ("pgbouncer", pgbouncer)) if not found]
-    if missing:
-        return f"no {' or '.join(missing)} server binaries (apt-get install -y {' '.join(missing)})"
-    return Path(bindirs[-1]), Path(pgbouncer)
+    return Path(bindirs[-1]) if bindirs else "no postgresql server binaries (apt-get install -y postgresql)"
 
 
 def pgbouncer_version(pgbouncer: Path) -> tuple[int, ...]:
@@ -59,13 +66,73 @@ def pgbouncer_version(pgbouncer: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in first_line.split()[1].split("."))
 
 
+@dataclass(frozen=True)
+class Flavour:
+    """One PgBouncer binary with one `max_prepared_statements`: together they decide the target."""
+
+    binary: Path
+    version: tuple[int, ...]
+    max_prepared_statements: int | None  # None: a version without the setting
+
+    @property
+    def target(self) -> Target:
+        return Target.PGBOUNCER if self.max_prepared_statements else Target.PGBOUNCER_LEGACY
+
+    @property
+    def id(self) -> str:
+        shown = "pgbouncer-" + ".".join(map(str, self.version))
+        return shown + ("-max_prepared_statements=0" if self.max_prepared_statements == 0 else "")
+
+
+def flavours() -> tuple[list[Flavour], list[str]]:
+    """Every flavour the installed PgBouncer and `$PINLINT_PGBOUNCER` make, and what is missing.
+
+    A PgBouncer >= 1.21 runs twice: with `max_prepared_statements > 0` (target `pgbouncer`) and
+    with 0, which keeps the older versions' behaviour (target `pgbouncer-legacy`).
+    """
+    candidates = [shutil.which("pgbouncer"), "/usr/sbin/pgbouncer", os.environ.get(NEW_PGBOUNCER)]
+    binaries: dict[tuple[int, ...], Path] = {}
+    missing = []
+    for candidate in filter(None, candidates):
+        path = Path(candidate)
+        try:
+            binaries.setdefault(pgbouncer_version(path), path)
+        except (OSError, subprocess.CalledProcessError, IndexError, ValueError):
+            if candidate == os.environ.get(NEW_PGBOUNCER):
+                missing.append(f"{NEW_PGBOUNCER}={candidate!r} does not answer `--version` like PgBouncer")
+    found: list[Flavour] = []
+    for version, binary in sorted(binaries.items()):
+        if version < TRACKS_PREPARED:
+            found.append(Flavour(binary, version, None))
+        else:
+            found += [Flavour(binary, version, PREPARED_STATEMENTS), Flavour(binary, version, 0)]
+    if not binaries:
+        missing.append("no pgbouncer binary (apt-get install -y pgbouncer)")
+    if not any(flavour.target is Target.PGBOUNCER for flavour in found):
+        named = os.environ.get(NEW_PGBOUNCER)
+        missing.append(
+            f"no PgBouncer >= 1.21 for the target `pgbouncer`: {NEW_PGBOUNCER}={named!r} is not one"
+            if named else f"no PgBouncer >= 1.21 for the target `pgbouncer` (export {NEW_PGBOUNCER}=$(.ci/build-pgbouncer))"
+        )
+    return found, missing
+
+
 @dataclass
 class LivePooler:
     pg_port: int
     pgbouncer_port: int
-    pgbouncer_version: tuple[int, ...]
-    pg_log: Path | None = None  # the server's own log (stderr, default `log_line_prefix`)
-    pgbouncer_log: Path | None = None
+    flavour: Flavour
+    pg_log: Path  # the server's own log (stderr, default `log_line_prefix`)
+    pgbouncer_log: Path
+
+    @property
+    def pgbouncer_version(self) -> tuple[int, ...]:
+        return self.flavour.version
+
+    @property
+    def target(self) -> Target:
+        """The pinlint target this PgBouncer is."""
+        return self.flavour.target
 
     def conninfo(self, pool: str = "p1", user: str = "app") -> str:
         """libpq conninfo of a pooled database."""
@@ -173,73 +240,102 @@ def _stop(server: subprocess.Popen, sig: signal.Signals) -> None:
             server.wait(5)
 
 
+@dataclass(frozen=True)
+class LivePostgres:
+    port: int
+    log: Path
+    as_user: dict  # `Popen` arguments that run a server as `postgres` under root
+
+
+def _private_directory(prefix: str, as_user: dict) -> Path:
+    # Not pytest's tmp_path: its base directory is private to the user running pytest.
+    directory = Path(tempfile.mkdtemp(prefix=prefix))
+    if as_user:
+        os.chown(directory, as_user["user"], as_user["group"])
+    return directory
+
+
 @contextmanager
-def running_pooler(bindir: Path, pgbouncer: Path) -> Iterator[LivePooler]:
+def running_postgres(bindir: Path) -> Iterator[LivePostgres]:
+    """PostgreSQL with the roles and the database the live tests use."""
     import psycopg
 
-    # Not pytest's tmp_path: its base directory is private to the user running pytest.
-    directory = Path(tempfile.mkdtemp(prefix="pinlint-live-"))
     as_user: dict = {}
     if os.geteuid() == 0:  # initdb, postgres and pgbouncer all refuse to run as root
         account = pwd.getpwnam("postgres")
-        os.chown(directory, account.pw_uid, account.pw_gid)
         as_user = {"user": account.pw_uid, "group": account.pw_gid, "extra_groups": []}
-    pg_port, pgbouncer_port = _free_port(), _free_port()
-    servers: list[tuple[subprocess.Popen, signal.Signals]] = []
+    directory = _private_directory("pinlint-live-", as_user)
+    port = _free_port()
+    server = None
     try:
         data = directory / "data"
         subprocess.run(
             [bindir / "initdb", "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-sync"],
             check=True, capture_output=True, **as_user,
         )
-        pg_log = directory / "postgres.log"
+        log = directory / "postgres.log"
         settings = {
-            "listen_addresses": "127.0.0.1", "port": pg_port, "unix_socket_directories": directory,
+            "listen_addresses": "127.0.0.1", "port": port, "unix_socket_directories": directory,
             "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
         }
         options = [arg for key, value in settings.items() for arg in ("-c", f"{key}={value}")]
-        with pg_log.open("wb") as log:
-            postgres = subprocess.Popen(
-                [bindir / "postgres", "-D", data, *options], stdout=log, stderr=subprocess.STDOUT,
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                [bindir / "postgres", "-D", data, *options], stdout=output, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, **as_user,
             )
-        servers.append((postgres, signal.SIGINT))  # SIGINT: PostgreSQL's fast shutdown
-        admin_conninfo = f"host=127.0.0.1 port={pg_port} dbname=postgres user=postgres"
-        _wait_until_accepting(admin_conninfo, postgres, pg_log)
+        admin_conninfo = f"host=127.0.0.1 port={port} dbname=postgres user=postgres"
+        _wait_until_accepting(admin_conninfo, server, log)
         with psycopg.connect(admin_conninfo, autocommit=True) as admin:
             admin.execute("CREATE ROLE app LOGIN")
             admin.execute("CREATE ROLE admin_role")
             admin.execute("GRANT admin_role TO app")
             admin.execute(f"CREATE DATABASE {DATABASE} OWNER app")
+        yield LivePostgres(port, log, as_user)
+    finally:
+        if server is not None:
+            _stop(server, signal.SIGINT)  # SIGINT: PostgreSQL's fast shutdown
+        shutil.rmtree(directory, ignore_errors=True)
 
-        version = pgbouncer_version(pgbouncer)
+
+@contextmanager
+def running_pooler(postgres: LivePostgres, flavour: Flavour) -> Iterator[LivePooler]:
+    """One PgBouncer flavour in front of ``postgres``."""
+    directory = _private_directory("pinlint-pgbouncer-", postgres.as_user)
+    bouncer = None
+    try:
+        # A copy the `postgres` user can run wherever the binary was built (`~root` is private).
+        binary = shutil.copy2(flavour.binary, directory / "pgbouncer")
         (directory / "userlist.txt").write_text('"app" ""\n"postgres" ""\n', encoding="utf-8")
-        # From 1.21 on, PgBouncer can track protocol-level prepared statements; 0 keeps the
-        # behaviour of older versions (the pinlint target `pgbouncer-legacy`) on every version.
-        prepared = "max_prepared_statements = 0\n" if version >= (1, 21) else ""
+        prepared = (
+            "" if flavour.max_prepared_statements is None
+            else f"max_prepared_statements = {flavour.max_prepared_statements}\n"
+        )
+        port = _free_port()
         ini = directory / "pgbouncer.ini"
         ini.write_text(
             f"[databases]\n"
-            f"p1 = host=127.0.0.1 port={pg_port} dbname={DATABASE} pool_size=1\n"
-            f"p2 = host=127.0.0.1 port={pg_port} dbname={DATABASE} pool_size=2\n"
+            f"p1 = host=127.0.0.1 port={postgres.port} dbname={DATABASE} pool_size=1\n"
+            f"p2 = host=127.0.0.1 port={postgres.port} dbname={DATABASE} pool_size=2\n"
             f"[pgbouncer]\n"
-            f"listen_addr = 127.0.0.1\nlisten_port = {pgbouncer_port}\nunix_socket_dir =\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
             f"auth_type = trust\nauth_file = {directory}/userlist.txt\nadmin_users = postgres\n"
             f"pool_mode = transaction\ndefault_pool_size = 1\n"
             # A client waiting for a held backend fails after 15 s instead of hanging for 120.
             f"query_wait_timeout = 15\n{prepared}",
             encoding="utf-8",
         )
-        pgbouncer_log = directory / "pgbouncer.log"
-        with pgbouncer_log.open("wb") as log:
+        log = directory / "pgbouncer.log"
+        with log.open("wb") as output:
             bouncer = subprocess.Popen(
-                [pgbouncer, ini], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **as_user
+                [binary, ini], stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, **postgres.as_user
             )
-        servers.append((bouncer, signal.SIGTERM))
-        pooler = LivePooler(pg_port, pgbouncer_port, version, pg_log, pgbouncer_log)
-        _wait_until_accepting(pooler.conninfo(), bouncer, pgbouncer_log)
+        pooler = LivePooler(postgres.port, port, flavour, postgres.log, log)
+        _wait_until_accepting(pooler.conninfo(), bouncer, log)
         yield pooler
     finally:
-        for server, sig in reversed(servers):
-            _stop(server, sig)
+        if bouncer is not None:
+            # Immediate shutdown: SIGTERM until 1.22; from 1.23 on SIGTERM waits for every client
+            # to disconnect, and SIGQUIT is the immediate one.
+            _stop(bouncer, signal.SIGQUIT if flavour.version >= (1, 23) else signal.SIGTERM)
         shutil.rmtree(directory, ignore_errors=True)

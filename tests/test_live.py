@@ -33,9 +33,9 @@ pytestmark = pytest.mark.live
 errors = psycopg.errors
 
 
-def codes(text: str, filename: str = "example.sql") -> set[str]:
-    """What pinlint reports on a doc block, on every target."""
-    settings = Settings(targets=tuple(Target), min_confidence=Confidence.LOW)
+def codes(text: str, filename: str = "example.sql", targets: tuple[Target, ...] = tuple(Target)) -> set[str]:
+    """What pinlint reports on a doc block, on every target unless told."""
+    settings = Settings(targets=targets, min_confidence=Confidence.LOW)
     return {finding.code for finding in lint_source(text.encode(), filename, settings).findings}
 
 
@@ -95,6 +95,39 @@ def test_pin101_session_set_leaks_search_path_to_the_next_client(live):
     live.reset()
     assert run_block(live.client(), qualified) == [[("tenant_a",)]]
     assert run(live.client(), "SHOW search_path") == [('"$user", public',)]
+
+
+# A session SET of each, and whether it leaks to the next client before PgBouncer 1.21 and from
+# 1.21 on: PgBouncer restores the parameters it tracks for every client, and leaves the others
+# on the backend. 1.21 and later track application_name and IntervalStyle too.
+SESSION_SETTINGS = [
+    ("application_name", "'client-a'", True, False),
+    ("TimeZone", "'America/New_York'", False, False),
+    ("DateStyle", "'SQL, DMY'", False, False),
+    ("IntervalStyle", "'iso_8601'", True, False),
+    ("search_path", "tenant_a, public", True, True),
+    ("statement_timeout", "'5s'", True, True),
+    ("work_mem", "'8MB'", True, True),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "leaks_before_1_21", "leaks_from_1_21"), SESSION_SETTINGS, ids=[s[0] for s in SESSION_SETTINGS]
+)
+def test_pin101_leaks_exactly_the_parameters_pgbouncer_does_not_track(live, name, value, leaks_before_1_21, leaks_from_1_21):
+    # Tracking follows PgBouncer's version alone, not `max_prepared_statements`.
+    recent = live.pgbouncer_version >= (1, 21)
+    tracking = Target.PGBOUNCER if recent else Target.PGBOUNCER_LEGACY
+    statement = f"SET {name} = {value};"
+
+    a, b = live.client(), live.client()
+    before = run(b, f"SHOW {name}")
+    run(a, statement)
+    assert run(a, f"SHOW {name}") != before  # A's own session has it
+    leaked = run(b, f"SHOW {name}") != before  # B, on the same backend, got it too
+    assert leaked == (leaks_from_1_21 if recent else leaks_before_1_21)
+    assert ("PIN101" in codes(statement, targets=(tracking,))) == leaked
+    assert "PIN101" in codes(statement, targets=(Target.RDS_PROXY,))  # it pins there either way
 
 
 def test_pin102_set_config_false_leaks_the_setting(live):
@@ -166,20 +199,37 @@ def test_pin106_sql_prepare_is_shared_and_then_missing(live):
         assert run(a, fix, [1]) == [("public",)]
 
 
-def test_pin107_discard_all_drops_another_clients_prepared_statements(live):
-    """On PgBouncer < 1.21 (or `max_prepared_statements = 0`), `pgbouncer-legacy`."""
+def test_pin107_discard_wipes_whichever_backend_it_lands_on(live):
+    """DISCARD ALL drops the protocol-level prepared statements another client's driver made on
+    that backend: they break on `pgbouncer-legacy`, while PgBouncer >= 1.22 with
+    `max_prepared_statements > 0` prepares them again, so PIN107 leaves DISCARD ALL alone there.
+    DISCARD TEMP is reported on every PgBouncer: it drops another client's temporary table."""
     docs = DocExamples("PIN107")
     [bad], [fix] = docs.example("sql"), docs.fix("sql")
-    assert "PIN107" in codes(bad) and "PIN107" not in codes(fix)
+    breaks = live.target is Target.PGBOUNCER_LEGACY
+    assert ("PIN107" in codes(bad, targets=(live.target,))) == breaks
+    assert "PIN107" not in codes(fix)
     query = "SELECT v FROM marker WHERE id = %s"
 
     driver = psycopg.connect(live.conninfo(), autocommit=True)  # psycopg prepares from the 6th run on
     for _ in range(6):
         assert run(driver, query, [1]) == [("public",)]
     run_block(live.client(), bad)  # another client's DISCARD ALL lands on the same backend
-    with pytest.raises(errors.InvalidSqlStatementName) as missing:
-        run(driver, query, [1])
-    assert sqlstate(missing) == "26000" and 'prepared statement "_pg3_0" does not exist' in str(missing.value)
+    if breaks:
+        with pytest.raises(errors.InvalidSqlStatementName) as missing:
+            run(driver, query, [1])
+        assert sqlstate(missing) == "26000" and 'prepared statement "_pg3_0" does not exist' in str(missing.value)
+    else:
+        assert run(driver, query, [1]) == [("public",)]
+
+    live.reset()
+    discard_temp = "DISCARD TEMP;"
+    assert "PIN107" in codes(discard_temp, targets=(live.target,))
+    owner = live.client()
+    run(owner, "CREATE TEMP TABLE scratch (id int)")
+    run_block(live.client(), discard_temp)
+    with pytest.raises(errors.UndefinedTable):
+        run(owner, "SELECT count(*) FROM scratch")
 
     live.reset()
     driver = psycopg.connect(live.conninfo(), autocommit=True)
@@ -453,22 +503,73 @@ def test_pin201_startup_options_are_refused(live):
     assert asyncio.run(application_name()) == "worker"
 
 
-def test_pin202_psycopg_auto_prepare_breaks_on_pgbouncer_legacy(live):
+ASYNCPG_DEFAULT_CACHE = """
+import asyncpg
+
+
+async def main(query):
+    conn = await asyncpg.connect("postgresql://app@db/app")
+    await conn.fetch(query, 1)
+    return conn
+"""
+
+
+def test_pin202_driver_prepared_statements_break_exactly_where_reported(live):
     """Protocol-level prepared statements: PgBouncer before 1.21, or with
-    `max_prepared_statements = 0` (the fixture's setting on newer versions), forwards them to
-    whichever backend it picks. That is pinlint's `pgbouncer-legacy` target."""
+    `max_prepared_statements = 0`, forwards them to whichever backend it picks (the target
+    `pgbouncer-legacy`); from 1.21 on with `max_prepared_statements > 0` (`pgbouncer`) it
+    prepares them again on each backend. PIN202 is reported on the one and silent on the other."""
     docs = DocExamples("PIN202")
     bad = docs.example("python")[0]
     psycopg_fix, asyncpg_fix = docs.fix("python")[:2]
-    assert "PIN202" in codes(bad, "example.py")
+    breaks = live.target is Target.PGBOUNCER_LEGACY
+    on_target = (live.target,)
+    assert ("PIN202" in codes(bad, "example.py", on_target)) == breaks
+    assert ("PIN202" in codes(ASYNCPG_DEFAULT_CACHE, "example.py", on_target)) == breaks
     assert "PIN202" not in codes(psycopg_fix, "example.py") | codes(asyncpg_fix, "example.py")
     version = ".".join(map(str, live.pgbouncer_version))
 
     exec(at_live_endpoint(bad, live), {})  # prepares `_pg3_0` at its 6th execution
-    with pytest.raises(errors.DuplicatePreparedStatement) as duplicate:
-        exec(at_live_endpoint(bad, live), {})  # the next client on that backend does the same
-    assert sqlstate(duplicate) == "42P05", f"PgBouncer {version}"
-    assert 'prepared statement "_pg3_0" already exists' in str(duplicate.value)
+    if breaks:
+        with pytest.raises(errors.DuplicatePreparedStatement) as duplicate:
+            exec(at_live_endpoint(bad, live), {})  # the next client on that backend does the same
+        assert sqlstate(duplicate) == "42P05", f"PgBouncer {version}"
+        assert 'prepared statement "_pg3_0" already exists' in str(duplicate.value)
+    else:
+        exec(at_live_endpoint(bad, live), {})
+
+    # A client whose statement was prepared on one backend, running it on the other.
+    query = "SELECT v FROM marker WHERE id = %s"
+    live.reset()
+    live.warm_p2()
+    client = psycopg.connect(live.conninfo("p2"), autocommit=True)
+    for _ in range(6):
+        run(client, query, [1])
+    with live.other_backend():
+        if breaks:
+            with pytest.raises(errors.InvalidSqlStatementName, match='prepared statement "_pg3_0" does not exist'):
+                run(client, query, [1])
+        else:
+            assert run(client, query, [1]) == [("public",)]
+    client.close()
+
+    live.reset()
+    live.warm_p2()
+    namespace: dict = {}
+    exec(at_live_endpoint(ASYNCPG_DEFAULT_CACHE, live, "p2"), namespace)
+    loop = asyncio.new_event_loop()
+    try:
+        query = "SELECT v FROM marker WHERE id = $1"
+        conn = loop.run_until_complete(namespace["main"](query))  # prepares `__asyncpg_stmt_<n>__`
+        with live.other_backend():
+            if breaks:
+                with pytest.raises(asyncpg.InvalidSQLStatementNameError, match=r'"__asyncpg_stmt_\w+__" does not exist'):
+                    loop.run_until_complete(conn.fetch(query, 1))
+            else:
+                assert [tuple(row) for row in loop.run_until_complete(conn.fetch(query, 1))] == [("public",)]
+        loop.run_until_complete(conn.close())
+    finally:
+        loop.close()
 
     live.reset()
     live.warm_p2()
