@@ -194,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unrecognized:
         before_command = words.index(unrecognized[0]) < words.index(args.command)
         (parser.error if before_command else args.usage_error)(f"unrecognized arguments: {' '.join(unrecognized)}")
+    from pinlint.engine import forget_project_files
+
+    forget_project_files()  # a run judges the files as they are now, even a second run in one process
     try:
         with _terminated_on_sigterm():
             if args.command == "rule":

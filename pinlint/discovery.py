@@ -60,10 +60,13 @@ class Excludes:
 
 
 class Discovery:
-    def __init__(self, settings: Settings, wanted=None) -> None:
-        """``wanted``: which file names a walk yields (default: the files pinlint lints)."""
+    def __init__(self, settings: Settings, wanted=None, skipped_directory=None) -> None:
+        """``wanted``: which file names a walk yields (default: the files pinlint lints);
+        ``skipped_directory``: which directory names a walk does not enter (default: none but
+        the excluded ones)."""
         self.settings = settings
         self._wanted = wanted or _lintable_name
+        self._skipped_directory = skipped_directory or (lambda name: False)
         self._excludes = Excludes(settings.exclude + settings.extend_exclude)
         self._bases: dict[Path, Path] = {}  # a named directory -> where its walk anchors patterns
         self._warnings: dict[str, None] = {}  # what was skipped, each said once, in order
@@ -165,7 +168,10 @@ class Discovery:
                     continue
                 gitignores = self._own_gitignore(directory, subdirs, files, gitignores)
             relative_here = posixpath.normpath(posixpath.join(prefix, below.replace(os.sep, "/")))
-            subdirs[:] = sorted(d for d in subdirs if not self._excluded(_join(relative_here, d), d, True, gitignores))
+            subdirs[:] = sorted(
+                d for d in subdirs
+                if not self._skipped_directory(d) and not self._excluded(_join(relative_here, d), d, True, gitignores)
+            )
             for d in subdirs:
                 inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec) for way, spec in gitignores)
             lintable = [name for name in files if self._wanted(name)]

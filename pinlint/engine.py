@@ -671,12 +671,13 @@ def _unused_suppressions(display: str, suppressions: list[Suppression], enabled:
 
 def forget_project_files() -> None:
     """Drop what was read about the project around the linted files (which files exist, the
-    `.gitignore`s, declared Pythons, dialects and versions, module facts). It is kept for the life of the
+    `.gitignore`s, the deployment, declared Pythons, dialects and versions, module facts). It is kept for the life of the
     process, one run for the CLI; a long-lived front end calls this when files change."""
     from pinlint import discovery, project_python, project_versions
+    from pinlint.deployment import infer
     from pinlint.python import project, project_dialect, project_index
 
-    for module in (discovery, project_python, project_versions, project, project_dialect, project_index):
+    for module in (discovery, infer, project_python, project_versions, project, project_dialect, project_index):
         for value in vars(module).values():
             if callable(getattr(value, "cache_clear", None)):
                 value.cache_clear()

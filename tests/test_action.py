@@ -13,7 +13,8 @@ import yaml
 
 from conftest import ROOT
 
-pytestmark = pytest.mark.integration
+# `pip install` of the checkout builds in its `build/` directory: one installing test at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("installs-the-checkout")]
 
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
 _EXPRESSION = re.compile(r"\$\{\{\s*(?P<context>inputs|github|steps)\.(?P<name>[\w.-]+)\s*\}\}")

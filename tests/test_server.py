@@ -77,8 +77,10 @@ async def _start(client: LanguageClient, folder: Path, editor: str = "visual-stu
 
 @pytest_lsp.fixture(config=_server(), scope="module")
 async def client(lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory):
-    """Serving a workspace folder that holds every test's `tmp_path`."""
-    await _start(lsp_client, tmp_path_factory.getbasetemp())
+    """Serving an empty workspace folder: an unsaved document is judged there, and every test's
+    `tmp_path` is a project of its own (not a folder holding the other tests' files, whose
+    deployment evidence would change the targets)."""
+    await _start(lsp_client, tmp_path_factory.mktemp("workspace"))
     yield
     await lsp_client.shutdown_session()
 

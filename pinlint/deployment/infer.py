@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+from functools import lru_cache
 from pathlib import Path
 
 from pinlint.deployment.hosts import hosts_in
@@ -32,8 +34,17 @@ _YAML_SUFFIXES = (".yml", ".yaml")
 _PREPARING = {"asyncpg": "asyncpg", "psycopg": "psycopg", "psycopgbinary": "psycopg", "psycopgpool": "psycopg"}
 
 
+# Where a project does not say where it runs: its tests' fixtures and its documentation (pinlint's
+# own tests hold a PgBouncer ini of every kind). Not walked, which also keeps the walk short.
+_NOT_DEPLOYMENT = frozenset({"tests", "test", "testing", "fixtures", "docs", "doc", "node_modules"})
+# Python modules that hold connection settings: the others are not read for pooler hosts.
+_SETTINGS_MODULE = re.compile(r"(?:settings|config|conf|database|db|dsn|env|connection|engine|session)\w*\.py", re.IGNORECASE)
+
+
 def evidence_name(name: str) -> bool:
     lower = name.lower()
+    if lower.endswith(".py"):
+        return _SETTINGS_MODULE.search(lower) is not None
     return (
         lower.endswith((".ini", ".tf", ".json", *_YAML_SUFFIXES, *_TEXT_SUFFIXES))
         or lower.startswith((".env", "dockerfile")) or lower.endswith(".dockerfile")
@@ -76,10 +87,18 @@ def project_root(start: Path) -> Path:
 
 
 def infer_deployment(root: Path, settings) -> Deployment:
-    """The deployment the files under ``root`` show; the default targets when none is shown."""
-    from pinlint.discovery import Discovery
+    """The deployment the files under ``root`` show; the default targets when none is shown.
+    Remembered per project and excludes: an editor asks for every directory it opens a file in."""
+    return _inferred(root, settings.root, settings.exclude + settings.extend_exclude, settings.respect_gitignore)
 
-    discovery = Discovery(settings, evidence_name)
+
+@lru_cache(maxsize=64)
+def _inferred(root: Path, anchor: Path, excludes: tuple[str, ...], respect_gitignore: bool) -> Deployment:
+    from pinlint.discovery import Discovery
+    from pinlint.settings import Settings
+
+    walking = Settings(root=anchor, exclude=excludes, respect_gitignore=respect_gitignore)
+    discovery = Discovery(walking, evidence_name, _NOT_DEPLOYMENT.__contains__)
     files = discovery.files([root]) if os.path.isdir(root) else []
     notes = []
     if len(files) > MAX_FILES:

@@ -224,10 +224,18 @@ def build_server() -> PinlintServer:
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PinlintServer, params: types.DidSaveTextDocumentParams) -> None:
-        if _name(params.text_document.uri) in CONFIGURATION_FILES:
+        name = _name(params.text_document.uri)
+        if name in CONFIGURATION_FILES or _deployment_evidence(name):
             ls.reload()
         else:
             ls.schedule(params.text_document.uri, 0)
+
+    def _deployment_evidence(name: str) -> bool:
+        """A saved file that may say which pooler the project runs behind (a `pgbouncer.ini`, a
+        compose file, Terraform): the targets are inferred anew."""
+        from pinlint.deployment.infer import evidence_name
+
+        return evidence_name(name) and not name.endswith((".py", ".pyi", ".sql"))
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PinlintServer, params: types.DidCloseTextDocumentParams) -> None:
