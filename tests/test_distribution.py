@@ -13,7 +13,8 @@ import pytest
 
 from conftest import ROOT
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# `python -m build` writes its egg-info into the checkout: one test building or installing it at a time.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("installs-the-checkout")]
 
 # What the tests read from the tree beside the package, and the example project the README lints.
 NEEDED = (

@@ -252,6 +252,8 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-m", "pinlint", "check", "-"], cwd=tmp_path, env=_env(),
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As from a terminal: a pytest-xdist worker ignores SIGINT, and its children would inherit that.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(2)  # past start-up, waiting for stdin
     process.send_signal(signal.SIGINT)
