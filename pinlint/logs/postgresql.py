@@ -70,7 +70,7 @@ _ESCAPES = {
     "c": ("session", r"[0-9a-f]+\.[0-9a-f]+"),
     "e": ("sqlstate", r"[0-9A-Z]{5}"),
     "Q": (None, r"-?\d+"),
-    "r": ("client", r"(?:\[local\]|[^ (]*\(\d*\))?"),
+    "r": ("client", r"(?:\[local\]|[^ (\n]*\(\d*\))?"),
     "u": ("user", _TEXT),
     "d": ("database", _TEXT),
     "a": ("application", _TEXT),
