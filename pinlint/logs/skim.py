@@ -53,41 +53,36 @@ _HAZARDS = (
     (re.compile(rb"\n\t" + _BLANKS + _KEYWORDS), 1),
     (re.compile(rb"execute (?!<unnamed>[:/]|fetch from <unnamed>[:/])"), 0),  # a named prepared statement, also after `duration: `
     (re.compile(rb"val(?:(?<=nextval)|(?<=currval)|(?<=lastval)|(?<=setval))"), 0),
-    (re.compile(rb"set_config"), 0),
-    (re.compile(rb"advisory"), 0),
-    (re.compile(rb"_lock"), 0),  # get_lock, release_lock, release_all_locks
-    (re.compile(rb"found_rows"), 0),
-    (re.compile(rb"temp(?<![a-z0-9]temp)"), 0),  # INTO TEMP, pg_temp; not attempt
+    # set_config, pg_advisory_lock and the like, get_lock, release_lock, release_all_locks,
+    # found_rows and sql_calc_found_rows, INTO pg_temp
+    (re.compile(rb"_(?:config|advisory|lock|rows|temp)"), 0),
+    (re.compile(rb"temp(?<![a-z0-9_]temp)"), 0),  # INTO TEMP; not attempt
     (re.compile(rb"/\*m?!"), 0),
     (re.compile(rb"pinlint"), 0),
     (re.compile(rb"prepared statement"), 0),
     (re.compile(rb"pooler error"), 0),
     (re.compile(rb"unsupported"), 0),
     (re.compile(rb" pinned to the database connection"), 0),
-    (re.compile(rb"\n[^\t\n][^\n]{%d}" % LONG), 1),  # one long line
 )
 # A MySQL variable (`@x`); where MySQL is not the default, one that follows no name (`user@host`).
 _MYSQL_VARIABLE = (re.compile(rb"@[\w{]"), 0)
 _VARIABLE = (re.compile(rb"@(?<![\w.@]@)[\w{@]"), 0)
-# Runs of continuation lines: their report is a hazard when it is long.
-_CONTINUATIONS = re.compile(rb"\n\t[^\n]*(?:\n\t[^\n]*)*")
+_REPORT_START = re.compile(rb"\n[^\t]")
+_STRETCH = LONG // 2
 # The parts a PostgreSQL report may have on lines of their own after its first.
 _ATTACHED = re.compile(rb"(?:DETAIL|STATEMENT|HINT|CONTEXT|QUERY|LOCATION):  ")
 _TAB = 9
 
 
 def hazards(block: bytes, mysql: bool) -> list[int]:
-    """Where the lines with a hazard start in ``block`` (lines of a log), in order, some twice;
-    ``mysql``: statements are judged as MySQL's, where any `@name` is a variable."""
+    """Positions in the lines with a hazard in ``block`` (lines of a log), in order, some in the
+    same line; ``mysql``: statements are judged as MySQL's, where any `@name` is a variable."""
     low = block.lower()
     found = [match.start() + offset for pattern, offset in (*_HAZARDS, _MYSQL_VARIABLE if mysql else _VARIABLE) for match in pattern.finditer(low)]
-    for run in _CONTINUATIONS.finditer(low):
-        head = low.rfind(b"\n", 0, run.start()) + 1
-        if run.end() - head > LONG:
-            found.append(head)
-    first = low.find(b"\n")
-    if (first if first >= 0 else len(low)) > LONG:
-        found.append(0)
+    # A report longer than LONG covers a whole stretch of LONG // 2 bytes from a multiple of it, in
+    # which no report starts (a line break before anything but a tab): such stretches are hazards.
+    starts = _REPORT_START.search
+    found += [at for at in range(0, len(block) - _STRETCH + 1, _STRETCH) if starts(block, at, at + _STRETCH) is None]
     found.sort()
     return found
 
@@ -125,6 +120,7 @@ class Skimmer:
         self._number = number  # the first line of what is pending, else of the next block
         self._pending = b""  # the last report of a block, read with the next: it may go on there
         self._continuing = True  # the report read last may go on in the next block
+        self._text: str | None = None  # the block being skimmed as text, when it is ASCII
 
     def block(self, block: bytes | list[str]) -> None:
         pending, self._pending = self._pending, b""
@@ -163,7 +159,9 @@ class Skimmer:
         return number
 
     def _skim(self, block: bytes, number: int) -> int:
-        feed, find, size = self._feed, block.find, len(block)
+        size = len(block)
+        # Lines are cut from the block's text when its characters are its bytes.
+        self._text = block.decode("ascii") if block.isascii() else None
         pos = 0
         if self._continuing:
             pos, number = self._read(block, 0, -1, number)
@@ -184,14 +182,14 @@ class Skimmer:
     def _read(self, block: bytes, at: int, hit: int, number: int) -> tuple[int, int]:
         """Read the lines from ``at`` through the one at ``hit``, then on while they continue the
         report read last: tab-indented lines and its parts. Where it stopped, and its line."""
-        feed, find, size = self._feed, block.find, len(block)
+        feed, find, size, text = self._feed, block.find, len(block), self._text
         while at < size:
             end = find(b"\n", at)
             end = size if end < 0 else end + 1
             if at > hit and block[at] != _TAB and _ATTACHED.search(block, at, end) is None:
                 self._continuing = False
                 return at, number
-            feed(block[at:end].decode("utf-8").rstrip("\r\n"), number)
+            feed((text[at:end] if text is not None else block[at:end].decode("utf-8")).rstrip("\r\n"), number)
             number += 1
             at = end
         self._continuing = True
@@ -209,7 +207,7 @@ class Skimmer:
             line += block.count(b"\n", at, miss)
             at = block.find(b"\n", miss, end)
             at = end if at < 0 else at + 1
-            self._feed(block[miss:at].decode("utf-8").rstrip("\r\n"), line)
+            self._feed((self._text[miss:at] if self._text is not None else block[miss:at].decode("utf-8")).rstrip("\r\n"), line)
             line += 1
             passed -= 1
             miss = self._unknown_after(block, at, end)
