@@ -13,6 +13,9 @@ for standard input, and works out each one's format from its first lines:
 Reading streams: memory stays flat whatever the size of a log (see `streams` for the limits). A
 file that cannot be read, or the parts of one that could not, become `LogProblem`s in the
 ``problems`` list, and the other files are read all the same.
+
+`pinlint logs` skims (``skim``): after its first lines, a log of lines of text is searched in
+blocks for what an incident needs (`pinlint.logs.skim`), and only those reports are parsed.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from pinlint.logs.pgbouncer import PgBouncerLines
 from pinlint.logs.postgresql import KNOWN_PREFIXES, WINDOW, PostgresLines, compile_prefix, csvlog_events, jsonlog_events
 from pinlint.logs.rds_proxy import RdsProxyLines
 from pinlint.logs.skim import Skimmer, known_lines
-from pinlint.sql.lexer import MYSQL
 from pinlint.logs.streams import (
     DAMAGED, LogProblem, LogReadError, Problems, block_lines, bounded_lines, csv_records, line_blocks, line_text, open_log, peek_text,
 )
+from pinlint.sql.lexer import MYSQL
 
 __all__ = ["LogProblem", "read_logs"]
 

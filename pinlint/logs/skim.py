@@ -30,7 +30,7 @@ the search skips ahead in C, and none can backtrack over more than one line.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from pinlint.logs import pgbouncer, rds_proxy
 from pinlint.logs.streams import line_text
