@@ -170,10 +170,12 @@ def test_harmless_lines_are_passed_over(tmp_path):
 
 @pytest.mark.parametrize("keyword", ["SET", "RESET", "PREPARE", "EXECUTE", "DEALLOCATE", "DISCARD", "DECLARE", "LISTEN",
                                      "UNLISTEN", "LOAD", "CREATE", "DO $$", "LOCK", "FLUSH", "DROP", "DELIMITER"])
-@pytest.mark.parametrize("where", [": ", ";  ", "*/ ", "\n\t  "])
+@pytest.mark.parametrize("where", ["statement: ", "duration: 0.1 ms  statement: ", "execute <unnamed>: ", "execute <unnamed>/C_1: ",
+                                   "statement: SELECT 1;  ", "statement: /* c */ ", "statement: SELECT 1\n\t  "])
 def test_statement_keywords_where_a_statement_starts(keyword, where):
-    block = f"{HEAD}LOG:  statement: SELECT 1{where}{keyword} x\n".encode()
-    assert skim.hazards(block, False)
+    assert skim.hazards(f"{HEAD}LOG:  {where}{keyword} x\n".encode(), False)
+    assert skim.hazards(f"{HEAD}ERROR:  x\n{HEAD}STATEMENT:  {keyword} x\n".encode(), False)
+    assert not skim.hazards(f"{HEAD}LOG:  {where}SELECT x\n".encode(), False)
 
 
 def test_sql_functions_and_the_rest():

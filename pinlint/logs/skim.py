@@ -47,7 +47,10 @@ _BLANKS = rb"[^\S\n]*"
 # break before it). Each is searched on its own: one with a literal first is found at C speed, an
 # alternation of them is not.
 _HAZARDS = (
-    (re.compile(rb": " + _BLANKS + _KEYWORDS), 0),  # `statement: SET`, `execute x: `, `STATEMENT:  SET`
+    # where the text of a statement starts: `statement: SET` (also after `duration: `, and an
+    # error's `STATEMENT:  SET`) and `execute <unnamed>: SET` (a named one is a hazard itself)
+    (re.compile(rb"statement: " + _BLANKS + _KEYWORDS), 0),
+    (re.compile(rb"unnamed>[^:\n]*: " + _BLANKS + _KEYWORDS), 0),
     (re.compile(rb";" + _BLANKS + _KEYWORDS), 0),
     (re.compile(rb"\*/" + _BLANKS + _KEYWORDS), 0),
     (re.compile(rb"\n\t" + _BLANKS + _KEYWORDS), 1),
