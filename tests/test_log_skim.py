@@ -184,6 +184,8 @@ def test_sql_functions_and_the_rest():
     for word in (*SQL_FUNCTIONS, "INTO TEMP t", "INTO pg_temp.t", "SELECT @x", "/*!50000 x */", "/* pinlint: ignore */"):
         assert skim.hazards(f"{HEAD}LOG:  statement: SELECT {word}(1)\n".encode(), False), word
     assert skim.hazards(b"user@host SELECT 1\n", True)
+    assert skim.hazards(f"{HEAD}LOG:  statement: SELECT 1 delimiter\n".encode(), True)
+    assert not skim.hazards(f"{HEAD}LOG:  statement: SELECT 1 delimiter\n".encode(), False)
     assert not skim.hazards(f"{HEAD}LOG:  statement: SELECT * FROM t WHERE email = 'a@b.c' OFFSET 5\n".encode(), False)
     assert not skim.hazards(f"{HEAD}LOG:  execute <unnamed>: SELECT 1\n".encode(), False)
     assert skim.hazards(f"{HEAD}LOG:  duration: 1.0 ms  execute S_1: SELECT 1\n".encode(), False)

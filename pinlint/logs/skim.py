@@ -67,9 +67,10 @@ _HAZARDS = (
     (re.compile(rb"unsupported"), 0),
     (re.compile(rb" pinned to the database connection"), 0),
 )
-# A MySQL variable (`@x`); where MySQL is not the default, one that follows no name (`user@host`).
-_MYSQL_VARIABLE = (re.compile(rb"@[\w{]"), 0)
-_VARIABLE = (re.compile(rb"@(?<![\w.@]@)[\w{@]"), 0)
+# Where statements are MySQL's: a variable (`@x`) and DELIMITER anywhere. Elsewhere, a variable
+# that follows no name (not `user@host`).
+_MYSQL = ((re.compile(rb"@[\w{]"), 0), (re.compile(rb"delimiter"), 0))
+_ELSEWHERE = ((re.compile(rb"@(?<![\w.@]@)[\w{@]"), 0),)
 _REPORT_START = re.compile(rb"\n[^\t]")
 _STRETCH = LONG // 2
 # The parts a PostgreSQL report may have on lines of their own after its first.
@@ -81,7 +82,7 @@ def hazards(block: bytes, mysql: bool) -> list[int]:
     """Positions in the lines with a hazard in ``block`` (lines of a log), in order, some in the
     same line; ``mysql``: statements are judged as MySQL's, where any `@name` is a variable."""
     low = block.lower()
-    found = [match.start() + offset for pattern, offset in (*_HAZARDS, _MYSQL_VARIABLE if mysql else _VARIABLE) for match in pattern.finditer(low)]
+    found = [match.start() + offset for pattern, offset in (*_HAZARDS, *(_MYSQL if mysql else _ELSEWHERE)) for match in pattern.finditer(low)]
     # A report longer than LONG covers a whole stretch of LONG // 2 bytes from a multiple of it, in
     # which no report starts (a line break before anything but a tab): such stretches are hazards.
     starts = _REPORT_START.search
