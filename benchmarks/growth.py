@@ -122,7 +122,8 @@ def _cache_round_trip(data: bytes, display: str) -> object:
 
 
 def _read_log(data: bytes, display: str) -> object:
-    """Read ``data`` as a log file named ``display`` with `pinlint logs`' readers."""
+    """Read ``data`` as a log file named ``display`` with `pinlint logs`' readers: every line,
+    and skimmed as the command reads."""
     import tempfile
     from pathlib import Path
 
@@ -131,7 +132,7 @@ def _read_log(data: bytes, display: str) -> object:
     top = Path(tempfile.mkdtemp())
     try:
         (top / display).write_bytes(data)
-        return list(read_logs([str(top / display)], None, []))
+        return list(read_logs([str(top / display)], None, [])) + list(read_logs([str(top / display)], None, [], skim="auto"))
     finally:
         shutil.rmtree(top)
 
@@ -310,6 +311,9 @@ FAMILIES: list[Family] = [
            lambda n: ("LOG:LOG: ERROR: STATEMENT " * 40 + "\n").encode() * n, 250, run=_read_log),
     Family("log-prefix-lookalikes", "many lines of an RDS prefix's separators", "postgresql.log",
            lambda n: ("2026-01-01 00:00:00 UTC:" + "a@b:(" * 200 + "\n").encode() * n, 250, run=_read_log),
+    Family("log-hazard-lookalikes", "lines of what skimming looks for, each almost a hazard", "postgresql.log",
+           lambda n: ("2026-01-01 00:00:00.000 UTC [1] LOG:  statement: " + ":  \t" * 200 + "execute <unnamed>: attempt_x@"
+                      + " " * 2000 + "\n\t ;\t\n").encode() * n, 250, run=_read_log),
     Family("log-unclosed-csv-quote", "a csvlog record whose quote never closes", "postgresql.csv",
            lambda n: ('2026-01-01 00:00:00.000 UTC,"app","live",1,"h:1",s.1,1,"idle",t,1/1,0,LOG,00000,"statement: SELECT\n'
                       + "x,\n" * n).encode(), 4000, run=_read_log),

@@ -14,7 +14,8 @@ For each file (read once before timing, so every tool reads from the page cache)
 - a Python loop over the file's lines (`for line in file`), the floor of any reader in Python;
 - `read_logs([FILE])`, all events consumed: wall and CPU time, events, and the peak resident
   memory of its process (Linux's VmHWM; `ru_maxrss` elsewhere), next to that of a process that
-  only imports it.
+  only imports it; then the same skimmed (`skim="auto"`), as `pinlint logs` reads: only the
+  events that can be incidents.
 Each runs in a fresh process. `--formats` also reads a log of each single format (`--format-size`
 each). The exit code is 0 whatever the numbers are (it measures, it does not test); 2 on bad usage.
 """
@@ -223,10 +224,10 @@ def peak():
     except (OSError, StopIteration):
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
 
-path, read = sys.argv[1], sys.argv[2] == "read"
+path, mode = sys.argv[1], sys.argv[2]
 wall, cpu, events, problems = time.perf_counter(), time.process_time(), 0, []
-if read:
-    for _event in read_logs([path], None, problems):
+if mode != "import only":
+    for _event in read_logs([path], None, problems, skim="auto" if mode == "skim" else None):
         events += 1
 print(json.dumps({"wall": time.perf_counter() - wall, "cpu": time.process_time() - cpu, "events": events,
                   "problems": [str(problem) for problem in problems], "rss": peak()}))
@@ -256,6 +257,7 @@ def measure(path: Path) -> dict[str, object]:
     size = path.stat().st_size
     subprocess.run(["cat", str(path)], check=True, stdout=subprocess.DEVNULL)  # into the page cache
     reading = json.loads(_python(READER, str(path), "read"))
+    skimming = json.loads(_python(READER, str(path), "skim"))
     idle = json.loads(_python(READER, str(path), "import only"))
     return {
         "size": size,
@@ -265,8 +267,11 @@ def measure(path: Path) -> dict[str, object]:
         "read_logs": reading["wall"],
         "read_logs cpu": reading["cpu"],
         "events": reading["events"],
-        "problems": reading["problems"],
-        "rss": reading["rss"],
+        "skimmed": skimming["wall"],
+        "skimmed cpu": skimming["cpu"],
+        "skimmed events": skimming["events"],
+        "problems": sorted(set(reading["problems"] + skimming["problems"])),
+        "rss": max(reading["rss"], skimming["rss"]),
         "rss of imports": idle["rss"],
     }
 
@@ -278,15 +283,17 @@ def _rate(size: int, seconds: float) -> str:
 def report(title: str, results: list[dict[str, object]]) -> None:
     print(f"\n{title}")
     print(f"  {'':22}" + "".join(f"{result['size'] / MIB:>22.0f} MiB" for result in results))
-    for row in ("wc -l", "cat", "python line loop", "read_logs", "read_logs cpu"):
+    for row in ("wc -l", "cat", "python line loop", "read_logs", "read_logs cpu", "skimmed", "skimmed cpu"):
         print(f"  {row:22}" + "".join(f"{_rate(result['size'], result[row]):>26}" for result in results))
     print(f"  {'events':22}" + "".join(f"{result['events']:>26,}" for result in results))
+    print(f"  {'events skimmed':22}" + "".join(f"{result['skimmed events']:>26,}" for result in results))
     print(f"  {'peak memory (RSS)':22}" + "".join(f"{result['rss'] / MIB:>22.1f} MiB" for result in results))
     print(f"  {'  of which imports':22}" + "".join(f"{result['rss of imports'] / MIB:>22.1f} MiB" for result in results))
     if len(results) > 1 and results[0]["read_logs cpu"]:
         first, last = results[0], results[-1]
         growth = (last["read_logs cpu"] / first["read_logs cpu"]) / (last["size"] / first["size"])
-        print(f"  CPU time per byte, largest over smallest: {growth:.2f} (1.00 is linear); "
+        skimmed = (last["skimmed cpu"] / first["skimmed cpu"]) / (last["size"] / first["size"])
+        print(f"  CPU time per byte, largest over smallest: {growth:.2f}, skimmed {skimmed:.2f} (1.00 is linear); "
               f"peak memory grew by {(last['rss'] - first['rss']) / MIB:+.1f} MiB")
     for result in results:
         for problem in result["problems"]:

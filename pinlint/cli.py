@@ -468,7 +468,7 @@ def _logs(args: argparse.Namespace) -> int:
     judge = Judge(settings.targets, settings.dialect, settings.min_confidence)
     problems: list = []
     try:
-        tallies = tally(read_logs(args.logs, args.log_line_prefix, problems), judge)
+        tallies = tally(read_logs(args.logs, args.log_line_prefix, problems, skim=settings.dialect), judge)
     except OSError as error:
         raise ConfigError(f"cannot read {error.filename or 'the log'}: {error.strerror or error}") from error
     for problem in problems:  # what a reader skipped or repaired: the rest was read all the same

@@ -479,8 +479,8 @@ def logged(monkeypatch):
     given: list[LogEvent] = []
     calls: list[tuple] = []
 
-    def read_logs(paths, log_line_prefix=None, problems=None):
-        calls.append((list(paths), log_line_prefix))
+    def read_logs(paths, log_line_prefix=None, problems=None, skim=None):
+        calls.append((list(paths), log_line_prefix, skim))
         yield from given
 
     monkeypatch.setitem(sys.modules, "pinlint.logs.readers", types.SimpleNamespace(read_logs=read_logs))
@@ -496,7 +496,7 @@ def test_cli_exit_codes_and_output(project, logged, capsys):
     assert main(["logs", "proxy.log", "--log-line-prefix", "%m [%p] ", "--output-format", "json"]) == 1
     out, err = capsys.readouterr()
     assert [places(i) for i in json.loads(out)] == [["app/db.py:13:25", "app/queries.sql:2:1"]]
-    assert calls[-1] == (["proxy.log"], "%m [%p] ")
+    assert calls[-1] == (["proxy.log"], "%m [%p] ", "auto")  # skimmed for what the statements are judged as
     assert main(["logs", "proxy.log", "--exit-zero"]) == 0
     assert capsys.readouterr().err.endswith("Found 1 incident (1 logged event), 1 mapped to code.\n")
     assert main(["logs", "missing.log"]) == 2

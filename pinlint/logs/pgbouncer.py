@@ -24,9 +24,9 @@ from pinlint.logs.events import CLOSED, ERROR, PGBOUNCER, REFUSED, LogEvent
 
 _TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [A-Za-z0-9+\-:/_]+)?"
 # The log file and stderr (`[pid]` since 1.12, a bare pid before), then syslog and journald.
-_LINE = re.compile(
+LINE = re.compile(
     rf"(?:(?P<timestamp>{_TIME}) (?:\[\d+\]|\d+) (?:LOG|WARNING|ERROR|FATAL|DEBUG|NOISE) "
-    r"|(?P<syslog_time>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) [^ ]+ pgbouncer\[\d+\]: )"
+    r"|(?P<syslog_time>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d) [^ \n]+ pgbouncer\[\d+\]: )"
 )
 _SOCKET = re.compile(r"[CS]-0x[0-9a-fA-F]+: (?:(?P<database>[^/ ]*)/(?P<user>[^@ ]*)|peer-\d+)@[^ ]* ")
 _AGE = re.compile(r" \(age=\d+s?\)$")
@@ -50,7 +50,7 @@ class PgBouncerLines:
         self._clients: dict[str, tuple[str, str]] = {}
 
     def feed(self, line: str, number: int, timestamp: str | None) -> bool:
-        shape = _LINE.match(line)
+        shape = LINE.match(line)
         if shape is None:
             return False
         timestamp = shape["timestamp"] or shape["syslog_time"] or timestamp

@@ -70,7 +70,7 @@ _ESCAPES = {
     "c": ("session", r"[0-9a-f]+\.[0-9a-f]+"),
     "e": ("sqlstate", r"[0-9A-Z]{5}"),
     "Q": (None, r"-?\d+"),
-    "r": ("client", r"(?:\[local\]|[^ (]*\(\d*\))?"),
+    "r": ("client", r"(?:\[local\]|[^ (\n]*\(\d*\))?"),
     "u": ("user", _TEXT),
     "d": ("database", _TEXT),
     "a": ("application", _TEXT),
@@ -166,8 +166,16 @@ class PostgresLines:
         self.filename = filename
         self.out = out
         self.prefixes = prefixes
-        # each prefix's groups that are facts of the events: all but the time and severity
-        self._facts = {prefix: tuple(name for name in prefix.groupindex if name not in ("timestamp", "severity")) for prefix in prefixes}
+        # each prefix's groups that are facts of the events (all but the time and severity), and
+        # whether it has a time and a pid; by id, as a pattern's hash is computed afresh each time
+        self._facts = {
+            id(prefix): (
+                tuple(name for name in prefix.groupindex if name not in ("timestamp", "severity")),
+                "timestamp" in prefix.groupindex,
+                "pid" in prefix.groupindex,
+            )
+            for prefix in prefixes
+        }
         self._report: _Report | None = None
 
     def feed(self, line: str, number: int, timestamp: str | None) -> bool:
@@ -182,14 +190,14 @@ class PostgresLines:
                 return self.feed_loose(line, number, timestamp)
         severity = found["severity"]
         message = line[found.end():]
+        names, timed, with_pid = self._facts[id(found.re)]
         if _worth_keeping(severity, message):
-            names = self._facts[found.re]
             facts = {name: value for name, value in zip(names, found.group(0, *names)[1:]) if value}
-            if "timestamp" in found.re.groupindex:
+            if timed:
                 timestamp = found["timestamp"]
             self._start(severity, message, timestamp, number, facts)
         elif severity in _ATTACHED:
-            self._attach(severity, message, found["pid"] if "pid" in found.re.groupindex else None)
+            self._attach(severity, message, found["pid"] if with_pid else None)
         else:
             self.end()
         return True

@@ -19,10 +19,10 @@ import re
 from pinlint.logs.events import CLOSED, NOTICE, PINNED, RDS_PROXY, LogEvent
 
 # Timestamp, level and the bracketed tags, each part bounded by a character it cannot contain.
-_LINE = re.compile(
+LINE = re.compile(
     r"(?P<timestamp>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)? ?"
     r"\[(?:WARN|INFO|DEBUG|ERROR|TRACE)\] ?"
-    r"(?P<tags>(?:\[[A-Za-z]+=[^\]]*\] ?)*)"
+    r"(?P<tags>(?:\[[A-Za-z]+=[^\]\n]*\] ?)*)"
 )
 _TAG = re.compile(r"\[([A-Za-z]+)=([^\]]*)\]")
 _TAG_DETAIL = {"proxyEndpoint": "proxy_endpoint", "clientConnection": "client_connection", "dbConnection": "db_connection"}
@@ -40,7 +40,7 @@ class RdsProxyLines:
         self.out = out
 
     def feed(self, line: str, number: int, timestamp: str | None) -> bool:
-        shape = _LINE.match(line)
+        shape = LINE.match(line)
         if shape is None:
             if _PINNED_TO not in line:
                 return False

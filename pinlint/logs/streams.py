@@ -20,7 +20,6 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import partial
 from typing import BinaryIO
 
 # What is kept of one line; a longer line keeps its first LINE_LIMIT bytes. Generous: a statement
@@ -131,28 +130,107 @@ def peek_text(stream: BinaryIO, size: int = 1 << 16) -> str:
 def bounded_lines(stream: BinaryIO, problems: Problems) -> Iterator[str]:
     """Every line of ``stream`` without its line ending, at most `LINE_LIMIT` bytes of each. A
     damaged compressed stream ends the lines with a problem where it broke."""
-    number = 0
+    for block in line_blocks(stream, problems):
+        yield from block_lines(block)
+
+
+def line_blocks(stream: BinaryIO, problems: Problems) -> Iterator[bytes | list[str]]:
+    """The lines of ``stream`` in blocks of about `CHUNK` bytes, so that a reader can look at a
+    block at once: the bytes of whole lines (each with its line break, but for the last line of
+    the file) when they are UTF-8 and none is `LINE_LIMIT` bytes long, else the block's lines as
+    text, repaired (undecodable bytes replaced, a long line kept up to `LINE_LIMIT` bytes and the
+    rest of it read and dropped) and each repair said through ``problems``."""
+    number = 1  # the first line of the next block
+    parts: list[bytes] = []  # the start of a line that has no line break yet
+    size = 0
     try:
         if stream.peek(3)[:3] == b"\xef\xbb\xbf":
             stream.read(3)
-        readline = partial(stream.readline, LINE_LIMIT)
-        for number, raw in enumerate(iter(readline, b""), 1):
-            if raw[-1:] != b"\n" and len(raw) >= LINE_LIMIT:
-                problems.repeated(
-                    "long line", number, f"a line longer than {LINE_LIMIT >> 20} MiB: only its first {LINE_LIMIT >> 20} MiB were read"
-                )
-                yield raw.decode("utf-8", "replace")
-                while raw and raw[-1:] != b"\n":  # the rest of the line, not kept
-                    raw = readline()
+        read = getattr(stream, "read1", stream.read)
+        while data := read(CHUNK):
+            end = data.rfind(b"\n") + 1
+            if end == 0:  # no line ends in it: keep it (in parts, never copied again) until one does
+                parts.append(data)
+                size += len(data)
+                if size >= LINE_LIMIT:
+                    line = b"".join(parts)[:LINE_LIMIT]
+                    parts, size = [], 0
+                    yield [_long_line(line, number, problems)]
+                    number += 1
+                    rest = _drop_line(read)
+                    if rest:
+                        parts, size = [rest], len(rest)
                 continue
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                text = raw.decode("utf-8", "replace")
-                problems.repeated("undecodable", number, "bytes that are not UTF-8 were replaced with U+FFFD")
-            yield text.rstrip("\r\n")
+            if parts:
+                data = b"".join((*parts, data))
+                end += size
+                parts, size = [], 0
+            first = data.find(b"\n")
+            if first >= LINE_LIMIT:  # a long line that ends here
+                yield [_long_line(data[:LINE_LIMIT], number, problems)]
+                number += 1
+                data, end = data[first + 1:], end - first - 1
+            if end < len(data):
+                parts, size = [data[end:]], len(data) - end
+                data = data[:end]
+            if data:
+                yield _checked(data, number, problems)
+                number += data.count(b"\n")
+        if parts:
+            yield _checked(b"".join(parts), number, problems)
     except DAMAGED as error:
-        problems.add(number + 1, f"the file is damaged from here on and was read no further ({_why(error)})")
+        problems.add(number, f"the file is damaged from here on and was read no further ({_why(error)})")
+
+
+def block_lines(block: bytes | list[str]) -> list[str]:
+    """The lines of a block of `line_blocks`, without their line endings."""
+    if isinstance(block, list):
+        return block
+    text = block.decode("utf-8")
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines] if "\r" in text else lines
+
+
+def line_text(line: bytes) -> str:
+    """One line of a block of `line_blocks`, without its line ending."""
+    return line.decode("utf-8").rstrip("\r\n")
+
+
+def _checked(block: bytes, number: int, problems: Problems) -> bytes | list[str]:
+    """``block`` when it is UTF-8, else its lines with undecodable bytes replaced."""
+    if block.isascii():
+        return block
+    try:
+        block.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return block
+    lines = []
+    for at, raw in enumerate(block.removesuffix(b"\n").split(b"\n"), number):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            text = raw.decode("utf-8", "replace")
+            problems.repeated("undecodable", at, "bytes that are not UTF-8 were replaced with U+FFFD")
+        lines.append(text.rstrip("\r"))
+    return lines
+
+
+def _long_line(line: bytes, number: int, problems: Problems) -> str:
+    problems.repeated("long line", number, f"a line longer than {LINE_LIMIT >> 20} MiB: only its first {LINE_LIMIT >> 20} MiB were read")
+    return line.decode("utf-8", "replace")
+
+
+def _drop_line(read) -> bytes:
+    """Read the rest of a line and drop it; what follows its line break."""
+    while data := read(CHUNK):
+        end = data.find(b"\n")
+        if end >= 0:
+            return data[end + 1:]
+    return b""
 
 
 def _why(error: BaseException) -> str:
