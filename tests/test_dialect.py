@@ -405,3 +405,18 @@ def test_a_class_named_after_an_engine_holds_its_sql():
         """
     assert findings(code) == [(6, 26, "PIN105"), (10, 31, "PIN103")]
     assert findings(code.replace("MySQLDatabase", "Database")) == [(6, 26, "PIN103"), (10, 31, "PIN103")]
+
+
+def test_a_class_named_after_an_engine_the_rules_do_not_speak_for_is_left_alone():
+    code = """\
+        import psycopg2
+
+        class CockroachDatabase:
+            def begin(self):
+                self.cursor().execute("SET TRANSACTION AS OF SYSTEM TIME '-1s'")
+
+        class PostgresqlDatabase:
+            def begin(self):
+                self.cursor().execute("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE")
+        """
+    assert findings(code) == [(9, 31, "PIN103")]

@@ -91,6 +91,8 @@ def analyze_python(
     for candidate in collector.candidates:
         # A class named after an engine (`MySQLDatabase`) holds that engine's SQL, whatever the file says.
         named = collector.engine_of(candidate.functions) if dialect is None else None
+        if named is not None and named[0] == OTHER:
+            continue  # SQL of an engine the rules do not speak for
         # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
         if not (may_hold_sql(candidate.text, POSTGRES) or MYSQL in (named and named[0], reading.default) and may_hold_sql(candidate.text, MYSQL)):
             continue

@@ -40,7 +40,7 @@ from pinlint.drivers.flask_sqlalchemy import CONFIG_KEYS as FLASK_CONFIG_KEYS, c
 from pinlint.drivers import registry
 from pinlint.drivers.api import ApiCall, HookKind
 from pinlint.drivers.site import AttributeAssignment, CallSite
-from pinlint.python.dialect import DialectEvidence
+from pinlint.python.dialect import OTHER, DialectEvidence
 from pinlint.python.project_index import ProjectModules
 from pinlint.python.wrappers import unwrap
 from pinlint.python.names import (
@@ -791,14 +791,15 @@ class SqlCollector(cst.CSTVisitor):
 
     def engine_of(self, functions: Functions) -> tuple[str, str] | None:
         """The engine the innermost class around a node is named after (`MySQLDatabase`,
-        `PostgresqlMigrator`), and the class's name: multi-backend code keeps each engine's SQL in
-        its own classes."""
+        `PostgresqlMigrator`, `CockroachDatabase`: `OTHER`, an engine the rules do not speak for),
+        and the class's name: multi-backend code keeps each engine's SQL in its own classes."""
         for function in reversed(functions):
             owner = self._methods_of.get(id(function))
             if owner is not None:
                 found = _ENGINE_IN_NAME.search(owner.name.value)
                 if found is not None:
-                    return (MYSQL if found.group(1) else POSTGRES), owner.name.value
+                    engine = MYSQL if found.group(1) else POSTGRES if found.group(2) else OTHER
+                    return engine, owner.name.value
         return None
 
     def hook_of(self, functions: Functions) -> HookKind | None:
@@ -856,7 +857,9 @@ def _call_name(func: cst.BaseExpression) -> tuple[str, str]:
     return "", ""
 
 
-_ENGINE_IN_NAME = re.compile(r"(mysql|mariadb)|(postgres|psycopg|asyncpg|pg8000)", re.IGNORECASE)
+_ENGINE_IN_NAME = re.compile(
+    r"(mysql|mariadb)|(postgres|psycopg|asyncpg|pg8000)|(cockroach|oracle|mssql|sqlserver|snowflake|redshift)", re.IGNORECASE
+)
 
 
 def _branches(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
