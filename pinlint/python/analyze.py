@@ -87,6 +87,12 @@ def analyze_python(
     suppressions: list[tuple[Suppression, cst.CSTNode]] = []
     transactions = Transactions(collector, module)
     judged: list[tuple[str, cst.CSTNode]] = []
+
+    def engine(named: tuple[str, str] | None) -> str:
+        """The engine of a class named after one, else the file's default (which asks the
+        project only now, when there is SQL to read)."""
+        return named[0] if named is not None else reading.default
+
     sources: dict[int, tuple[str, bool]] = {}  # id of a hit -> its SQL text, and whether in a transaction
     for candidate in collector.candidates:
         # A class named after an engine (`MySQLDatabase`) holds that engine's SQL, whatever the file says.
@@ -94,14 +100,14 @@ def analyze_python(
         if named is not None and named[0] == OTHER:
             continue  # SQL of an engine the rules do not speak for
         # Most strings of a module are not SQL: spare them the tokenizer (and the project a look).
-        if not (may_hold_sql(candidate.text, POSTGRES) or MYSQL in (named and named[0], reading.default) and may_hold_sql(candidate.text, MYSQL)):
+        if not (may_hold_sql(candidate.text, POSTGRES) or engine(named) == MYSQL and may_hold_sql(candidate.text, MYSQL)):
             continue
-        if named is None and reading.default == OTHER:
+        if engine(named) == OTHER:
             break  # the project's engines are none the rules speak for
         judged.append((candidate.text, candidate.anchor))
         hook = collector.hook_of(candidate.functions)
         analysis = analyze_sql(
-            candidate.text, named[0] if named else reading.default, rules, candidate.confidence, candidate.strict, hook,
+            candidate.text, engine(named), rules, candidate.confidence, candidate.strict, hook,
             no_transaction=transactions.outside(candidate.text, candidate.anchor),
             by_syntax=dialect is None, talks_to_sqlite=reading.sqlite_only,
         )

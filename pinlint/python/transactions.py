@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Protocol, Sequence
+from typing import Iterator, Protocol, Sequence
 
 import libcst as cst
 
@@ -88,6 +88,8 @@ class _Collector(Protocol):
     @property
     def calls(self) -> Sequence[_Sent]: ...
 
+    def classes_of(self, functions: tuple[cst.CSTNode, ...]) -> Iterator[cst.ClassDef]: ...
+
 
 @dataclass
 class _FunctionFacts:
@@ -125,7 +127,6 @@ class Transactions:
         self._module = module
         self._senders: dict[int, _Sent] | None = None
         self._facts: dict[int, _FunctionFacts] = {}
-        self._classes: dict[int, cst.ClassDef] | None = None  # method -> its class, when asked
 
     def outside(self, text: str, anchor: cst.CSTNode) -> NoTransaction | None:
         """What shows that ``text`` (written at ``anchor``) runs with no transaction open; None
@@ -202,15 +203,7 @@ class Transactions:
         """Whether the statement is in a method of a test case that runs each test in `atomic()`:
         Django's `TestCase` or a class named like one (`TenantTestCase`), unless its name says
         it runs without (`TransactionTestCase`) or it is unittest's own."""
-        if self._classes is None:
-            self._classes = {
-                id(statement): node
-                for node in _subtree([self._module])
-                if isinstance(node, cst.ClassDef)
-                for statement in node.body.body
-                if isinstance(statement, cst.FunctionDef)
-            }
-        owner = next((self._classes[id(f)] for f in reversed(sender.functions) if id(f) in self._classes), None)
+        owner = next(self._collector.classes_of(sender.functions), None)
         if owner is None:
             return False
         for base in owner.bases:

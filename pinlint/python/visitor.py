@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 import re
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import libcst as cst
 
@@ -793,14 +793,16 @@ class SqlCollector(cst.CSTVisitor):
         """The engine the innermost class around a node is named after (`MySQLDatabase`,
         `PostgresqlMigrator`, `CockroachDatabase`: `OTHER`, an engine the rules do not speak for),
         and the class's name: multi-backend code keeps each engine's SQL in its own classes."""
-        for function in reversed(functions):
-            owner = self._methods_of.get(id(function))
-            if owner is not None:
-                found = _ENGINE_IN_NAME.search(owner.name.value)
-                if found is not None:
-                    engine = MYSQL if found.group(1) else POSTGRES if found.group(2) else OTHER
-                    return engine, owner.name.value
+        for owner in self.classes_of(functions):
+            found = _ENGINE_IN_NAME.search(owner.name.value)
+            if found is not None:
+                engine = MYSQL if found.group(1) else POSTGRES if found.group(2) else OTHER
+                return engine, owner.name.value
         return None
+
+    def classes_of(self, functions: Functions) -> Iterator[cst.ClassDef]:
+        """The classes of the methods around a node, innermost first."""
+        return (self._methods_of[id(f)] for f in reversed(functions) if id(f) in self._methods_of)
 
     def hook_of(self, functions: Functions) -> HookKind | None:
         """When the innermost registered hook around a node runs, if any."""
