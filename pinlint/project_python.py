@@ -21,7 +21,7 @@ from functools import lru_cache
 from itertools import groupby
 from pathlib import Path
 
-from pinlint.reading import file_stamp, read_regular_file
+from pinlint.reading import file_stamps, read_regular_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,7 +60,7 @@ def declaration_files(directory: Path) -> tuple[Path, ...]:
 def project_python(directory: Path) -> ProjectPython:
     """The Python versions the project around ``directory`` supports."""
     files = declaration_files(directory)
-    return _declared(files, tuple(file_stamp(path) for path in files))
+    return _declared(files, file_stamps(files))
 
 
 @lru_cache(maxsize=256)

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, NamedTuple
 
-from pinlint.reading import file_stamp, read_regular_file
+from pinlint.reading import file_stamps, read_regular_file
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -148,7 +148,7 @@ def project_versions_files(directory: Path) -> tuple[Path, ...]:
     """The files that tell the versions of the project around ``directory``: what a cache entry
     that depended on them must watch."""
     _, boundary, listed = _listed(directory.resolve())
-    return _with_included(boundary, listed, tuple(file_stamp(path) for path in listed))
+    return _with_included(boundary, listed, file_stamps(listed))
 
 
 def project_versions(directory: Path) -> ProjectVersions:
@@ -156,7 +156,7 @@ def project_versions(directory: Path) -> ProjectVersions:
     files = project_versions_files(directory)
     if not files:
         return NONE_KNOWN
-    return _versions(_listed(directory.resolve())[0], files, tuple(file_stamp(path) for path in files))
+    return _versions(_listed(directory.resolve())[0], files, file_stamps(files))
 
 
 @lru_cache(maxsize=256)

@@ -45,6 +45,11 @@ def file_stamp(path: Path | str) -> tuple[int, int] | None:
     return stat_result.st_mtime_ns, stat_result.st_size
 
 
+def file_stamps(paths) -> tuple[tuple[int, int] | None, ...]:
+    """`file_stamp` of each of ``paths``: the key under which what was read of them is remembered."""
+    return tuple(file_stamp(path) for path in paths)
+
+
 def read_regular_file(path: Path | str, limit: int, follow_links: bool = True) -> bytes:
     """The bytes of the regular file at ``path``, at most ``limit`` + 1 of them: a result longer
     than ``limit`` means the file is larger. Raises OSError when it cannot be read, NotRegularFile

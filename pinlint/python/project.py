@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from pinlint.reading import file_stamp, read_regular_file
+from pinlint.reading import file_stamps, read_regular_file
 
 _SETTINGS_MODULE = re.compile(r"DJANGO_SETTINGS_MODULE['\"]\s*,\s*['\"]([\w.]+)['\"]")
 _ROOT_MARKERS = (".git", "pyproject.toml", "setup.cfg")
@@ -33,7 +33,7 @@ def django_server_side_cursors(files: tuple[Path, ...]) -> bool | str | None:
     """Whether these settings keep server-side cursors on a PostgreSQL database; None when there
     are no settings, `SETTINGS_UNREADABLE` when they name `DATABASES` but pinlint cannot read it
     (built by a function of another library, say)."""
-    return _verdict(files, tuple(file_stamp(path) for path in files))
+    return _verdict(files, file_stamps(files))
 
 
 

@@ -27,7 +27,7 @@ from pinlint.diagnostics import Evidence
 from pinlint.python.dialect import OTHER
 from pinlint.python.project import MAX_SETTINGS_CHARACTERS, django_settings_files
 from pinlint.python.requirements import declared_requirements
-from pinlint.reading import file_stamp, read_regular_file
+from pinlint.reading import file_stamps, read_regular_file
 from pinlint.sql.lexer import MYSQL, POSTGRES
 
 _ROOTS = (".git", "pyproject.toml", "setup.py", "setup.cfg")
@@ -71,7 +71,7 @@ def project_dialect_files(directory: Path) -> tuple[Path, ...]:
 def project_dialect(files: tuple[Path, ...]) -> tuple[str | None, tuple[Evidence, ...]]:
     """The project's dialect (None: undecided) and the evidence, strongest source first. Evidence
     paths are the files' own."""
-    return _verdict(files, tuple(file_stamp(path) for path in files))
+    return _verdict(files, file_stamps(files))
 
 
 
