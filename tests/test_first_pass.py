@@ -74,6 +74,8 @@ def test_rule_cases_and_doc_examples_give_identical_findings(source, filename):
         "DSN = 'options=' + value",
         "os.environ['PGOPTIONS'] = value",
         "DATABASES = {'default': {}}",
+        "DATABASES = dj_database_url.config()\nDATABASES['default']['CONN_MAX_AGE'] = 0",
+        "if DEBUG:\n    DATABASES: dict = load()\n    DATABASES['default'].update(OPTIONS={})",
         "rows = Book.objects.all().iterator()",
         "x = 1  # noqa: PIN101",
         "x = 1  # pinlint: ignore[PIN101]",
@@ -97,6 +99,9 @@ def test_sources_a_rule_can_report_go_to_the_full_analysis(source):
         'def f():\n    """\n    Set up the table.\n    """\n    logger.info("SET search_path is gone")',
         "with counter.get_lock():\n    counter.value += 1",  # multiprocessing, not SQLAlchemy's func
         "expected = \"EXECUTE:BaseCommand labels=(), options=[('force_color', False)]\"",  # no conninfo
+        # `DATABASES` items the module does not build: read from the settings, or named in a string
+        'ENGINE = settings.DATABASES[db.DEFAULT_DB_ALIAS]["ENGINE"]',
+        'write_settings(sdict={"BAD_VAR": \'DATABASES["blah"]\'})\nif DATABASES == other:\n    pass',
         "def f(:\n",  # a syntax error: the engine reports it whether or not the file is cleared
     ],
 )

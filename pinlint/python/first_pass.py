@@ -86,13 +86,17 @@ _DEFINITE = _patterns(
     r"server_settings",  # a mapping of server settings is a finding whatever call receives it
     # An annotation ends where another `DATABASES:` starts: that one is tried on its own.
     r"DATABASES\s*(?::(?:[^=\nD]|D(?!ATABASES\s*:))*)?=\s*\{",
-    r"DATABASES\s*\[",  # built by item assignment (`DATABASES["default"] = dj_database_url.config()`)
     r"DATABASES\s*=\s*getattr\s*\(",  # read from another module (`getattr(configuration, "DATABASES")`)
     r"SQLALCHEMY_(?:ENGINE_OPTIONS|BINDS)\b",  # Flask-SQLAlchemy engine options
     rf"(?:{'|'.join(sorted(BATCH_HELPERS))})\b",
     rf"func[\s)\\]*\.[\s\\]*(?:{_FUNCTIONS})\b",  # SQLAlchemy's `func.<name>()`
 )
 _ITERATOR = re.compile(r"\.\s*iterator\s*\(")
+# `DATABASES` built by item assignment (`DATABASES = dj_database_url.config()`, then
+# `DATABASES["default"]["OPTIONS"] = ...`): the visitor reads only a `DATABASES` the module
+# binds, so an item read elsewhere (`settings.DATABASES["default"]`) or named in a string is none.
+_DATABASES_ITEM = re.compile(r"DATABASES\s*\[")
+_DATABASES_BOUND = re.compile(r"^[ \t]*DATABASES[ \t]*(?::[^=\n]*)?=(?!=)", re.MULTILINE)
 _ORM_IMPORTS = _patterns(*_imports(_ORMS))
 # What `pinlint.drivers.sqlalchemy` recognises besides SQL text: an ORM's own modules import it
 # everywhere, so the import alone does not send a file on. `.<name>()` is `func` imported as
@@ -358,6 +362,8 @@ def needs_full_analysis(
     passes its arguments on to a database library (`pinlint.python.project_index`)."""
     lowered = text.lower()
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
+        return True
+    if _DATABASES_ITEM.search(text) and _DATABASES_BOUND.search(text):
         return True
     if _ITERATOR.search(text) and server_side_cursors():
         return True
