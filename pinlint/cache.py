@@ -126,11 +126,11 @@ class Cache:
             "sha256": digest,
             "findings": [asdict(finding) for finding in report.findings],
             "lines": report.sources.get(display),
-            "django_settings": [_state(d, django_settings_files) for d in dict.fromkeys(report.django_settings_of)],
-            "project_python": [_state(d, declaration_files) for d in dict.fromkeys(report.project_python_of)],
-            "project_modules": [[str(p), self._module_digest(p)] for p in dict.fromkeys(report.project_modules_of)],
-            "dialect_project": [_state(d, project_dialect_files) for d in dict.fromkeys(report.dialect_project_of)],
-            "project_versions": [_state(d, project_versions_files) for d in dict.fromkeys(report.versions_project_of)],
+            "django_settings": [_state(Path(d), django_settings_files) for d in dict.fromkeys(report.django_settings_of)],
+            "project_python": [_state(Path(d), declaration_files) for d in dict.fromkeys(report.project_python_of)],
+            "project_modules": [[p, self._module_digest(Path(p))] for p in dict.fromkeys(report.project_modules_of)],
+            "dialect_project": [_state(Path(d), project_dialect_files) for d in dict.fromkeys(report.dialect_project_of)],
+            "project_versions": [_state(Path(d), project_versions_files) for d in dict.fromkeys(report.versions_project_of)],
         }
         entry["check"] = self._check(display, entry)
         self._entries[display] = entry

@@ -47,16 +47,18 @@ class Report:
     linted: list[str] = field(default_factory=list)  # the shown paths of the files linted
     empty_directories: list[Path] = field(default_factory=list)  # named, but nothing to lint there
     warnings: list[str] = field(default_factory=list)  # what the walk had to skip, and why
-    # Directories whose Django settings the findings were read from (a cache entry depends on them).
-    django_settings_of: list[Path] = field(default_factory=list)
-    # Project modules whose wrappers the file's calls were judged by (so are the cache entries).
-    project_modules_of: list[Path] = field(default_factory=list)
-    # Directories whose project's declared Python judged syntax Python refused (so are the entries).
-    project_python_of: list[Path] = field(default_factory=list)
-    # Directories whose project files told the dialect of the file's SQL (so do the cache entries).
-    dialect_project_of: list[Path] = field(default_factory=list)
-    # Directories whose project's lock files and pins told a rule a driver's version (so do the entries).
-    versions_project_of: list[Path] = field(default_factory=list)
+    # What a cache entry depends on, as path strings: a report crosses from a worker process, and
+    # rebuilding thousands of `Path`s there costs the parent more than linting small files.
+    # Directories whose Django settings the findings were read from.
+    django_settings_of: list[str] = field(default_factory=list)
+    # Project modules whose wrappers the file's calls were judged by.
+    project_modules_of: list[str] = field(default_factory=list)
+    # Directories whose project's declared Python judged syntax Python refused.
+    project_python_of: list[str] = field(default_factory=list)
+    # Directories whose project files told the dialect of the file's SQL.
+    dialect_project_of: list[str] = field(default_factory=list)
+    # Directories whose project's lock files and pins told a rule a driver's version.
+    versions_project_of: list[str] = field(default_factory=list)
     cacheable: bool = True  # False when pinlint failed or could not read the file
     # With `Settings.collect_sent` (never cached): what the files can send, and where.
     sent_sql: list[SentSql] = field(default_factory=list)
@@ -324,8 +326,8 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
 
         if path is None:
             return ProjectPython()
-        if path.parent not in report.project_python_of:
-            report.project_python_of.append(path.parent)
+        if str(path.parent) not in report.project_python_of:
+            report.project_python_of.append(str(path.parent))
         return project_python(path.parent)
 
     def tree() -> ast.Module:
@@ -338,8 +340,8 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             return None
         from pinlint.python.project import django_server_side_cursors, django_settings_files
 
-        if path.parent not in django_settings_of:
-            django_settings_of.append(path.parent)
+        if str(path.parent) not in django_settings_of:
+            django_settings_of.append(str(path.parent))
         return django_server_side_cursors(django_settings_files(path.parent))
 
     newer = None  # libcst's tree of syntax newer than the running Python, which Python cannot parse
@@ -351,7 +353,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
         except _NewerSyntax as readable:
             full, newer = True, readable.module  # its strings cannot be looked at in Python's tree
         finally:
-            report.project_modules_of.extend(modules.consulted)
+            report.project_modules_of.extend(map(str, modules.consulted))
         if full and len(text) > MAX_ANALYSED_CHARACTERS:
             # Before Python's check too, which takes about as much time and memory as libcst.
             size, limit = len(text) / 2**20, MAX_ANALYSED_CHARACTERS // 2**20
@@ -382,7 +384,7 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
                 settings.collect_sent, _project_versions(path, report), fixing,
             )
         finally:
-            report.project_modules_of.extend(m for m in modules.consulted if m not in report.project_modules_of)
+            report.project_modules_of.extend(m for m in map(str, modules.consulted) if m not in report.project_modules_of)
 
     try:
         try:
@@ -408,7 +410,7 @@ def _project_dialect(path: Path | None, display: str, report: Report) -> tuple[s
         return None, ()
     from pinlint.python.project_dialect import project_dialect, project_dialect_files
 
-    report.dialect_project_of.append(path.parent)
+    report.dialect_project_of.append(str(path.parent))
     dialect, evidence = project_dialect(project_dialect_files(path.parent))
     return dialect, tuple(replace(e, path=_shown_beside(e.path, path, display)) for e in evidence)
 
@@ -422,7 +424,7 @@ def _project_versions(path: Path | None, report: Report):
         return NO_VERSIONS
 
     def load():
-        report.versions_project_of.append(path.parent)
+        report.versions_project_of.append(str(path.parent))
         return project_versions(path.parent)
 
     return LazyVersions(load)
