@@ -39,8 +39,10 @@ LIBRARIES = frozenset({
     "asyncpg", "psycopg", "psycopg_pool", "psycopg2", "pg8000", "aiopg", "sqlalchemy", "sqlmodel",
     "flask_sqlalchemy", "databases", "mysql", "MySQLdb", "pymysql", "aiomysql", "asyncmy",
 })
-_LIBRARY_IMPORT = re.compile(
-    rf"^[ \t]*(?:from|import)[ \t]+(?:{'|'.join(sorted(LIBRARIES))})\b", re.MULTILINE
+# One pattern per keyword, each starting with it: found at C speed, where a pattern anchored at
+# line starts is tried at every position of every module scanned.
+_LIBRARY_IMPORTS = tuple(
+    re.compile(rf"{keyword}[ \t]+(?:{'|'.join(sorted(LIBRARIES))})\b") for keyword in ("from", "import")
 )
 # `from a.b import (x, y as z)`, `from . import x`, `import a.b as c`: the names a module imports.
 # `[^()]*` stops at the next parenthesis, so an unclosed one costs a scan to the next, not to the end.
@@ -208,8 +210,7 @@ class ProjectModules:
         """A wrapper defined in the linted file itself."""
         if self._own is None:
             path = self.path or Path("<text>")
-            library = _LIBRARY_IMPORT.search(self.text)
-            if library or self.path is not None and _imports_wrapper(path, _imports_of(self.text, path), MAX_LEVELS):
+            if imports_library(self.text) or self.path is not None and _imports_wrapper(path, _imports_of(self.text, path), MAX_LEVELS):
                 self._own = _facts(self.text, path, MAX_LEVELS)
             else:
                 self._own = ModuleFacts()
@@ -281,6 +282,15 @@ def imports(text: str) -> list[tuple[str, list[tuple[str, str | None]]]]:
             elif len(words) == 1:
                 found.append((words[0], [(words[0], None)]))
     return found
+
+
+def imports_library(text: str) -> bool:
+    """Whether a statement of ``text`` imports a database library (its first module named)."""
+    for pattern in _LIBRARY_IMPORTS:
+        starts_line = _LineStarts(text)
+        if any(starts_line(match.start()) for match in pattern.finditer(text)):
+            return True
+    return False
 
 
 class _LineStarts:
@@ -417,7 +427,7 @@ def _scanned(path: Path, mtime: int, size: int) -> tuple[bool, tuple] | None:
         return None
     if len(text) > MAX_MODULE_CHARACTERS:
         return False, ()
-    return bool(_LIBRARY_IMPORT.search(text)), _imports_of(text, path)
+    return imports_library(text), _imports_of(text, path)
 
 
 def _imports_of(text: str, path: Path) -> tuple:
