@@ -1,6 +1,7 @@
 """The fast ways through libcst trees give what libcst's own do: the walk visits exactly what
-`CSTNode.visit` visits, in the same order, and the nodes asked to be placed are where libcst's
-`PositionProvider` places them."""
+`CSTNode.visit` visits, in the same order, but for the whitespace, comments, punctuation and
+operators it passes by; the nodes asked to be placed are where libcst's `PositionProvider`
+places them."""
 
 from __future__ import annotations
 
@@ -71,27 +72,45 @@ EVERY_SYNTAX = textwrap.dedent('''\
 
 
 class Recorder(cst.CSTVisitor):
-    def __init__(self, skip: type | None = None) -> None:
+    def __init__(self, skip: type | None = None, passing_by: frozenset[type] = frozenset()) -> None:
         super().__init__()
         self.events: list[tuple[str, int]] = []
         self.nodes: list[cst.CSTNode] = []  # keeps every node alive, so ids stay unique
         self.skip = skip
+        self.passing_by = passing_by
 
     def on_visit(self, node: cst.CSTNode) -> bool:
+        if type(node) in self.passing_by:
+            return False
         self.events.append(("visit", id(node)))
         self.nodes.append(node)
         return type(node) is not self.skip
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.events.append(("leave", id(original_node)))
+        if type(original_node) not in self.passing_by:
+            self.events.append(("leave", id(original_node)))
 
 
 def _same_as_libcst(source: str, skip: type | None = None) -> None:
     module = cst.parse_module(source)
-    by_libcst, by_walk = Recorder(skip), Recorder(skip)
+    by_libcst, by_walk = Recorder(skip, walk_module._PASSED_BY), Recorder(skip)
     module.visit(by_libcst)
     walk(module, by_walk)
     assert by_walk.events == by_libcst.events
+    assert by_walk.nodes, "a module is walked"
+
+
+def _passed_by_holds_only_what_is_passed_by(source: str) -> None:
+    """Passing a node by loses nothing: below it are only nodes that are passed by too."""
+    every = Recorder()
+    cst.parse_module(source).visit(every)
+    for node in every.nodes:
+        if type(node) in walk_module._PASSED_BY:
+            stack = list(children(node))
+            while stack:
+                below = stack.pop()
+                assert type(below) in walk_module._PASSED_BY, (type(node).__name__, type(below).__name__)
+                stack.extend(children(below))
 
 
 @pytest.fixture
@@ -102,6 +121,17 @@ def unlearned(monkeypatch):
 
 def test_every_kind_of_syntax_is_walked_in_libcsts_order(unlearned):
     _same_as_libcst(EVERY_SYNTAX)
+    _passed_by_holds_only_what_is_passed_by(EVERY_SYNTAX)
+
+
+def test_whitespace_comments_punctuation_and_operators_are_passed_by():
+    recorder = Recorder()
+    walk(cst.parse_module("x = (a + b) * -c  # note\nf(x, y)\n"), recorder)
+    assert [type(node).__name__ for node in recorder.nodes] == [
+        "Module", "SimpleStatementLine", "Assign", "AssignTarget", "Name", "BinaryOperation", "BinaryOperation",
+        "Name", "Name", "UnaryOperation", "Name", "SimpleStatementLine", "Expr", "Call", "Name", "Arg", "Name",
+        "Arg", "Name",
+    ]
 
 
 def test_a_field_libcst_skips_when_empty_is_walked_once_a_node_fills_it(unlearned):
@@ -152,4 +182,5 @@ def test_positions_of_any_nodes_are_libcsts_positions(newline):
 @pytest.mark.parametrize("source", list(python_sources()))
 def test_fixtures_and_rule_cases_are_walked_and_placed_as_libcst_does(source):
     _same_as_libcst(source)
+    _passed_by_holds_only_what_is_passed_by(source)
     _same_positions_as_libcst(source)
