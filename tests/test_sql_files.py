@@ -59,6 +59,18 @@ def test_psql_variables_are_holes():
     assert findings(text) == [(1, 1, "PIN101", HIGH), (2, 1, "PIN101", HIGH), (3, 3, "PIN104", HIGH)]
 
 
+def test_psql_names_are_ascii_letters_digits_underscores_and_any_other_character():
+    import re
+
+    from pinlint.sql import lexer
+
+    every = "".join(map(chr, range(0x110000)))
+    word = {c for c in every if not c.isascii() or c.isalnum() or c == "_"}
+    assert set(re.findall(lexer._WORD_CHAR, every)) == word
+    assert set(re.findall(lexer._WORD_START, every)) == {c for c in word if not "0" <= c <= "9"}
+    assert set(lexer._IDENTIFIER_CHAR.findall(every)) == word | {"$"}
+
+
 # --- Python format templates --------------------------------------------------------------------
 
 
