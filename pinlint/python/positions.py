@@ -3,8 +3,9 @@
 libcst's `PositionProvider` regenerates the module's code and, for every node and every token,
 works out lines and columns: three times the cost of generating the code alone. Only the nodes
 with a finding need a place, so this generation marks where those nodes start and end in the
-list of tokens and turns just those marks into lines and columns afterwards. The ranges are
-libcst's: syntactic where a node records one, its whole code otherwise.
+list of tokens and turns just those marks into lines and columns afterwards, and it stops once
+the last of them is generated. The ranges are libcst's: syntactic where a node records one, its
+whole code otherwise.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ def positions(module: cst.Module, nodes: Iterable[cst.CSTNode], only_found: bool
     nodes that are not, such as those rebuilt from another module, are left out)."""
     wanted = list(nodes)
     state = _Marks(module, {id(node) for node in wanted})
-    module._codegen(state)
+    try:
+        module._codegen(state)
+    except _AllPlaced:
+        pass  # what follows the last node asked for is not needed
     marks = {node: state.range_of(node) for node in wanted if not only_found or state.generated(node)}
     at = _line_columns(state.tokens, {index for mark in marks.values() for index in mark})
     return {node: CodeRange(at[start], at[end]) for node, (start, end) in marks.items()}
@@ -51,6 +55,8 @@ class _Marks(CodegenState):
         key = id(node)
         if key in self.needed:
             self.whole.setdefault(key, (self.opened.pop(key), len(self.tokens)))
+            if len(self.whole) == len(self.needed):  # a node's syntactic range closes before it does
+                raise _AllPlaced
 
     def record_syntactic_position(
         self,
@@ -88,6 +94,10 @@ class _Marks(CodegenState):
     def range_of(self, node: cst.CSTNode) -> tuple[int, int]:
         key = id(node)
         return self.syntactic[key] if key in self.syntactic else self.whole[key]
+
+
+class _AllPlaced(Exception):
+    """Every node asked for is generated: the rest of the module need not be."""
 
 
 def _line_columns(tokens: list[str], indices: set[int]) -> dict[int, CodePosition]:
