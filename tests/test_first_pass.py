@@ -109,6 +109,17 @@ def test_sources_without_database_code_are_cleared(source):
     assert not needs_full_analysis(source, "app.py", "auto")
 
 
+def test_a_file_whose_location_names_an_engine_the_rules_do_not_speak_for_is_cleared():
+    source = 'import psycopg2\ncursor.execute("SET CONSTRAINTS ALL IMMEDIATE")\n'
+    for path in ("django/db/backends/oracle/base.py", "sqlalchemy/dialects/mssql/base.py", "adapters/snowflake/impl.py"):
+        assert not needs_full_analysis(source, path, "auto")
+        assert needs_full_analysis(source, path, "postgres")  # a configured dialect decides alone
+        # Its suppressions are still reported when they suppress nothing.
+        assert needs_full_analysis(source + "x = 1  # noqa: PIN101\n", path, "auto")
+    assert needs_full_analysis(source, "django/db/backends/postgresql/base.py", "auto")
+    assert needs_full_analysis(source, "oracle/backends/base.py", "auto")  # no engine's place
+
+
 def test_mysql_syntax_counts_in_any_file_and_decorators_emails_and_matrices_never_do():
     # MySQL's own syntax makes SQL MySQL's whatever the file says.
     for sql in (

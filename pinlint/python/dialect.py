@@ -100,6 +100,15 @@ class DialectEvidence:
         return set(self._seen)
 
 
+def left_alone_by_location(path: str) -> bool:
+    """Whether the file's location alone leaves its SQL alone, whatever else the file shows: it
+    names only an engine the rules do not speak for (`backends/oracle/`), and the location
+    outweighs imports and URLs (`FileDialect.left_alone` with no dialect configured)."""
+    evidence = DialectEvidence()
+    evidence.saw_path(path)
+    return evidence.engines() == {OTHER}
+
+
 class FileDialect:
     """How one file's SQL is read: its default dialect, and whether it is left alone. The project
     is asked only once a piece of SQL needs the default."""

@@ -53,6 +53,7 @@ from typing import Callable
 
 from pinlint.connections.dsn import parse_conninfo
 from pinlint.connections.pg_settings import is_option_string
+from pinlint.python.dialect import left_alone_by_location
 from pinlint.python.logical_lines import logical_lines
 from pinlint.python.sql_calls import BATCH_HELPERS, MOCK_ATTRIBUTES, PROSE_KEYWORDS, SQL_FUNCTIONS, is_text_sink
 from pinlint.python.test_data import CODE, DATA, call_context, collection_context, is_test_module
@@ -104,11 +105,13 @@ _ORM_IMPORTS = _patterns(*_imports(_ORMS))
 _SQLALCHEMY_API = _patterns(
     r"(?:create_engine|create_async_engine|execution_options|yield_per)\b", rf"\.[\s\\]*(?:{_FUNCTIONS})\b"
 )
-_DEFINITE_ANY_CASE = _patterns(
-    r"postgres(?:ql)?(?:\+\w+)?://", r"mysql(?:\+\w+)?://", r"mariadb(?:\+\w+)?://",
+_SUPPRESSIONS_ANY_CASE = _patterns(
     r"pinlint\s*:",
     r"noqa(?:[^\nnp]|n(?!oqa)|p(?!in))*pin",  # up to the next `noqa`, that is tried on its own
 )
+_DEFINITE_ANY_CASE = _patterns(
+    r"postgres(?:ql)?(?:\+\w+)?://", r"mysql(?:\+\w+)?://", r"mariadb(?:\+\w+)?://",
+) + _SUPPRESSIONS_ANY_CASE
 
 _KEYWORDS = "SET|RESET|PREPARE|EXECUTE|DEALLOCATE|DISCARD|DECLARE|LISTEN|UNLISTEN|LOAD"
 _MYSQL_KEYWORDS = "LOCK|FLUSH|DROP"
@@ -361,6 +364,9 @@ def needs_full_analysis(
     source calls `.iterator()`); ``calls_wrapper``, whether it calls a project function that
     passes its arguments on to a database library (`pinlint.python.project_index`)."""
     lowered = text.lower()
+    if dialect == "auto" and left_alone_by_location(path):
+        # Its SQL is another engine's; only its suppressions can be reported (as unused).
+        return any(p.search(lowered) for p in _SUPPRESSIONS_ANY_CASE)
     if any(p.search(text) for p in _DEFINITE) or any(p.search(lowered) for p in _DEFINITE_ANY_CASE):
         return True
     if _DATABASES_ITEM.search(text) and _DATABASES_BOUND.search(text):
