@@ -2,10 +2,12 @@
 
 `concurrent.futures.ProcessPoolExecutor` fails every pending task when one worker dies (a native
 parser's crash, the kernel's OOM killer), and its workers outlive a killed parent, blocked
-forever. Here each worker is handed a chunk of tasks only when it is idle and answers each task
-in order, so when one dies the parent knows the task it died on: that task alone is reported as
-crashed, the rest of its chunk goes back in the queue, and a new worker takes its place. Workers
-die with their parent (Linux), or notice it is gone within a second (elsewhere).
+forever. Here each worker is handed a chunk of tasks only when it is idle, answers the whole
+chunk at once (a message per task kept the parent busy on the cores the workers need), and
+writes in memory shared with the parent which task it is on. So when one dies the parent knows
+the task it died on: that task alone is reported as crashed, the rest of its chunk goes back in
+the queue, and a new worker takes its place. Workers die with their parent (Linux), or notice
+it is gone within a second (elsewhere).
 """
 
 from __future__ import annotations
@@ -48,9 +50,9 @@ def run_in_workers(
                     if not worker.alive:
                         workers.remove(worker)
                         if worker.queued:  # the task it died on; the rest of its chunk waits again
-                            index = worker.queued.popleft()
+                            index = worker.died_on()
                             results[index] = crashed(tasks[index], worker.death())
-                            waiting.extendleft(reversed(worker.queued))
+                            waiting.extendleft(reversed([i for i in worker.queued if i != index]))
                         worker.close()
     finally:
         for worker in workers:
@@ -65,10 +67,14 @@ class _Failed:
         self.why = why
 
 
+_BETWEEN_TASKS = -1
+
+
 class _Worker:
     def __init__(self, context, function: Callable) -> None:
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, function, os.getpid()), daemon=True)
+        self.current = context.RawValue("q", _BETWEEN_TASKS)  # the task it is on, written by it
+        self.process = context.Process(target=_serve, args=(theirs, function, os.getpid(), self.current), daemon=True)
         self.process.start()
         theirs.close()
         self.queued: deque[int] = deque()  # indexes handed over and not yet answered, in order
@@ -85,13 +91,19 @@ class _Worker:
         """Its answers so far; marks it dead when its end of the pipe closed."""
         try:
             while self.connection.poll():
-                index, answer = self.connection.recv()
-                self.queued.popleft()
-                yield index, answer
+                for index, answer in self.connection.recv():  # a chunk, answered in order
+                    self.queued.popleft()
+                    yield index, answer
         except (EOFError, OSError):
             self.alive = False
         if not self.process.is_alive():
             self.alive = False
+
+    def died_on(self) -> int:
+        """The task a dead worker was on; the first of its chunk when it died between tasks (so
+        a worker that dies however it is started still uses up the tasks it is handed)."""
+        index = self.current.value
+        return index if index in self.queued else self.queued[0]
 
     def death(self) -> str:
         self.process.join()
@@ -110,8 +122,9 @@ class _Worker:
         self.connection.close()
 
 
-def _serve(connection, function: Callable, parent: int) -> None:
-    """A worker's life: answer each task of each chunk, in order, until the parent hangs up."""
+def _serve(connection, function: Callable, parent: int, current) -> None:
+    """A worker's life: answer each chunk, task by task, until the parent hangs up; ``current``
+    says which task it is on."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group; the parent ends us
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not the parent's handler, inherited by fork
     _die_with(parent)
@@ -120,12 +133,16 @@ def _serve(connection, function: Callable, parent: int) -> None:
             chunk = connection.recv()
         except (EOFError, OSError):
             return
+        answers = []
         for index, task in chunk:
+            current.value = index
             try:
                 answer = function(*task)
             except Exception as error:  # the caller reports it against this task
                 answer = _Failed(f"{type(error).__name__}: {error}")
-            connection.send((index, answer))
+            current.value = _BETWEEN_TASKS
+            answers.append((index, answer))
+        connection.send(answers)
 
 
 def _die_with(parent: int) -> None:

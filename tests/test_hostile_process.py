@@ -107,6 +107,26 @@ def test_a_worker_that_dies_loses_only_its_own_file(tmp_path, monkeypatch):
     assert report.files == 42
 
 
+def _square_or_die(number: int) -> int:
+    if number in (3, 7, 11):
+        faulthandler.disable()
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if number == 5:
+        raise ValueError("five")
+    return number * number
+
+
+def test_a_worker_that_dies_inside_a_chunk_is_charged_with_its_own_task_only():
+    from pinlint import workers
+
+    results = workers.run_in_workers(_square_or_die, [(n,) for n in range(20)], 2, 4, lambda task, why: (task, why))
+    expected = [n * n for n in range(20)]
+    for n in (3, 7, 11):
+        expected[n] = ((n,), "its process died of SIGSEGV")
+    expected[5] = ((5,), "ValueError: five")
+    assert results == expected
+
+
 def test_jobs_are_capped_at_the_files_and_the_cpus(tmp_path, monkeypatch):
     from pinlint import workers
 
