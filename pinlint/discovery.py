@@ -102,23 +102,27 @@ class Discovery:
 
     def is_excluded(self, path: Path, is_dir: bool = False, base: Path | None = None) -> bool:
         """``base``: the directory being walked; only what lies below it is matched against
-        excludes, so linting `/venv/lib/site-packages/django` explicitly still lints Django."""
+        excludes and `.gitignore` files, so linting `.venv/lib/site-packages/django` explicitly
+        still lints Django."""
         resolved = _resolve(path)
-        relative = relative_path(path, base or self.settings.root)
-        return self._excluded(relative, resolved.name, is_dir, self._gitignores(str(resolved.parent)))
+        anchor = base or self.settings.root
+        relative = relative_path(path, anchor)
+        gitignores = self._gitignores(str(resolved.parent), str(_resolve_directory(anchor.absolute())))
+        return self._excluded(relative, resolved.name, is_dir, gitignores)
 
     def _excluded(self, relative: str, name: str, is_dir: bool, gitignores: _Gitignores) -> bool:
         return self._excludes.match(relative, is_dir) or _gitignored(gitignores, name, is_dir)
 
-    def _gitignores(self, directory: str) -> _Gitignores:
+    def _gitignores(self, directory: str, anchor: str) -> _Gitignores:
         """The `.gitignore` files that judge names in ``directory`` (a resolved path), each with
-        the way from its own directory down to ``directory``."""
+        the way from its own directory down to ``directory``, and how many directories of that
+        way lead to ``anchor`` (resolved; what was named, not found, is not judged)."""
         if not self.settings.respect_gitignore:
             return ()
         chain = _gitignore_chain(directory)
         for where, _ in chain:
             self._warn_about_gitignore(where)
-        return tuple((_below(directory, where), spec) for where, spec in chain)
+        return tuple((_below(directory, where), spec, _depth_below(anchor, where)) for where, spec in chain)
 
     def _warn_about_gitignore(self, directory: str) -> None:
         problems = _read_gitignore(directory)[1]
@@ -158,7 +162,7 @@ class Discovery:
         # and what a directory holds (`.gitignore`, `.git`, `pyvenv.cfg`) is read from its listing.
         prefix = resolved_top.relative_to(self._base(top).resolve()).as_posix()
         start = str(top)
-        inherited = {start: self._gitignores(str(resolved_top))}
+        inherited = {start: self._gitignores(str(resolved_top), str(resolved_top))}
         for directory, subdirs, files in os.walk(start, onerror=self._unreadable_directory):
             gitignores = inherited.pop(directory)
             below = directory[len(start):].lstrip(os.sep)
@@ -173,7 +177,7 @@ class Discovery:
                 if not self._skipped_directory(d) and not self._excluded(_join(relative_here, d), d, True, gitignores)
             )
             for d in subdirs:
-                inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec) for way, spec in gitignores)
+                inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec, named) for way, spec, named in gitignores)
             lintable = [name for name in files if self._wanted(name)]
             here = top / below if lintable and below else top
             for name in sorted(lintable):
@@ -195,7 +199,7 @@ class Discovery:
         if ".gitignore" in files:
             spec = _gitignore_spec(directory)
             self._warn_about_gitignore(directory)
-        return chain if spec is None else (*chain, ("", spec))
+        return chain if spec is None else (*chain, ("", spec, 0))
 
 
 def _shown_path(path: str) -> str:
@@ -254,18 +258,25 @@ def _resolve_directory(directory: Path) -> Path:
 
 
 # The `.gitignore` files that apply in a directory, outermost first, each with the POSIX path
-# from its own directory down to that one ("" or "a/b/").
-_Gitignores = tuple[tuple[str, GitIgnore], ...]
+# from its own directory down to that one ("" or "a/b/"), and how many directories of that path
+# were named (a walk's top and what leads to it): those are not judged.
+_Gitignores = tuple[tuple[str, GitIgnore, int], ...]
 
 
 def _gitignored(gitignores: _Gitignores, name: str, is_dir: bool) -> bool:
     """Whether the last of the ``gitignores`` that has a say about ``name`` ignores it."""
     verdict = False
-    for below, spec in gitignores:
-        said = spec.verdict(below + name, is_dir)
+    for below, spec, named in gitignores:
+        said = spec.verdict(below + name, is_dir, named)
         if said is not None:
             verdict = said
     return verdict
+
+
+def _depth_below(directory: str, ancestor: str) -> int:
+    """How many directories lead from ``ancestor`` down to ``directory``; 0 when it is not below."""
+    way = _below(directory, ancestor) if directory.startswith(ancestor.rstrip(os.sep) + os.sep) else ""
+    return way.count("/")
 
 
 def _below(directory: str, ancestor: str) -> str:

@@ -75,11 +75,12 @@ class GitIgnore:
     def __bool__(self) -> bool:
         return bool(self._patterns)
 
-    def verdict(self, path: str, is_dir: bool) -> bool | None:
+    def verdict(self, path: str, is_dir: bool, named: int = 0) -> bool | None:
         """Whether ``path`` (POSIX, relative to the patterns' directory) is ignored (True),
-        re-included by a negation (False), or not mentioned (None)."""
+        re-included by a negation (False), or not mentioned (None). Its first ``named``
+        directories were named to pinlint, not found by it: they are not judged."""
         parts = path.strip("/").split("/")
-        for depth in range(1, len(parts)):
+        for depth in range(named + 1, len(parts)):
             if self._last_say(parts[:depth], True):
                 return True  # git never looks inside an ignored directory
         return self._last_say(parts, is_dir)

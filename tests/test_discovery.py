@@ -119,6 +119,24 @@ def test_nested_gitignores_judge_in_order(tmp_path):
     ]
 
 
+def test_a_directory_named_inside_a_gitignored_one_is_linted_and_judged_below_it(tmp_path):
+    (tmp_path / ".git").mkdir()
+    write(tmp_path / ".gitignore", ".venv/\n*_pb2.py\nbuild/\n")
+    package = tmp_path / ".venv" / "lib" / "site-packages" / "django"
+    for name in ["db/base.py", "db/schema_pb2.py", "build/x.py"]:
+        write(package / name)
+    write(tmp_path / "app.py")
+    assert found(tmp_path) == ["app.py"]
+    # As installed packages are linted: what the `.gitignore` says of what lies below still counts.
+    assert found(tmp_path, package) == [".venv/lib/site-packages/django/db/base.py"]
+    assert found(tmp_path, package / "db") == [".venv/lib/site-packages/django/db/base.py"]
+    # A host that walks the named directory itself skips what the walk skips, and only that.
+    discovery = Discovery(Settings(root=tmp_path))
+    assert not discovery.skips(package / "db" / "base.py", [package])
+    assert discovery.skips(package / "db" / "schema_pb2.py", [package])
+    assert discovery.skips(package / "db" / "base.py", [tmp_path])
+
+
 def test_gitignores_above_the_repository_do_not_count(tmp_path):
     write(tmp_path / ".gitignore", "*.sql\n")
     (tmp_path / "repo" / ".git").mkdir(parents=True)
