@@ -177,7 +177,8 @@ class Discovery:
                 if not self._skipped_directory(d) and not self._excluded(_join(relative_here, d), d, True, gitignores)
             )
             for d in subdirs:
-                inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec, named) for way, spec, named in gitignores)
+                # `d` is judged here: below it, the `.gitignore` files judge only what it holds.
+                inherited[os.path.join(directory, d)] = tuple((way + d + "/", spec, named + 1) for way, spec, named in gitignores)
             lintable = [name for name in files if self._wanted(name)]
             here = top / below if lintable and below else top
             for name in sorted(lintable):
@@ -259,7 +260,8 @@ def _resolve_directory(directory: Path) -> Path:
 
 # The `.gitignore` files that apply in a directory, outermost first, each with the POSIX path
 # from its own directory down to that one ("" or "a/b/"), and how many directories of that path
-# were named (a walk's top and what leads to it): those are not judged.
+# are not to be judged: named (a walk's top and what leads to it) or judged already (on a walk's
+# way down, where an ignored directory is never entered).
 _Gitignores = tuple[tuple[str, GitIgnore, int], ...]
 
 

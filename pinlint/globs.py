@@ -201,7 +201,11 @@ def _bracket_character(text: str, index: int) -> tuple[str, int]:
 
 
 def _match_path(components: tuple, parts: list[str]) -> bool:
-    """Components against path parts; `**` takes any number of parts."""
+    """Components against path parts; `**` takes any number of parts. A last component that is
+    not `**` must match the last part: most paths fail there, at the cost of one name (an
+    unanchored pattern would otherwise be tried against every part of a deep path)."""
+    if components[-1] is not _GLOBSTAR and not _match_name(components[-1], parts[-1]):
+        return False
     return _scan(components, parts, _GLOBSTAR, _match_name)
 
 
