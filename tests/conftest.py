@@ -1,10 +1,25 @@
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def building_the_checkout():
+    """Held while something builds the checkout, which writes into it (`build/`, `*.egg-info`):
+    two builds at once break each other. The `installs-the-checkout` group should keep those
+    tests in one worker, but pytest-xdist 3.8's groups are not honoured under pytest 9."""
+    name = hashlib.sha256(str(ROOT).encode()).hexdigest()[:16]
+    with open(Path(tempfile.gettempdir()) / f"pinlint-tests-build-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 FIXTURES = ROOT / "tests" / "fixtures"
 
 # Set from `--run-slow` before any test module is imported (see `budget`).
@@ -29,7 +44,8 @@ def pytest_collection_modifyitems(config, items):
             if "slow" in item.keywords:
                 item.add_marker(skip)
     # The live tests share one PostgreSQL and PgBouncer: under pytest-xdist's `--dist loadgroup`
-    # they all run in one worker, which starts the servers once.
+    # they all run in one worker, which starts the servers once. (Under pytest 9, pytest-xdist 3.8
+    # does not honour the groups: each worker then starts servers of its own, on free ports.)
     for item in items:
         if "live" in item.keywords:
             item.add_marker(pytest.mark.xdist_group("live-servers"))

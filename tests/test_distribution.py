@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, building_the_checkout
 
 # `python -m build` writes its egg-info into the checkout: one test building or installing it at a time.
 pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.xdist_group("installs-the-checkout")]
@@ -45,7 +45,8 @@ def _run(*command, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess
 @pytest.fixture(scope="module")
 def sdist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    built = _run(sys.executable, "-m", "build", "--sdist", "--outdir", out, ROOT, cwd=out)
+    with building_the_checkout():
+        built = _run(sys.executable, "-m", "build", "--sdist", "--outdir", out, ROOT, cwd=out)
     assert built.returncode == 0, built.stdout + built.stderr
     [archive] = out.glob("pinlint_db-*.tar.gz")
     return archive

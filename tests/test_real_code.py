@@ -77,6 +77,7 @@ def test_the_fast_walk_matches_libcsts_order_on_real_code():
 
     from test_walk import Recorder
 
+    from pinlint.python import walk as walk_module
     from pinlint.python.walk import walk
 
     # The modules pinlint analyses in full there: database backends, full of every kind of syntax.
@@ -84,7 +85,7 @@ def test_the_fast_walk_matches_libcsts_order_on_real_code():
     checked = 0
     for path in sorted(p for tree in trees for p in tree.rglob("*.py")):
         module = cst.parse_module(path.read_bytes())
-        by_libcst, by_walk = Recorder(), Recorder()
+        by_libcst, by_walk = Recorder(passing_by=walk_module._PASSED_BY), Recorder()
         module.visit(by_libcst)
         walk(module, by_walk)
         assert by_walk.events == by_libcst.events, path
