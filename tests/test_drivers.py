@@ -383,6 +383,36 @@ def test_iterator_with_server_side_cursors_in_the_projects_settings(tmp_path):
     ]
 
 
+def test_iterator_of_a_queryset_kept_in_a_name_or_on_self(tmp_path):
+    view = """
+        from shop.models import Order
+
+        def export(since):
+            orders = Order.objects.filter(paid=True)
+            if since:
+                orders = orders.filter(created__gte=since)
+            return [o.id for o in orders.iterator()]
+
+        class Export:
+            def __init__(self, queryset):
+                self.orders = Order.objects.all()
+                self.given = queryset
+
+            def rows(self):
+                yield from self.orders.iterator()
+                yield from self.given.iterator()  # a parameter: nothing says it is a queryset
+
+        def ids(values):
+            rows = [1, 2]
+            return rows.iterator()  # not a queryset
+    """
+    findings = _django_project(tmp_path, "{'ENGINE': 'django.db.backends.postgresql', 'NAME': 'shop'}", view)
+    assert [(f.row, f.col, f.code, f.confidence.value) for f in findings] == [
+        (8, 27, "PIN111", "high"),
+        (16, 20, "PIN111", "high"),
+    ]
+
+
 def test_iterator_is_fine_when_server_side_cursors_are_disabled(tmp_path):
     database = "{'ENGINE': 'django.db.backends.postgresql', 'DISABLE_SERVER_SIDE_CURSORS': True}"
     assert _django_project(tmp_path, database, ITERATE) == []

@@ -38,7 +38,7 @@ def recognise(site: CallSite) -> Iterator[object]:
     if site.qualified == "django_pglocks.advisory_lock":
         yield ApiCall("django_pglocks.advisory_lock", site.described, site.keywords(), site.node)
     elif site.method == "iterator" and site.is_method and site.receiver is None:
-        chain = _queryset_chain(site.node.func.value)  # type: ignore[attr-defined]
+        chain = _queryset_chain(site.node.func.value, site.bound)  # type: ignore[attr-defined]
         if chain or (chain is None and site.imported("django.db")):
             yield ApiCall("django.QuerySet.iterator", site.described, site.keywords(), site.node,
                           site.confidence(bool(chain)), facts={"in_atomic": site.in_atomic})
@@ -56,12 +56,22 @@ def hooks(site: CallSite) -> Iterator[tuple[object, HookKind]]:
             yield None, NEW_CONNECTION
 
 
-def _queryset_chain(receiver: cst.BaseExpression) -> bool | None:
+def _queryset_chain(receiver: cst.BaseExpression, bound=None) -> bool | None:
     """True for `Model.objects...`, None when a queryset method is called on something unknown,
-    False when nothing says it is a queryset."""
+    False when nothing says it is a queryset. With ``bound``, a name (`qs`, `self.qs`) is judged by
+    the values its scope assigns it (`qs = Model.objects.all()`; `qs = qs.filter(...)` only
+    narrows it): a queryset when they all are. Names in those values are not followed: they
+    belong to the value's own scope."""
     saw_method = False
     node = receiver
     while True:
+        name = _bound_name(node)
+        if name is not None:
+            values = [value for value in (bound(name) if bound else ()) if _base_name(value) != name]
+            verdicts = [_queryset_chain(value) for value in values]
+            if not verdicts or False in verdicts:
+                return None if saw_method else False
+            return True if all(verdicts) else None
         if isinstance(node, cst.Call):
             node = node.func
         elif isinstance(node, cst.Attribute):
@@ -71,6 +81,27 @@ def _queryset_chain(receiver: cst.BaseExpression) -> bool | None:
             node = node.value
         else:
             return None if saw_method else False
+
+
+def _base_name(node: cst.BaseExpression) -> str | None:
+    """The name a chain of calls and attributes starts from (`qs` in `qs.filter(x).order_by(y)`)."""
+    while (name := _bound_name(node)) is None:
+        if isinstance(node, cst.Call):
+            node = node.func
+        elif isinstance(node, cst.Attribute):
+            node = node.value
+        else:
+            return None
+    return name
+
+
+def _bound_name(node: cst.BaseExpression) -> str | None:
+    """The name a scope binds for ``node``: `qs`, or `self.qs` as a class scope binds it."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return f"self.{node.attr.value}"
+    return None
 
 
 def settings_connections(databases: object, anchor: object) -> list[Connection]:

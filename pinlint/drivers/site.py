@@ -27,6 +27,8 @@ class CallSite:
     # A project wrapper's call judged as the library call it wraps (`pinlint.python.wrappers`):
     # the arguments that call receives, and that the call is not a method of a library object.
     wrapped: "tuple[cst.Arg, ...] | None" = None
+    # The values assigned to a name (`qs`, `self.qs`) in the nearest scope that assigns it.
+    bound: Callable[[str], "list[cst.BaseExpression]"] = lambda name: []
 
     @property
     def described(self) -> str:

@@ -710,6 +710,7 @@ class SqlCollector(cst.CSTVisitor):
             imported=self._imported,
             in_atomic=in_atomic,
             autocommit=is_method and self._local(dotted(func.value), functions) in self._autocommit,  # type: ignore[attr-defined]
+            bound=lambda name: constant_values(name, chain),
         )
 
     def _recognise_calls(self) -> None:

@@ -39,6 +39,8 @@ class ServerSideCursor(SqlRule):
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql', 'DISABLE_SERVER_SIDE_CURSORS': True}}\n"
                    "def f(Order):\n    return list(Order.objects.filter(paid=True).iterator())"),
         PythonCase("def f(rows):\n    return rows.iterator()"),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n"
+                   "def f(Order, paid):\n    orders = paid or [Order()]\n    return orders.iterator()"),
     ]
     INVALID = [
         Case("DECLARE c1 CURSOR WITH HOLD FOR SELECT generate_series(1, 10)"),
@@ -50,6 +52,9 @@ class ServerSideCursor(SqlRule):
         PythonCase("from sqlalchemy import select\ndef f(conn, t):\n    return conn.execution_options(stream_results=True).execute(select(t))"),
         PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n"
                    "def f(Order):\n    return list(Order.objects.filter(paid=True).iterator())"),
+        PythonCase("DATABASES = {'default': {'ENGINE': 'django.db.backends.postgresql'}}\n"
+                   "def f(Order):\n    orders = Order.objects.filter(paid=True)\n    orders = orders.order_by('id')\n"
+                   "    return list(orders.iterator())"),
     ]
 
     def check(self, stmt: Statement, ctx: SqlContext) -> Iterator[Hit]:
