@@ -326,8 +326,9 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
 
         if path is None:
             return ProjectPython()
-        if str(path.parent) not in report.project_python_of:
-            report.project_python_of.append(str(path.parent))
+        directory = str(path.parent)
+        if directory not in report.project_python_of:
+            report.project_python_of.append(directory)
         return project_python(path.parent)
 
     def tree() -> ast.Module:
@@ -340,8 +341,9 @@ def _python(text: str, rules, settings: Settings, display: str, path: Path | Non
             return None
         from pinlint.python.project import django_server_side_cursors, django_settings_files
 
-        if str(path.parent) not in django_settings_of:
-            django_settings_of.append(str(path.parent))
+        directory = str(path.parent)
+        if directory not in django_settings_of:
+            django_settings_of.append(directory)
         return django_server_side_cursors(django_settings_files(path.parent))
 
     newer = None  # libcst's tree of syntax newer than the running Python, which Python cannot parse

@@ -12,7 +12,7 @@ django-pglocks `advisory_lock` helper.
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Callable, Iterator
 
 import libcst as cst
 
@@ -56,7 +56,9 @@ def hooks(site: CallSite) -> Iterator[tuple[object, HookKind]]:
             yield None, NEW_CONNECTION
 
 
-def _queryset_chain(receiver: cst.BaseExpression, bound=None) -> bool | None:
+def _queryset_chain(
+    receiver: cst.BaseExpression, bound: Callable[[str], list[cst.BaseExpression]] | None = None
+) -> bool | None:
     """True for `Model.objects...`, None when a queryset method is called on something unknown,
     False when nothing says it is a queryset. With ``bound``, a name (`qs`, `self.qs`) is judged by
     the values its scope assigns it (`qs = Model.objects.all()`; `qs = qs.filter(...)` only
